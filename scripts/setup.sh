@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs every Debian package the build, the tests, the benchmarks and the
+# main job need. Fast when everything is already there: apt is only called
+# for what is missing, and `apt-get update` runs at most once.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config git clang-format
+  libboost1.74-dev libssl-dev
+  librdkafka-dev rapidjson-dev libhiredis-dev prometheus-cpp-dev
+  protobuf-compiler libprotobuf-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  redis-server curl python3 procps psmisc
+)
+# Benchmarks only: nginx-light (reference server) and wrk (load generator).
+if [[ "${HBSYNC_SETUP_BENCH:-0}" == "1" ]]; then
+  PACKAGES+=(nginx-light wrk)
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}" >&2
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian starts redis-server as a system service on install; the project runs
+# its own instances on free ports, so the system one is not needed.
+if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now redis-server >/dev/null 2>&1 || true; fi
