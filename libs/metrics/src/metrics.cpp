@@ -1,0 +1,77 @@
+#include "hbsync/metrics/metrics.hpp"
+
+#include <prometheus/text_serializer.h>
+
+#include <sstream>
+
+namespace hbsync::metrics {
+
+std::shared_ptr<prometheus::Registry> registry_ptr() {
+  static auto instance = std::make_shared<prometheus::Registry>();
+  return instance;
+}
+
+prometheus::Registry& registry() {
+  return *registry_ptr();
+}
+
+std::string serialize() {
+  std::ostringstream out;
+  prometheus::TextSerializer serializer;
+  serializer.Serialize(out, registry().Collect());
+  return out.str();
+}
+
+const prometheus::Histogram::BucketBoundaries& latency_buckets() {
+  static const prometheus::Histogram::BucketBoundaries buckets{
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  return buckets;
+}
+
+Common& common() {
+  static Common c{
+      prometheus::BuildCounter()
+          .Name("hbsync_http_requests_total")
+          .Help("HTTP requests served, by route pattern, method and status code")
+          .Register(registry()),
+      prometheus::BuildHistogram()
+          .Name("hbsync_http_request_duration_seconds")
+          .Help("Time from request read to response written")
+          .Register(registry()),
+      prometheus::BuildCounter()
+          .Name("hbsync_kafka_messages_produced_total")
+          .Help("Messages produced, by topic and delivery result (ok or error)")
+          .Register(registry()),
+      prometheus::BuildCounter()
+          .Name("hbsync_kafka_messages_consumed_total")
+          .Help("Messages consumed, by topic and handler result (ok, retry, failed)")
+          .Register(registry()),
+      prometheus::BuildGauge()
+          .Name("hbsync_kafka_consumer_lag_messages")
+          .Help("High watermark minus the consumer position, by topic and partition")
+          .Register(registry()),
+      prometheus::BuildCounter()
+          .Name("hbsync_redis_errors_total")
+          .Help("Redis errors, by kind (connect, timeout, reply, protocol)")
+          .Register(registry()),
+      prometheus::BuildCounter()
+          .Name("hbsync_redis_reconnects_total")
+          .Help("Redis connections re-established after a failure")
+          .Register(registry()),
+      prometheus::BuildGauge()
+          .Name("hbsync_build_info")
+          .Help("Always 1; labels carry the service name and version")
+          .Register(registry()),
+  };
+  return c;
+}
+
+void observe_http(const std::string& route, const std::string& method, int status, double seconds) {
+  auto& c = common();
+  c.http_requests.Add({{"route", route}, {"method", method}, {"code", std::to_string(status)}})
+      .Increment();
+  c.http_request_duration.Add({{"route", route}, {"method", method}}, latency_buckets())
+      .Observe(seconds);
+}
+
+}  // namespace hbsync::metrics

@@ -1,0 +1,37 @@
+#include "hbsync/testing/process.hpp"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <thread>
+
+namespace hbsync::testing {
+namespace {
+
+TEST(ProcessTest, ReportsExitCode) {
+  Process p({"/bin/sh", "-c", "exit 3"});
+  EXPECT_EQ(p.wait(std::chrono::seconds(5)), 3);
+}
+
+TEST(ProcessTest, SignalEndsProcessAndExtraEnvIsPassed) {
+  Process p({"/bin/sh", "-c", "[ \"$HBSYNC_X\" = yes ] && sleep 30"}, {{"HBSYNC_X", "yes"}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(p.running());
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait(std::chrono::seconds(5)), 128 + SIGTERM);
+}
+
+TEST(ProcessTest, FreePortsDiffer) {
+  auto a = free_port();
+  auto b = free_port();
+  EXPECT_GT(a, 0);
+  EXPECT_GT(b, 0);
+}
+
+TEST(ProcessTest, WaitUntilTimesOut) {
+  EXPECT_FALSE(wait_until([] { return false; }, std::chrono::milliseconds(50)));
+  EXPECT_TRUE(wait_until([] { return true; }, std::chrono::milliseconds(50)));
+}
+
+}  // namespace
+}  // namespace hbsync::testing
