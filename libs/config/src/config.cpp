@@ -155,6 +155,19 @@ std::chrono::milliseconds Loader::duration(const std::string& name,
   return *parsed;
 }
 
+std::string Loader::choice(const std::string& name, const std::string& default_value,
+                           const std::vector<std::string>& allowed, const std::string& help) {
+  std::string options;
+  for (const auto& a : allowed) options += (options.empty() ? "" : ", ") + a;
+  auto value = raw(name, default_value, help + " (one of: " + options + ")");
+  if (!value) return default_value;
+  for (const auto& a : allowed) {
+    if (*value == a) return *value;
+  }
+  fail(name, "must be one of " + options + ", got \"" + *value + "\"");
+  return default_value;
+}
+
 std::vector<std::string> Loader::list(const std::string& name, const std::string& default_value,
                                       const std::string& help) {
   auto value = raw(name, default_value.empty() ? "(empty)" : default_value, help);

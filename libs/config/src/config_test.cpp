@@ -86,6 +86,14 @@ TEST(ConfigTest, FinishExitsWithStatus2OnErrors) {
       testing::ExitedWithCode(2), "HBSYNC_B: must be a whole number");
 }
 
+TEST(ConfigTest, ChoiceAcceptsOnlyListedValues) {
+  Loader l("hbsync-test", "test", 0, nullptr, fake_env({{"HBSYNC_LEVEL", "loud"}}));
+  EXPECT_EQ(l.choice("HBSYNC_LEVEL", "info", {"debug", "info"}, "level"), "info");
+  EXPECT_EQ(l.choice("HBSYNC_OTHER", "info", {"debug", "info"}, "level"), "info");
+  ASSERT_EQ(l.errors().size(), 1u);
+  EXPECT_NE(l.errors()[0].find("must be one of debug, info, got \"loud\""), std::string::npos);
+}
+
 TEST(ConfigTest, ParseDuration) {
   EXPECT_EQ(parse_duration("1500"), std::chrono::milliseconds(1500));
   EXPECT_EQ(parse_duration("2m"), std::chrono::minutes(2));

@@ -46,6 +46,9 @@ class Loader {
   // Durations are written as a number and a unit: 250ms, 5s, 2m, 1h (a bare number is ms).
   std::chrono::milliseconds duration(const std::string& name, const std::string& default_value,
                                      const std::string& help);
+  // One of `allowed` (compared exactly).
+  std::string choice(const std::string& name, const std::string& default_value,
+                     const std::vector<std::string>& allowed, const std::string& help);
   // Comma-separated list, items trimmed, empty items dropped.
   std::vector<std::string> list(const std::string& name, const std::string& default_value,
                                 const std::string& help);

@@ -1,0 +1,120 @@
+// The common frame of every service binary: configuration, logging, metrics,
+// the HTTP listener with /healthz, /readyz and /metrics, Kafka producer,
+// Redis client, background workers (consumers, schedulers) and the SIGTERM
+// drain. A service's main() declares its own variables, adds its routes and
+// workers, and calls run(); everything else looks the same in all of them.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hbsync/config/config.hpp"
+#include "hbsync/http/router.hpp"
+#include "hbsync/kafka/consumer.hpp"
+#include "hbsync/kafka/options.hpp"
+#include "hbsync/kafka/producer.hpp"
+#include "hbsync/redis/redis.hpp"
+
+namespace hbsync::service {
+
+struct Info {
+  std::string name;     // short name: "ingress" (binary hbsync-ingress)
+  std::string summary;  // one line for --help
+  uint16_t default_port = 8080;
+};
+
+class Frame {
+ public:
+  // Declares the common variables (HTTP, logging, Kafka, Redis, shutdown).
+  Frame(Info info, int argc, char** argv);
+  ~Frame();
+  Frame(const Frame&) = delete;
+  Frame& operator=(const Frame&) = delete;
+
+  // Declare service-specific variables here, then call configured().
+  config::Loader& config() { return loader_; }
+  // Handles --help and configuration errors (exit 0 / 2), then sets up
+  // logging, metrics, the Redis client and the Kafka producer.
+  void configured();
+
+  const Info& info() const { return info_; }
+  http::Router& router() { return router_; }
+  redis::Client& redis();
+  kafka::Producer& producer();
+  const kafka::Topics& topics() const { return topics_; }
+  const kafka::ClientOptions& kafka_client() const { return kafka_client_; }
+
+  // Extra readiness conditions beyond Kafka and Redis.
+  void add_readiness_check(std::string name, std::function<bool()> check);
+  // A background worker: `run` is called on its own thread and must return
+  // after `stop` was called (from the signal thread), having finished and
+  // committed the work in hand.
+  void add_worker(std::string name, std::function<void()> run, std::function<void()> stop);
+  // A Kafka consumer worker in group HBSYNC_KAFKA_GROUP_ID (default
+  // hbsync-<service>) on `topics`. Call before configured(): it declares
+  // the consumer's variables.
+  void add_consumer(std::vector<std::string> topics, kafka::Handler handler);
+
+  // Starts the HTTP listener and the workers, waits for SIGTERM or SIGINT,
+  // drains and returns the process exit code.
+  int run();
+
+  // True once shutdown has begun (readiness then reports 503).
+  bool stopping() const { return stopping_.load(); }
+  // The bound HTTP port (after run() started the listener).
+  uint16_t http_port() const;
+
+ private:
+  struct Worker {
+    std::string name;
+    std::function<void()> run;
+    std::function<void()> stop;
+  };
+  struct Check {
+    std::string name;
+    std::function<bool()> check;
+  };
+  struct Readiness;
+
+  void add_common_routes();
+  void readiness_loop();
+
+  Info info_;
+  config::Loader loader_;
+  http::Router router_;
+  kafka::Topics topics_;
+  kafka::ClientOptions kafka_client_;
+  kafka::ProducerOptions producer_options_;
+  redis::Options redis_options_;
+
+  std::string http_address_;
+  uint16_t http_port_ = 0;
+  int http_threads_ = 2;
+  size_t http_body_limit_ = 0;
+  std::chrono::milliseconds shutdown_timeout_{20000};
+  std::chrono::milliseconds ready_interval_{1000};
+  std::string log_level_;
+
+  std::unique_ptr<redis::Client> redis_;
+  std::unique_ptr<kafka::Producer> producer_;
+  struct PendingConsumer {
+    kafka::ConsumerOptions options;
+    kafka::Handler handler;
+  };
+  std::vector<PendingConsumer> pending_consumers_;
+  std::vector<std::unique_ptr<kafka::Consumer>> consumers_;
+  std::vector<Worker> workers_;
+  std::vector<Check> checks_;
+  std::shared_ptr<Readiness> readiness_;
+  struct ServerHolder;
+  std::unique_ptr<ServerHolder> server_;
+  std::atomic<bool> stopping_{false};
+  bool configured_ = false;
+};
+
+}  // namespace hbsync::service

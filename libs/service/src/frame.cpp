@@ -1,0 +1,257 @@
+#include "hbsync/service/frame.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "hbsync/http/server.hpp"
+#include "hbsync/log/log.hpp"
+#include "hbsync/metrics/metrics.hpp"
+
+namespace hbsync::service {
+
+namespace {
+
+// Blocks SIGTERM/SIGINT in this thread and, since threads inherit the mask,
+// in every thread created afterwards; run() takes them with sigwait.
+void block_shutdown_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+std::string json_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += ' ';
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+struct Frame::Readiness {
+  std::mutex mutex;
+  std::condition_variable wake;
+  bool ready = false;
+  bool stop = false;
+  std::string body = R"({"ready":false,"checks":{}})";
+  std::thread thread;
+};
+
+struct Frame::ServerHolder {
+  std::unique_ptr<http::Server> server;
+};
+
+Frame::Frame(Info info, int argc, char** argv)
+    : info_(std::move(info)),
+      loader_("hbsync-" + info_.name, info_.summary, argc, argv),
+      readiness_(std::make_shared<Readiness>()) {
+  block_shutdown_signals();
+  http_address_ = loader_.str("HBSYNC_HTTP_ADDRESS", "0.0.0.0",
+                              "Address the HTTP listener (API, /healthz, /readyz, /metrics) binds");
+  http_port_ = loader_.port("HBSYNC_HTTP_PORT", info_.default_port, "Port of the HTTP listener");
+  http_threads_ = static_cast<int>(
+      loader_.integer("HBSYNC_HTTP_THREADS", 2, "Threads serving HTTP connections", 1, 64));
+  http_body_limit_ = static_cast<size_t>(loader_.integer("HBSYNC_HTTP_BODY_LIMIT", 1024 * 1024,
+                                                         "Largest accepted request body in bytes",
+                                                         1024, 64 * 1024 * 1024));
+  log_level_ = loader_.choice("HBSYNC_LOG_LEVEL", "info", {"debug", "info", "warn", "error"},
+                              "Minimum log level");
+  shutdown_timeout_ =
+      loader_.duration("HBSYNC_SHUTDOWN_TIMEOUT", "20s",
+                       "On SIGTERM, how long in-flight work may take to drain before exit");
+  ready_interval_ = loader_.duration("HBSYNC_READY_INTERVAL", "1s",
+                                     "How often readiness (Kafka and Redis reachable) is checked");
+  topics_ = kafka::Topics::load(loader_);
+  kafka_client_ = kafka::ClientOptions::load(loader_, "hbsync-" + info_.name);
+  producer_options_ = kafka::ProducerOptions::load(loader_, kafka_client_);
+  redis_options_ = redis::Options::load(loader_);
+}
+
+Frame::~Frame() {
+  {
+    std::lock_guard lock(readiness_->mutex);
+    readiness_->stop = true;
+  }
+  readiness_->wake.notify_all();
+  if (readiness_->thread.joinable()) readiness_->thread.join();
+}
+
+void Frame::configured() {
+  loader_.finish();
+  log::Level level = log::Level::info;
+  log::parse_level(log_level_, level);
+  log::init(info_.name, level);
+  metrics::common().build_info.Add({{"service", info_.name}, {"version", "0.1.0"}}).Set(1);
+  redis_ = std::make_unique<redis::Client>(redis_options_);
+  producer_ = std::make_unique<kafka::Producer>(producer_options_);
+  add_common_routes();
+  configured_ = true;
+}
+
+redis::Client& Frame::redis() {
+  return *redis_;
+}
+kafka::Producer& Frame::producer() {
+  return *producer_;
+}
+
+void Frame::add_readiness_check(std::string name, std::function<bool()> check) {
+  checks_.push_back({std::move(name), std::move(check)});
+}
+
+void Frame::add_worker(std::string name, std::function<void()> run, std::function<void()> stop) {
+  workers_.push_back({std::move(name), std::move(run), std::move(stop)});
+}
+
+void Frame::add_consumer(std::vector<std::string> topics, kafka::Handler handler) {
+  // Declared now so --help lists the consumer's variables; created in run().
+  auto options = kafka::ConsumerOptions::load(loader_, kafka_client_, "hbsync-" + info_.name,
+                                              std::move(topics));
+  pending_consumers_.push_back({std::move(options), std::move(handler)});
+}
+
+void Frame::add_common_routes() {
+  router_.add_sync("GET", "/healthz",
+                   [](http::Request&) { return http::Response::json(200, R"({"status":"ok"})"); });
+  auto readiness = readiness_;
+  router_.add_sync("GET", "/readyz", [readiness, this](http::Request&) {
+    std::lock_guard lock(readiness->mutex);
+    bool ready = readiness->ready && !stopping_.load();
+    return http::Response::json(ready ? 200 : 503, readiness->body);
+  });
+  router_.add_sync("GET", "/metrics", [](http::Request&) {
+    http::Response response;
+    response.status = 200;
+    response.headers.set("Content-Type", metrics::kContentType);
+    response.body = metrics::serialize();
+    return response;
+  });
+}
+
+void Frame::readiness_loop() {
+  while (true) {
+    bool all_ok = !stopping_.load();
+    std::string checks;
+    auto record = [&](const std::string& name, bool ok) {
+      all_ok = all_ok && ok;
+      if (!checks.empty()) checks += ",";
+      checks += "\"" + json_escape(name) + "\":\"" + (ok ? "ok" : "failing") + "\"";
+    };
+    auto timeout = std::min(ready_interval_, std::chrono::milliseconds(2000));
+    record("redis", redis_->ping());
+    record("kafka", producer_->ready(timeout));
+    for (auto& c : checks_) {
+      bool ok = false;
+      try {
+        ok = c.check();
+      } catch (const std::exception& e) {
+        log::warn("readiness check threw", {{"check", c.name}, {"error", e.what()}});
+      }
+      record(c.name, ok);
+    }
+    if (stopping_.load()) checks += std::string(checks.empty() ? "" : ",") + "\"draining\":\"yes\"";
+    std::unique_lock lock(readiness_->mutex);
+    if (readiness_->ready != all_ok) {
+      log::info(all_ok ? "ready" : "not ready", {{"checks", checks}});
+    }
+    readiness_->ready = all_ok;
+    readiness_->body =
+        std::string("{\"ready\":") + (all_ok ? "true" : "false") + ",\"checks\":{" + checks + "}}";
+    readiness_->wake.wait_for(lock, ready_interval_, [this] { return readiness_->stop; });
+    if (readiness_->stop) return;
+  }
+}
+
+uint16_t Frame::http_port() const {
+  return server_ && server_->server ? server_->server->port() : http_port_;
+}
+
+int Frame::run() {
+  if (!configured_) configured();
+  http::ServerOptions options;
+  options.address = http_address_;
+  options.port = http_port_;
+  options.threads = http_threads_;
+  options.body_limit = http_body_limit_;
+  server_ = std::make_unique<ServerHolder>();
+  server_->server = std::make_unique<http::Server>(options, router_);
+  server_->server->set_observer(metrics::observe_http);
+  try {
+    server_->server->start();
+  } catch (const std::exception& e) {
+    log::error("cannot start the HTTP listener", {{"error", e.what()}});
+    return 1;
+  }
+  log::info("listening", {{"address", http_address_}, {"port", server_->server->port()}});
+
+  readiness_->thread = std::thread([this] { readiness_loop(); });
+
+  for (auto& pending : pending_consumers_) {
+    consumers_.push_back(std::make_unique<kafka::Consumer>(pending.options, pending.handler));
+    kafka::Consumer* consumer = consumers_.back().get();
+    add_worker(
+        "consumer:" + pending.options.group_id, [consumer] { consumer->run(); },
+        [consumer] { consumer->stop(); });
+  }
+
+  std::vector<std::thread> threads;
+  for (auto& w : workers_) {
+    threads.emplace_back([&w] {
+      try {
+        w.run();
+      } catch (const std::exception& e) {
+        log::error("worker failed", {{"worker", w.name}, {"error", e.what()}});
+      }
+    });
+  }
+
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int sig = 0;
+  sigwait(&set, &sig);
+  auto started = std::chrono::steady_clock::now();
+  log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  stopping_ = true;
+  {
+    std::lock_guard lock(readiness_->mutex);
+    readiness_->ready = false;
+  }
+
+  // New work stops first; work in hand finishes and is committed; the HTTP
+  // requests still in flight (e.g. webhooks waiting for Kafka) get their
+  // answers; then whatever the producer still holds is flushed.
+  server_->server->stop_accepting();
+  for (auto& w : workers_) w.stop();
+  for (auto& t : threads) t.join();
+  auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  auto remaining = std::max(std::chrono::milliseconds(100), shutdown_timeout_ - elapsed);
+  bool drained = server_->server->shutdown(remaining);
+  bool flushed = producer_->flush(std::max(std::chrono::milliseconds(100), remaining / 2));
+  {
+    std::lock_guard lock(readiness_->mutex);
+    readiness_->stop = true;
+  }
+  readiness_->wake.notify_all();
+  if (readiness_->thread.joinable()) readiness_->thread.join();
+  log::info("stopped", {{"http_drained", drained}, {"kafka_flushed", flushed}});
+  return drained && flushed ? 0 : 1;
+}
+
+}  // namespace hbsync::service

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# The README's main job: installs what is missing, builds, and starts the whole
+# pipeline on loopback with embedded defaults: redis-server, the dev Kafka
+# broker, the HubSpot and board simulators and the five services. Waits until
+# every service reports ready, prints where each listens, runs the demo when
+# there is one, and stops everything it started on Ctrl-C.
+#
+#   scripts/run.sh           run until Ctrl-C
+#   scripts/run.sh --once    start, check readiness, run the demo, stop
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+once=0
+for arg in "$@"; do
+  case "$arg" in
+    --once) once=1 ;;
+    -h | --help)
+      sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+      exit 0
+      ;;
+    *)
+      echo "unknown argument: $arg" >&2
+      exit 2
+      ;;
+  esac
+done
+
+./scripts/setup.sh
+preset="${HBSYNC_PRESET:-release}"
+./scripts/build.sh "$preset"
+bin="$root/build/$preset/bin"
+
+run_dir="${HBSYNC_RUN_DIR:-$root/.run}"
+mkdir -p "$run_dir/logs"
+redis_port="${HBSYNC_RUN_REDIS_PORT:-6390}"
+kafka_control_port="${HBSYNC_RUN_KAFKA_CONTROL_PORT:-8790}"
+sim_hubspot_port="${HBSYNC_RUN_SIM_HUBSPOT_PORT:-8701}"
+sim_board_port="${HBSYNC_RUN_SIM_BOARD_PORT:-8702}"
+declare -A service_port=([admin]=8080 [ingress]=8081 [mapper]=8082 [writer]=8083 [poller]=8084)
+
+pids=()
+names=()
+cleanup() {
+  trap - INT TERM EXIT
+  echo
+  echo "Stopping everything this run started..."
+  # Services first (they drain and commit), then the servers they depend on.
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill -TERM "${pids[$i]}" 2>/dev/null || true
+  done
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    for _ in $(seq 100); do kill -0 "${pids[$i]}" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "${pids[$i]}" 2>/dev/null; then
+      echo "  ${names[$i]} did not stop in 10 s; killing" >&2
+      kill -KILL "${pids[$i]}" 2>/dev/null || true
+    fi
+  done
+  echo "Stopped. Logs are in $run_dir/logs."
+}
+trap cleanup INT TERM EXIT
+
+start() {  # start NAME COMMAND... (environment passed by the caller)
+  local name="$1"
+  shift
+  "$@" >"$run_dir/logs/$name.log" 2>&1 &
+  pids+=($!)
+  names+=("$name")
+}
+
+wait_for() {  # wait_for NAME SECONDS CHECK-COMMAND...
+  local name="$1" seconds="$2"
+  shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then
+      echo "$name did not become ready in ${seconds}s; last log lines:" >&2
+      tail -n 20 "$run_dir/logs/$name.log" >&2 || true
+      exit 1
+    fi
+    sleep 0.2
+  done
+}
+
+echo "Starting redis-server on 127.0.0.1:$redis_port"
+start redis redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no
+wait_for redis 10 redis-cli -p "$redis_port" ping
+
+echo "Starting the dev Kafka broker (librdkafka mock cluster)"
+rm -f "$run_dir/kafka.bootstrap"
+HBSYNC_KAFKA_DEV_BOOTSTRAP_FILE="$run_dir/kafka.bootstrap" \
+  HBSYNC_KAFKA_DEV_CONTROL_PORT="$kafka_control_port" \
+  start kafka-dev "$bin/hbsync-kafka-dev"
+wait_for kafka-dev 20 test -s "$run_dir/kafka.bootstrap"
+kafka_brokers=$(cat "$run_dir/kafka.bootstrap")
+
+if [[ -x "$bin/hbsync-sim-hubspot" ]]; then
+  echo "Starting the HubSpot simulator"
+  HBSYNC_SIM_HUBSPOT_PORT="$sim_hubspot_port" \
+    HBSYNC_SIM_HUBSPOT_WEBHOOK_URL="http://127.0.0.1:${service_port[ingress]}/webhooks/hubspot" \
+    start sim-hubspot "$bin/hbsync-sim-hubspot"
+  wait_for sim-hubspot 20 curl -fsS "http://127.0.0.1:$sim_hubspot_port/_sim/healthz"
+fi
+if [[ -x "$bin/hbsync-sim-board" ]]; then
+  echo "Starting the board simulator"
+  HBSYNC_SIM_BOARD_PORT="$sim_board_port" start sim-board "$bin/hbsync-sim-board"
+  wait_for sim-board 20 curl -fsS "http://127.0.0.1:$sim_board_port/_sim/healthz"
+fi
+
+export HBSYNC_KAFKA_BROKERS="$kafka_brokers"
+export HBSYNC_REDIS_URL="redis://127.0.0.1:$redis_port/0"
+export HBSYNC_HTTP_ADDRESS=127.0.0.1
+export HBSYNC_HUBSPOT_API_URL="http://127.0.0.1:$sim_hubspot_port"
+export HBSYNC_BOARD_API_URL="http://127.0.0.1:$sim_board_port"
+for svc in ingress mapper writer poller admin; do
+  echo "Starting hbsync-$svc"
+  HBSYNC_HTTP_PORT="${service_port[$svc]}" start "$svc" "$bin/hbsync-$svc"
+done
+for svc in ingress mapper writer poller admin; do
+  wait_for "$svc" 60 curl -fsS "http://127.0.0.1:${service_port[$svc]}/readyz"
+done
+
+cat <<TABLE
+
+All components are ready:
+  redis-server         redis://127.0.0.1:$redis_port/0
+  dev Kafka broker     $kafka_brokers  (control: http://127.0.0.1:$kafka_control_port/brokers)
+TABLE
+[[ -x "$bin/hbsync-sim-hubspot" ]] && echo "  HubSpot simulator    http://127.0.0.1:$sim_hubspot_port"
+[[ -x "$bin/hbsync-sim-board" ]] && echo "  board simulator      http://127.0.0.1:$sim_board_port"
+for svc in admin ingress mapper writer poller; do
+  printf '  hbsync-%-13s http://127.0.0.1:%s  (/healthz /readyz /metrics)\n' "$svc" "${service_port[$svc]}"
+done
+echo "  logs                 $run_dir/logs/"
+echo
+
+if [[ -x "$root/scripts/demo.sh" ]]; then
+  HBSYNC_BIN_DIR="$bin" "$root/scripts/demo.sh"
+fi
+
+if ((once)); then
+  exit 0
+fi
+echo "Press Ctrl-C to stop."
+wait -n "${pids[@]}" || true
+echo "A component exited unexpectedly; see $run_dir/logs." >&2
+exit 1
