@@ -53,6 +53,10 @@ class Loader {
   std::vector<std::string> list(const std::string& name, const std::string& default_value,
                                 const std::string& help);
 
+  // Records a problem found by the caller's own check of a declared value
+  // (e.g. a URL's shape); reported by finish() with the others.
+  void reject(const std::string& name, const std::string& message) { fail(name, message); }
+
   // True when the command line asked for --help / -h.
   bool help_requested() const { return help_requested_; }
   const std::vector<Variable>& variables() const { return variables_; }
