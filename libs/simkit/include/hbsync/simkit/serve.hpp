@@ -1,0 +1,21 @@
+// Process frame of a simulator binary: signals, start, port file, drain.
+#pragma once
+
+#include <string>
+
+#include "hbsync/http/server.hpp"
+
+namespace hbsync::simkit {
+
+// Blocks SIGTERM and SIGINT in the calling thread; call first in main(),
+// before any thread starts, so only serve() sees them.
+void block_termination_signals();
+
+// Starts the server, logs the bound port (and prints "listening on
+// http://address:port" to stdout), writes the port to `port_file` when not
+// empty (atomically: readers poll for it), waits for SIGTERM/SIGINT and
+// shuts down. Returns the process exit code.
+int serve(http::Server& server, const std::string& name, const std::string& address,
+          const std::string& port_file);
+
+}  // namespace hbsync::simkit

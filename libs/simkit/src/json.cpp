@@ -1,0 +1,56 @@
+#include "hbsync/simkit/json.hpp"
+
+#include <rapidjson/error/en.h>
+
+namespace hbsync::simkit {
+
+std::optional<std::string> parse_json(std::string_view body, rapidjson::Document& doc,
+                                      bool require_object) {
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError()) {
+    return std::string("invalid JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) +
+           " at offset " + std::to_string(doc.GetErrorOffset());
+  }
+  if (require_object && !doc.IsObject()) return std::string("JSON body must be an object");
+  return std::nullopt;
+}
+
+std::string to_string(const rapidjson::Value& value) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  value.Accept(w);
+  return buffer.GetString();
+}
+
+std::string json_object(std::string_view key, std::string_view text) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  w.EndObject();
+  return buffer.GetString();
+}
+
+std::optional<std::string> get_string(const rapidjson::Value& object, const char* name) {
+  if (!object.IsObject()) return std::nullopt;
+  auto it = object.FindMember(name);
+  if (it == object.MemberEnd() || !it->value.IsString()) return std::nullopt;
+  return std::string(it->value.GetString(), it->value.GetStringLength());
+}
+
+std::optional<int64_t> get_int(const rapidjson::Value& object, const char* name) {
+  if (!object.IsObject()) return std::nullopt;
+  auto it = object.FindMember(name);
+  if (it == object.MemberEnd() || !it->value.IsInt64()) return std::nullopt;
+  return it->value.GetInt64();
+}
+
+std::optional<bool> get_bool(const rapidjson::Value& object, const char* name) {
+  if (!object.IsObject()) return std::nullopt;
+  auto it = object.FindMember(name);
+  if (it == object.MemberEnd() || !it->value.IsBool()) return std::nullopt;
+  return it->value.GetBool();
+}
+
+}  // namespace hbsync::simkit
