@@ -94,9 +94,15 @@ HBSYNC_KAFKA_DEV_BOOTSTRAP_FILE="$run_dir/kafka.bootstrap" \
 wait_for kafka-dev 20 test -s "$run_dir/kafka.bootstrap"
 kafka_brokers=$(cat "$run_dir/kafka.bootstrap")
 
+# The demo HubSpot app: the simulator signs webhooks with its client secret,
+# ingress verifies them with the same one.
+demo_client_id="${HBSYNC_RUN_HUBSPOT_CLIENT_ID:-hbsync-demo-app}"
+demo_client_secret="${HBSYNC_RUN_HUBSPOT_CLIENT_SECRET:-hbsync-demo-secret}"
 if [[ -x "$bin/hbsync-sim-hubspot" ]]; then
   echo "Starting the HubSpot simulator"
   HBSYNC_SIM_HUBSPOT_PORT="$sim_hubspot_port" \
+    HBSYNC_SIM_HUBSPOT_CLIENT_ID="$demo_client_id" \
+    HBSYNC_SIM_HUBSPOT_CLIENT_SECRET="$demo_client_secret" \
     HBSYNC_SIM_HUBSPOT_WEBHOOK_URL="http://127.0.0.1:${service_port[ingress]}/webhooks/hubspot" \
     start sim-hubspot "$bin/hbsync-sim-hubspot"
   wait_for sim-hubspot 20 curl -fsS "http://127.0.0.1:$sim_hubspot_port/_sim/healthz"
@@ -110,6 +116,8 @@ fi
 export HBSYNC_KAFKA_BROKERS="$kafka_brokers"
 export HBSYNC_REDIS_URL="redis://127.0.0.1:$redis_port/0"
 export HBSYNC_HTTP_ADDRESS=127.0.0.1
+export HBSYNC_HUBSPOT_CLIENT_SECRET="$demo_client_secret"
+export HBSYNC_INGRESS_PUBLIC_BASE_URL="http://127.0.0.1:${service_port[ingress]}"
 export HBSYNC_HUBSPOT_API_URL="http://127.0.0.1:$sim_hubspot_port"
 export HBSYNC_BOARD_API_URL="http://127.0.0.1:$sim_board_port"
 for svc in ingress mapper writer poller admin; do

@@ -1,11 +1,38 @@
 // hbsync-ingress: receives HubSpot webhooks, verifies them and publishes each
 // event to hubspot.events, answering only after Kafka acknowledged them.
-// (The webhook route arrives with the HubSpot->board issue.)
+#include "hbsync/log/log.hpp"
 #include "hbsync/service/frame.hpp"
+#include "tenant_directory.hpp"
+#include "webhook_route.hpp"
 
 int main(int argc, char** argv) {
   hbsync::service::Frame frame(
       {"ingress", "HubSpot webhooks in, verified events out to Kafka", 8081}, argc, argv);
+  auto& config = frame.config();
+  hbsync::ingress::WebhookOptions options;
+  options.client_secret = config.secret(
+      "HBSYNC_HUBSPOT_CLIENT_SECRET", "",
+      "The HubSpot app's client secret: the key of the webhook signatures (required)");
+  options.public_base_url = config.str(
+      "HBSYNC_INGRESS_PUBLIC_BASE_URL", "http://127.0.0.1:8081",
+      "scheme://host[:port] HubSpot calls, as HubSpot sees it (behind a load balancer: the "
+      "public one); the signed URI is this plus the request path and query");
+  options.verify.max_age = config.duration("HBSYNC_INGRESS_SIGNATURE_MAX_AGE", "5m",
+                                           "Oldest accepted X-HubSpot-Request-Timestamp");
+  options.verify.max_future_skew =
+      config.duration("HBSYNC_INGRESS_SIGNATURE_MAX_FUTURE", "1m",
+                      "How far in the future a request timestamp may be (clock skew)");
+  auto tenant_refresh = config.duration("HBSYNC_INGRESS_TENANT_REFRESH", "10s",
+                                        "How often the set of tenant portals is reloaded");
+  if (options.client_secret.empty() && !config.help_requested()) {
+    config.reject("HBSYNC_HUBSPOT_CLIENT_SECRET", "is required but not set");
+  }
+  options.topic = frame.topics().hubspot_events;
   frame.configured();
+
+  hbsync::ingress::TenantDirectory tenants(frame.redis(), tenant_refresh);
+  frame.add_worker(
+      "tenant-directory", [&tenants] { tenants.run(); }, [&tenants] { tenants.stop(); });
+  hbsync::ingress::install_webhook_route(frame.router(), options, frame.producer(), tenants);
   return frame.run();
 }

@@ -65,11 +65,10 @@ ServiceProcess start_service(const std::string& name, const std::string& redis_u
   ServiceProcess s;
   s.port = hbsync::testing::free_port();
   s.log_path = ::testing::TempDir() + "hbsync-" + name + "-" + std::to_string(s.port) + ".log";
-  std::map<std::string, std::string> env = {{"HBSYNC_HTTP_ADDRESS", "127.0.0.1"},
-                                            {"HBSYNC_HTTP_PORT", std::to_string(s.port)},
-                                            {"HBSYNC_REDIS_URL", redis_url},
-                                            {"HBSYNC_KAFKA_BROKERS", brokers},
-                                            {"HBSYNC_READY_INTERVAL", "200ms"}};
+  std::map<std::string, std::string> env = {
+      {"HBSYNC_HTTP_ADDRESS", "127.0.0.1"}, {"HBSYNC_HTTP_PORT", std::to_string(s.port)},
+      {"HBSYNC_REDIS_URL", redis_url},      {"HBSYNC_KAFKA_BROKERS", brokers},
+      {"HBSYNC_READY_INTERVAL", "200ms"},   {"HBSYNC_HUBSPOT_CLIENT_SECRET", "test-secret"}};
   for (auto& [k, v] : extra) env[k] = v;
   s.process = Process({hbsync::testing::bin_path("hbsync-" + name)}, env, s.log_path);
   return s;
@@ -90,9 +89,10 @@ TEST(ServiceFrameTest, HelpListsVariablesAndExitsZero) {
 TEST(ServiceFrameTest, BadConfigurationExitsTwoNamingTheVariable) {
   for (const auto& name : kServices) {
     int status = -1;
-    std::string out = run_capture("HBSYNC_HTTP_PORT=99999 HBSYNC_LOG_LEVEL=loud " +
-                                      hbsync::testing::bin_path("hbsync-" + name) + " 2>&1",
-                                  status);
+    std::string out =
+        run_capture("HBSYNC_HUBSPOT_CLIENT_SECRET=s HBSYNC_HTTP_PORT=99999 HBSYNC_LOG_LEVEL=loud " +
+                        hbsync::testing::bin_path("hbsync-" + name) + " 2>&1",
+                    status);
     EXPECT_EQ(status, 2) << name;
     EXPECT_NE(out.find("HBSYNC_HTTP_PORT"), std::string::npos) << out;
     EXPECT_NE(out.find("HBSYNC_LOG_LEVEL"), std::string::npos) << out;

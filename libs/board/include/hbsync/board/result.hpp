@@ -1,0 +1,71 @@
+// What a board call gives back: a value or a typed Error, never an exception
+// for anything board or the network can do.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace hbsync::board {
+
+struct Error {
+  enum Kind {
+    unauthorized,            // 401: wrong API key or token (or revoked)
+    forbidden,               // 403: the token lacks this operation
+    not_found,               // 404
+    validation,              // 400, 422 and any other 4xx: the request itself is wrong
+    rate_limited,            // 429 after the retries, or our limiter's wait was too long
+    daily_budget_exhausted,  // our shared limiter: the daily budget is used up; board not called
+    server,                  // 5xx after the retries, or an unreadable 2xx answer
+    network,  // no usable answer (connect, TLS, timeout) after the retries; Redis down
+  };
+  Kind kind = network;
+  int status = 0;  // HTTP status of the last answer; 0 when there was none
+  // board's own message ({"message"}, else "error"/"errors"; may be Japanese)
+  // or ours. It may quote request values: callers keep it out of logs and
+  // history unless they know it carries no personal data.
+  std::string message{};
+  // When to try again (Retry-After, the penalty or the budget's next free slot).
+  std::optional<std::chrono::milliseconds> retry_after{};
+  int attempts = 0;  // HTTP requests sent for this call
+  // A create whose answer was lost (timeout, closed connection, 504): board
+  // may have made the record. Look it up before creating it again.
+  bool maybe_applied = false;
+
+  // Worth trying again later (the writer requeues); the others need a fix.
+  bool retryable() const {
+    return kind == rate_limited || kind == daily_budget_exhausted || kind == server ||
+           kind == network;
+  }
+};
+
+std::string_view to_string(Error::Kind kind);  // "unauthorized", ... (reason codes)
+
+template <class T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : value_(std::move(value)) {}      // NOLINT: implicit on purpose
+  Result(Error error) : value_(std::move(error)) {}  // NOLINT: implicit on purpose
+
+  bool ok() const { return std::holds_alternative<T>(value_); }
+  explicit operator bool() const { return ok(); }
+
+  // Throw std::bad_variant_access when it holds the other alternative.
+  T& value() & { return std::get<T>(value_); }
+  const T& value() const& { return std::get<T>(value_); }
+  T&& value() && { return std::get<T>(std::move(value_)); }
+  const Error& error() const { return std::get<Error>(value_); }
+
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+
+ private:
+  std::variant<T, Error> value_;
+};
+
+}  // namespace hbsync::board

@@ -1,0 +1,382 @@
+#include "hbsync/board/api.hpp"
+
+#include <openssl/evp.h>
+
+#include <stdexcept>
+
+#include "hbsync/log/log.hpp"
+#include "hbsync/metrics/metrics.hpp"
+#include "json.hpp"
+
+namespace hbsync::board {
+
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr std::array<Operation, kOperationCount> kRequired = {
+    Operation::clients_create, Operation::clients_update,  Operation::clients_get,
+    Operation::clients_list,   Operation::projects_create, Operation::projects_update,
+    Operation::projects_get,   Operation::projects_list,   Operation::projects_order_status,
+    Operation::invoices_list,  Operation::users_list,
+};
+
+// board sends no Retry-After on some 429s [O]; its window is one second.
+constexpr milliseconds kDefaultRetryAfter{1000};
+
+// A wait this long is not a burst limit but the daily budget: board's own
+// (the API key may also be used by other integrations, so board can run out
+// before our count does) or a penalty it left in the limiter.
+constexpr milliseconds kBudgetWait = std::chrono::hours(1);
+
+struct Families {
+  prometheus::Family<prometheus::Counter>& requests;
+  prometheus::Family<prometheus::Histogram>& duration;
+};
+
+Families& families() {
+  static Families f{
+      prometheus::BuildCounter()
+          .Name("hbsync_board_requests_total")
+          .Help("Requests sent to the board API (retries included), by operation and HTTP "
+                "status or transport error")
+          .Register(metrics::registry()),
+      prometheus::BuildHistogram()
+          .Name("hbsync_board_request_duration_seconds")
+          .Help("Time for one board API request, by operation (limiter waits excluded)")
+          .Register(metrics::registry()),
+  };
+  return f;
+}
+
+void observe(Operation op, const std::string& code, double seconds) {
+  auto& f = families();
+  const std::string id(operation_id(op));
+  f.requests.Add({{"operation", id}, {"code", code}}).Increment();
+  f.duration.Add({{"operation", id}}, metrics::latency_buckets()).Observe(seconds);
+}
+
+bool is_create(const std::string& method) {
+  return method == "POST";
+}
+
+// Whether the request certainly never reached board, so even a create may be
+// sent again.
+bool not_sent(http::ErrorKind kind) {
+  return kind == http::ErrorKind::resolve || kind == http::ErrorKind::connect ||
+         kind == http::ErrorKind::tls;
+}
+
+Error::Kind kind_of_status(int status) {
+  switch (status) {
+    case 401:
+      return Error::unauthorized;
+    case 403:
+      return Error::forbidden;
+    case 404:
+      return Error::not_found;
+    case 429:
+      return Error::rate_limited;
+    default:
+      return status >= 500 ? Error::server : Error::validation;
+  }
+}
+
+std::string trimmed_base(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+}  // namespace
+
+std::string_view to_string(Error::Kind kind) {
+  switch (kind) {
+    case Error::unauthorized:
+      return "unauthorized";
+    case Error::forbidden:
+      return "forbidden";
+    case Error::not_found:
+      return "not_found";
+    case Error::validation:
+      return "validation";
+    case Error::rate_limited:
+      return "rate_limited";
+    case Error::daily_budget_exhausted:
+      return "daily_budget_exhausted";
+    case Error::server:
+      return "server";
+    case Error::network:
+      return "network";
+  }
+  return "unknown";
+}
+
+std::span<const Operation> required_operations() {
+  return kRequired;
+}
+
+std::string_view operation_id(Operation op) {
+  switch (op) {
+    case Operation::clients_create:
+      return "clients.create";
+    case Operation::clients_update:
+      return "clients.update";
+    case Operation::clients_get:
+      return "clients.get";
+    case Operation::clients_list:
+      return "clients.list";
+    case Operation::projects_create:
+      return "projects.create";
+    case Operation::projects_update:
+      return "projects.update";
+    case Operation::projects_get:
+      return "projects.get";
+    case Operation::projects_list:
+      return "projects.list";
+    case Operation::projects_order_status:
+      return "projects.order_status";
+    case Operation::invoices_list:
+      return "invoices.list";
+    case Operation::users_list:
+      return "users.list";
+  }
+  return "unknown";
+}
+
+std::string_view operation_label(Operation op) {
+  switch (op) {
+    case Operation::clients_create:
+      return "顧客 登録";
+    case Operation::clients_update:
+      return "顧客 更新";
+    case Operation::clients_get:
+      return "顧客 取得";
+    case Operation::clients_list:
+      return "顧客 リストの取得";
+    case Operation::projects_create:
+      return "案件 登録";
+    case Operation::projects_update:
+      return "案件 更新";
+    case Operation::projects_get:
+      return "案件 取得";
+    case Operation::projects_list:
+      return "案件 リストの取得";
+    case Operation::projects_order_status:
+      return "案件 受注ステータス更新";
+    case Operation::invoices_list:
+      return "請求 リストの取得";
+    case Operation::users_list:
+      return "ユーザ リストの取得";
+  }
+  return "?";
+}
+
+Options Options::load(config::Loader& loader) {
+  Options o;
+  o.base_url = loader.str("HBSYNC_BOARD_API_URL", o.base_url,
+                          "board API base URL (paths /v1/... are appended)");
+  try {
+    const auto parsed = http::parse_url(o.base_url);
+    if (parsed.target != "/") {
+      loader.reject("HBSYNC_BOARD_API_URL", "must be scheme://host[:port] without a path");
+    }
+  } catch (const std::invalid_argument& e) {
+    loader.reject("HBSYNC_BOARD_API_URL", e.what());
+  }
+  o.timeout = loader.duration("HBSYNC_BOARD_TIMEOUT", "30s", "Timeout of one board API request");
+  o.rate_per_second =
+      loader.integer("HBSYNC_BOARD_RATE_PER_SECOND", o.rate_per_second,
+                     "board requests per second per API key, shared by all replicas", 1, 1000);
+  o.rate_per_day = loader.integer("HBSYNC_BOARD_RATE_PER_DAY", o.rate_per_day,
+                                  "board requests per rolling 24 hours per API key (daily budget)",
+                                  1, 100000000);
+  o.rate_margin = loader.duration(
+      "HBSYNC_BOARD_RATE_MARGIN", "200ms",
+      "Added to board's one-second window to absorb delays between grant and arrival");
+  o.max_rate_wait = loader.duration("HBSYNC_BOARD_MAX_RATE_WAIT", "30s",
+                                    "Longest wait for a board rate-limit slot before giving up");
+  o.retry = retry::Policy::load(loader, "HBSYNC_BOARD_RETRY");
+  return o;
+}
+
+std::vector<Operation> CredentialCheck::missing() const {
+  std::vector<Operation> out;
+  for (const auto& op : operations) {
+    if (op.state == OperationCheck::State::missing) out.push_back(op.operation);
+  }
+  return out;
+}
+
+std::string CredentialCheck::message() const {
+  switch (verdict) {
+    case Verdict::ok:
+      return "boardに接続できました。必要な操作はすべて許可されています。";
+    case Verdict::invalid_credentials:
+      return "APIキーまたはAPIトークンが正しくありません。";
+    case Verdict::missing_operations: {
+      std::string text = "APIトークンに次の操作の権限がありません: ";
+      bool first = true;
+      for (Operation op : missing()) {
+        if (!first) text += "、";
+        text += operation_label(op);
+        first = false;
+      }
+      return text + "。boardのAPIトークン設定で許可してください。";
+    }
+    case Verdict::unavailable:
+      break;
+  }
+  return "boardに接続できませんでした。しばらくしてからもう一度お試しください。";
+}
+
+Api::Api(Options options, http::Client& http, redis::Client& redis)
+    : options_(std::move(options)),
+      http_(http),
+      limiter_(redis, "board",
+               {{.limit = options_.rate_per_second,
+                 .length = milliseconds(1000) + options_.rate_margin,
+                 .name = "second"},
+                {.limit = options_.rate_per_day,
+                 .length = std::chrono::hours(24),
+                 .budget = true,
+                 .name = "day"}}) {
+  options_.base_url = trimmed_base(options_.base_url);
+}
+
+Account Api::account(Credentials credentials) {
+  return Account(*this, std::move(credentials));
+}
+
+CallCounts Api::calls() const {
+  CallCounts counts;
+  for (Operation op : kRequired) {
+    const uint64_t n = calls_[static_cast<size_t>(op)].load();
+    counts.total += n;
+    if (n) counts.by_operation[std::string(operation_id(op))] = n;
+  }
+  return counts;
+}
+
+std::string Api::limiter_key(std::string_view api_key) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(api_key.data(), api_key.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+    throw std::runtime_error("SHA-256 failed");
+  }
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < 8; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 0xF];
+  }
+  return out;
+}
+
+Result<http::ClientResponse> Api::execute(const Credentials& credentials, const Call& call) {
+  const std::string key = limiter_key(credentials.api_key);
+  http::ClientRequest request;
+  request.method = call.method;
+  request.url = options_.base_url + call.path;
+  if (!call.query.empty()) request.url += "?" + http::build_query(call.query);
+  request.headers.set("x-api-key", credentials.api_key);
+  request.headers.set("Authorization", "Bearer " + credentials.api_token);
+  request.headers.set("Accept", "application/json");
+  if (call.json_body) {
+    request.headers.set("Content-Type", "application/json");
+    request.body = *call.json_body;
+  }
+  request.timeout = options_.timeout;
+  const std::string_view op_id = operation_id(call.operation);
+
+  std::optional<http::ClientResponse> answer;
+  Error error;
+  int sent = 0;
+  auto attempt = [&](int number) -> retry::Outcome {
+    ratelimit::Decision slot;
+    try {
+      slot = limiter_.wait_acquire(key, options_.max_rate_wait);
+    } catch (const redis::Error& e) {
+      // Without the shared limiter we cannot know the budget is free:
+      // failing closed keeps every replica inside board's limit.
+      error = Error{.kind = Error::network,
+                    .message = std::string("rate limiter unavailable: ") + e.what()};
+      return retry::Outcome::retry("rate limiter unavailable");
+    }
+    if (!slot) {
+      const bool budget =
+          slot.reason == ratelimit::Reason::budget_exhausted || slot.wait >= kBudgetWait;
+      error = Error{.kind = budget ? Error::daily_budget_exhausted : Error::rate_limited,
+                    .message = budget ? "board daily request budget exhausted"
+                                      : "board rate limit: no slot within the wait allowed",
+                    .retry_after = slot.wait};
+      return retry::Outcome::fail(error.message);
+    }
+
+    ++sent;
+    calls_[static_cast<size_t>(call.operation)].fetch_add(1);
+    const auto started = std::chrono::steady_clock::now();
+    http::ClientResult result = http_.send(request);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+    if (!result.ok()) {
+      observe(call.operation, std::string(http::to_string(result.error)), seconds);
+      error = Error{.kind = Error::network,
+                    .message = std::string("board unreachable: ") +
+                               std::string(http::to_string(result.error))};
+      const bool resend = !is_create(call.method) || not_sent(result.error);
+      if (result.error == http::ErrorKind::invalid_url) return retry::Outcome::fail("invalid url");
+      if (!resend) {
+        error.maybe_applied = true;
+        return retry::Outcome::fail(error.message);
+      }
+      log::warn(
+          "board request failed, will retry",
+          {{"operation", op_id}, {"error", http::to_string(result.error)}, {"attempt", number}});
+      return retry::Outcome::retry(error.message);
+    }
+
+    const int status = result.response.status;
+    observe(call.operation, std::to_string(status), seconds);
+    if (status >= 200 && status < 300) {
+      answer = std::move(result.response);
+      return retry::Outcome::ok();
+    }
+    error = Error{.kind = kind_of_status(status),
+                  .status = status,
+                  .message = json::error_message(result.response.body, status)};
+    if (status == 429) {
+      milliseconds wait = kDefaultRetryAfter;
+      if (auto header = result.response.headers.get("Retry-After")) {
+        if (auto parsed = retry::parse_retry_after(*header)) wait = *parsed;
+      }
+      error.retry_after = wait;
+      if (wait >= kBudgetWait) error.kind = Error::daily_budget_exhausted;
+      try {
+        limiter_.penalize(key, wait);
+      } catch (const redis::Error&) {
+        // The Retry-After below still holds this caller back.
+      }
+      log::warn("board answered 429, backing off",
+                {{"operation", op_id}, {"retry_after_ms", wait.count()}, {"attempt", number}});
+      return retry::Outcome::retry("429", wait);
+    }
+    if (status >= 500) {
+      if (is_create(call.method) && status == 504) {
+        error.maybe_applied = true;
+        return retry::Outcome::fail("504 on a create");
+      }
+      log::warn("board server error",
+                {{"operation", op_id}, {"status", status}, {"attempt", number}});
+      return retry::Outcome::retry(std::to_string(status));
+    }
+    return retry::Outcome::fail(std::to_string(status));
+  };
+
+  retry::run(options_.retry, attempt);
+  if (answer) return std::move(*answer);
+  error.attempts = sent;
+  return error;
+}
+
+}  // namespace hbsync::board

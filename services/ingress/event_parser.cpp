@@ -1,0 +1,159 @@
+#include "event_parser.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include <charconv>
+#include <optional>
+
+namespace hbsync::ingress {
+namespace {
+
+using Value = rapidjson::Value;
+
+// HubSpot sends ids as JSON numbers; a numeric string is taken too so a
+// serializer change on its side cannot make us drop events.
+std::optional<int64_t> as_int(const Value& v) {
+  if (v.IsInt64()) return v.GetInt64();
+  if (v.IsUint64() && v.GetUint64() <= static_cast<uint64_t>(INT64_MAX)) {
+    return static_cast<int64_t>(v.GetUint64());
+  }
+  if (v.IsString()) {
+    std::string_view s(v.GetString(), v.GetStringLength());
+    int64_t out = 0;
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    if (ec == std::errc() && ptr == s.data() + s.size() && !s.empty()) return out;
+  }
+  return std::nullopt;
+}
+
+const Value* member(const Value& obj, const char* name) {
+  auto it = obj.FindMember(name);
+  if (it == obj.MemberEnd() || it->value.IsNull()) return nullptr;
+  return &it->value;
+}
+
+std::optional<int64_t> int_field(const Value& obj, const char* name) {
+  const Value* v = member(obj, name);
+  return v ? as_int(*v) : std::nullopt;
+}
+
+std::optional<std::string> string_field(const Value& obj, const char* name) {
+  const Value* v = member(obj, name);
+  if (v == nullptr || !v->IsString()) return std::nullopt;
+  return std::string(v->GetString(), v->GetStringLength());
+}
+
+// The deal is the ordering unit for deal<->company association changes.
+std::string object_type_of(std::string_view subscription_type) {
+  auto dot = subscription_type.find('.');
+  return std::string(subscription_type.substr(0, dot));
+}
+
+}  // namespace
+
+bool keeps_property_value(std::string_view name) {
+  return name == "dealstage" || name == "pipeline" || name == "hubspot_owner_id";
+}
+
+ParseResult parse_events(std::string_view body, int64_t received_at_ms) {
+  ParseResult result;
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError()) {
+    result.error = std::string("body is not valid JSON: ") +
+                   rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +
+                   std::to_string(doc.GetErrorOffset());
+    return result;
+  }
+  if (!doc.IsArray()) {
+    result.error = "body must be a JSON array of events";
+    return result;
+  }
+  if (doc.Size() > kMaxEventsPerRequest) {
+    result.error = "at most " + std::to_string(kMaxEventsPerRequest) + " events per request, got " +
+                   std::to_string(doc.Size());
+    return result;
+  }
+  result.events.reserve(doc.Size());
+  for (rapidjson::SizeType i = 0; i < doc.Size(); ++i) {
+    const Value& e = doc[i];
+    auto where = "event " + std::to_string(i) + ": ";
+    if (!e.IsObject()) {
+      result.error = where + "must be an object";
+      result.events.clear();
+      return result;
+    }
+    auto portal = int_field(e, "portalId");
+    auto type = string_field(e, "subscriptionType");
+    if (!type) type = string_field(e, "eventType");
+    auto occurred = int_field(e, "occurredAt");
+    auto object_id = int_field(e, "objectId");
+    auto from_id = int_field(e, "fromObjectId");
+    std::string missing;
+    if (!portal || *portal <= 0) missing += " portalId";
+    if (!type || type->empty() || type->find('.') == std::string::npos) {
+      missing += " subscriptionType";
+    }
+    if (!occurred) missing += " occurredAt";
+    if (!object_id && !from_id) missing += " objectId";
+    if (!missing.empty()) {
+      result.error = where + "missing or invalid:" + missing;
+      result.events.clear();
+      return result;
+    }
+
+    ParsedEvent parsed;
+    auto& ev = parsed.event;
+    ev.set_portal_id(*portal);
+    ev.set_subscription_type(*type);
+    ev.set_occurred_at_ms(*occurred);
+    ev.set_received_at_ms(received_at_ms);
+    ev.set_object_id(object_id.value_or(0));
+    ev.set_event_id(int_field(e, "eventId").value_or(0));
+    ev.set_subscription_id(int_field(e, "subscriptionId").value_or(0));
+    ev.set_app_id(int_field(e, "appId").value_or(0));
+    ev.set_attempt_number(static_cast<int32_t>(int_field(e, "attemptNumber").value_or(0)));
+    if (auto v = string_field(e, "changeSource")) ev.set_change_source(*v);
+    if (auto name = string_field(e, "propertyName")) {
+      ev.set_property_name(*name);
+      if (keeps_property_value(*name)) {
+        if (auto v = string_field(e, "propertyValue")) ev.set_property_value(*v);
+      }
+    }
+    if (auto v = string_field(e, "associationType")) ev.set_association_type(*v);
+    ev.set_from_object_id(from_id.value_or(0));
+    ev.set_to_object_id(int_field(e, "toObjectId").value_or(0));
+    if (const Value* v = member(e, "associationRemoved"); v && v->IsBool()) {
+      ev.set_association_removed(v->GetBool());
+    }
+    if (const Value* v = member(e, "isPrimaryAssociation"); v && v->IsBool()) {
+      ev.set_is_primary_association(v->GetBool());
+    }
+    ev.set_primary_object_id(int_field(e, "primaryObjectId").value_or(0));
+    ev.set_new_object_id(int_field(e, "newObjectId").value_or(0));
+    if (const Value* merged = member(e, "mergedObjectIds"); merged && merged->IsArray()) {
+      for (const auto& m : merged->GetArray()) {
+        if (auto id = as_int(m)) ev.add_merged_object_ids(*id);
+      }
+    }
+
+    std::string object_type = object_type_of(*type);
+    int64_t key_id = ev.object_id();
+    if (ev.association_type() == "DEAL_TO_COMPANY") {
+      object_type = "deal";
+      key_id = ev.from_object_id();
+    } else if (ev.association_type() == "COMPANY_TO_DEAL") {
+      object_type = "deal";
+      key_id = ev.to_object_id();
+    } else if (key_id == 0) {
+      key_id = ev.from_object_id();
+    }
+    parsed.key = std::to_string(*portal) + ":" + object_type + ":" + std::to_string(key_id);
+    result.events.push_back(std::move(parsed));
+  }
+  result.ok = true;
+  return result;
+}
+
+}  // namespace hbsync::ingress

@@ -1,0 +1,35 @@
+// Parses and checks a HubSpot webhook body (a JSON array of events) into the
+// hubspot.events messages. Pure: no I/O, so it is unit-tested and fuzzed
+// alone. Unknown fields are ignored; a body that is not what HubSpot sends is
+// rejected whole, with a message, so nothing is half-accepted.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hbsync/v1/events.pb.h"
+
+namespace hbsync::ingress {
+
+inline constexpr size_t kMaxEventsPerRequest = 100;
+
+struct ParsedEvent {
+  hbsync::v1::HubSpotEvent event;
+  std::string key;  // "<portalId>:<objectType>:<objectId>": one object's events stay in order
+};
+
+struct ParseResult {
+  bool ok = false;
+  std::string error;  // for the 400 body; never echoes payload values
+  std::vector<ParsedEvent> events;
+};
+
+ParseResult parse_events(std::string_view body, int64_t received_at_ms);
+
+// Properties whose values are carried on: the ones the product reacts to.
+// Other values (deal names, amounts) are dropped here so they travel no
+// further than ingress.
+bool keeps_property_value(std::string_view property_name);
+
+}  // namespace hbsync::ingress

@@ -1,0 +1,142 @@
+#include "event_parser.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace hbsync::ingress {
+namespace {
+
+TEST(EventParserTest, ParsesHubSpotPayloadAndIgnoresUnknownFields) {
+  std::string body = R"([
+    {"eventId":100,"subscriptionId":7,"portalId":62515,"appId":54321,"occurredAt":1700000000000,
+     "subscriptionType":"deal.propertyChange","attemptNumber":2,"objectId":1246965,
+     "propertyName":"dealstage","propertyValue":"closedwon","changeSource":"CRM_UI",
+     "changeFlag":"NEW","sourceId":"userId:1","objectTypeId":"0-3"},
+    {"eventId":101,"portalId":62515,"occurredAt":1700000000001,"eventType":"deal.creation",
+     "objectId":"1246966"}
+  ])";
+  auto r = parse_events(body, 42);
+  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_EQ(r.events.size(), 2u);
+  const auto& a = r.events[0].event;
+  EXPECT_EQ(a.portal_id(), 62515);
+  EXPECT_EQ(a.subscription_type(), "deal.propertyChange");
+  EXPECT_EQ(a.object_id(), 1246965);
+  EXPECT_EQ(a.attempt_number(), 2);
+  EXPECT_EQ(a.property_name(), "dealstage");
+  EXPECT_EQ(a.property_value(), "closedwon");
+  EXPECT_EQ(a.received_at_ms(), 42);
+  EXPECT_EQ(r.events[0].key, "62515:deal:1246965");
+  // eventType spelling and string ids are accepted.
+  EXPECT_EQ(r.events[1].event.subscription_type(), "deal.creation");
+  EXPECT_EQ(r.events[1].event.object_id(), 1246966);
+}
+
+TEST(EventParserTest, DropsValuesOfPropertiesTheProductDoesNotUse) {
+  auto r = parse_events(
+      R"([{"portalId":1,"occurredAt":1,"subscriptionType":"deal.propertyChange","objectId":5,
+           "propertyName":"dealname","propertyValue":"Secret Deal Name"},
+          {"portalId":1,"occurredAt":1,"subscriptionType":"deal.propertyChange","objectId":5,
+           "propertyName":"amount","propertyValue":"90000"}])",
+      0);
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.events[0].event.property_name(), "dealname");
+  EXPECT_EQ(r.events[0].event.property_value(), "");
+  EXPECT_EQ(r.events[1].event.property_value(), "");
+}
+
+TEST(EventParserTest, AssociationChangesAreKeyedByTheDeal) {
+  auto r = parse_events(
+      R"([{"portalId":9,"occurredAt":1,"subscriptionType":"deal.associationChange",
+           "associationType":"DEAL_TO_COMPANY","fromObjectId":11,"toObjectId":22,
+           "associationRemoved":false,"isPrimaryAssociation":true},
+          {"portalId":9,"occurredAt":1,"subscriptionType":"company.associationChange",
+           "associationType":"COMPANY_TO_DEAL","fromObjectId":22,"toObjectId":11,
+           "associationRemoved":true,"isPrimaryAssociation":false}])",
+      0);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.events[0].key, "9:deal:11");
+  EXPECT_EQ(r.events[1].key, "9:deal:11");
+  EXPECT_TRUE(r.events[0].event.is_primary_association());
+  EXPECT_TRUE(r.events[1].event.association_removed());
+}
+
+TEST(EventParserTest, MergeCarriesMergedIds) {
+  auto r = parse_events(
+      R"([{"portalId":9,"occurredAt":1,"subscriptionType":"deal.merge","objectId":30,
+           "primaryObjectId":30,"mergedObjectIds":[31,32],"newObjectId":30}])",
+      0);
+  ASSERT_TRUE(r.ok);
+  ASSERT_EQ(r.events[0].event.merged_object_ids_size(), 2);
+  EXPECT_EQ(r.events[0].event.merged_object_ids(1), 32);
+}
+
+struct BadCase {
+  const char* name;
+  const char* body;
+  const char* error_part;
+};
+
+class EventParserRejects : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(EventParserRejects, WithAMessage) {
+  auto r = parse_events(GetParam().body, 0);
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(r.events.empty()) << "nothing half-accepted";
+  EXPECT_NE(r.error.find(GetParam().error_part), std::string::npos) << r.error;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, EventParserRejects,
+    ::testing::Values(
+        BadCase{"not_json", "{oops", "not valid JSON"},
+        BadCase{"object_not_array", R"({"portalId":1})", "must be a JSON array"},
+        BadCase{"element_not_object", R"([1])", "event 0: must be an object"},
+        BadCase{"missing_portal",
+                R"([{"occurredAt":1,"subscriptionType":"deal.creation","objectId":1}])",
+                "portalId"},
+        BadCase{"missing_type", R"([{"portalId":1,"occurredAt":1,"objectId":1}])",
+                "subscriptionType"},
+        BadCase{"missing_object",
+                R"([{"portalId":1,"occurredAt":1,"subscriptionType":"deal.creation"}])",
+                "objectId"},
+        BadCase{"second_bad",
+                R"([{"portalId":1,"occurredAt":1,"subscriptionType":"deal.creation","objectId":1},
+                    {"portalId":"x","occurredAt":1,"subscriptionType":"deal.creation","objectId":1}])",
+                "event 1"},
+        BadCase{"bad_type_shape",
+                R"([{"portalId":1,"occurredAt":1,"subscriptionType":"creation","objectId":1}])",
+                "subscriptionType"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(EventParserTest, RejectsMoreThanOneHundredEvents) {
+  std::string body = "[";
+  for (int i = 0; i < 101; ++i) {
+    if (i) body += ",";
+    body += R"({"portalId":1,"occurredAt":1,"subscriptionType":"deal.creation","objectId":1})";
+  }
+  body += "]";
+  auto r = parse_events(body, 0);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.error.find("at most 100"), std::string::npos);
+}
+
+TEST(EventParserTest, RandomBytesNeverCrashAndNeverHalfAccept) {
+  std::mt19937 rng(1234);
+  std::string seed =
+      R"([{"portalId":1,"occurredAt":1,"subscriptionType":"deal.creation","objectId":1}])";
+  for (int i = 0; i < 20000; ++i) {
+    std::string body = seed;
+    int edits = 1 + static_cast<int>(rng() % 4);
+    for (int e = 0; e < edits; ++e) {
+      size_t pos = rng() % body.size();
+      body[pos] = static_cast<char>(rng() % 256);
+    }
+    auto r = parse_events(body, 0);
+    if (!r.ok) EXPECT_TRUE(r.events.empty());
+  }
+}
+
+}  // namespace
+}  // namespace hbsync::ingress

@@ -1,0 +1,24 @@
+// POST /webhooks/hubspot: verify, parse, publish, and answer only once Kafka
+// has every event of the batch (SPEC section 2, ingress).
+#pragma once
+
+#include <string>
+
+#include "hbsync/http/router.hpp"
+#include "hbsync/kafka/producer.hpp"
+#include "hbsync/webhook/signature.hpp"
+#include "tenant_directory.hpp"
+
+namespace hbsync::ingress {
+
+struct WebhookOptions {
+  std::string client_secret;    // the HubSpot app's client secret (signing key)
+  std::string public_base_url;  // scheme://host[:port] HubSpot calls; + request target = signed URI
+  std::string topic;            // hubspot.events
+  webhook::VerifyOptions verify;
+};
+
+void install_webhook_route(http::Router& router, WebhookOptions options, kafka::Producer& producer,
+                           TenantDirectory& tenants);
+
+}  // namespace hbsync::ingress
