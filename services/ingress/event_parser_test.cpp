@@ -134,7 +134,9 @@ TEST(EventParserTest, RandomBytesNeverCrashAndNeverHalfAccept) {
       body[pos] = static_cast<char>(rng() % 256);
     }
     auto r = parse_events(body, 0);
-    if (!r.ok) EXPECT_TRUE(r.events.empty());
+    if (!r.ok) {
+      EXPECT_TRUE(r.events.empty());
+    }
   }
 }
 
