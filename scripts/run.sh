@@ -41,21 +41,29 @@ declare -A service_port=([admin]=8080 [ingress]=8081 [mapper]=8082 [writer]=8083
 
 pids=()
 names=()
-cleanup() {
-  trap - INT TERM EXIT
-  echo
-  echo "Stopping everything this run started..."
-  # Services first (they drain and commit), then the servers they depend on.
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-    kill -TERM "${pids[$i]}" 2>/dev/null || true
-  done
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+first_service=-1  # index in pids of the first service: services stop before what they use
+stop_range() {  # stop_range FROM TO: SIGTERM pids[FROM..TO), then wait up to 10 s each
+  local from="$1" to="$2" i
+  for ((i = to - 1; i >= from; i--)); do kill -TERM "${pids[$i]}" 2>/dev/null || true; done
+  for ((i = to - 1; i >= from; i--)); do
     for _ in $(seq 100); do kill -0 "${pids[$i]}" 2>/dev/null || break; sleep 0.1; done
     if kill -0 "${pids[$i]}" 2>/dev/null; then
       echo "  ${names[$i]} did not stop in 10 s; killing" >&2
       kill -KILL "${pids[$i]}" 2>/dev/null || true
     fi
   done
+}
+cleanup() {
+  trap - INT TERM EXIT
+  echo
+  echo "Stopping everything this run started..."
+  # Services first (they drain and commit), then the servers they depend on.
+  local split=${#pids[@]}
+  if ((first_service >= 0)); then
+    stop_range "$first_service" "${#pids[@]}"
+    split=$first_service
+  fi
+  stop_range 0 "$split"
   echo "Stopped. Logs are in $run_dir/logs."
 }
 trap cleanup INT TERM EXIT
@@ -120,6 +128,7 @@ export HBSYNC_HUBSPOT_CLIENT_SECRET="$demo_client_secret"
 export HBSYNC_INGRESS_PUBLIC_BASE_URL="http://127.0.0.1:${service_port[ingress]}"
 export HBSYNC_HUBSPOT_API_URL="http://127.0.0.1:$sim_hubspot_port"
 export HBSYNC_BOARD_API_URL="http://127.0.0.1:$sim_board_port"
+first_service=${#pids[@]}
 for svc in ingress mapper writer poller admin; do
   echo "Starting hbsync-$svc"
   HBSYNC_HTTP_PORT="${service_port[$svc]}" start "$svc" "$bin/hbsync-$svc"
