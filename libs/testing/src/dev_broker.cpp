@@ -22,7 +22,8 @@ std::string read_first_line(const std::string& path) {
 }  // namespace
 
 DevBroker::DevBroker(int brokers, int partitions) {
-  std::string pattern = (std::filesystem::temp_directory_path() / "hbsync-kafka-dev-XXXXXX").string();
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / "hbsync-kafka-dev-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("DevBroker: mkdtemp failed");
   dir_ = pattern;
   const std::string bootstrap_file = dir_ + "/bootstrap";
@@ -35,9 +36,9 @@ DevBroker::DevBroker(int brokers, int partitions) {
                       {"HBSYNC_KAFKA_DEV_CONTROL_PORT", "0"}},
                      log_path());
   // The bootstrap file is written last, after the control file.
-  bool up = wait_until(
-      [&] { return !process_.running() || std::filesystem::exists(bootstrap_file); },
-      std::chrono::seconds(15));
+  bool up =
+      wait_until([&] { return !process_.running() || std::filesystem::exists(bootstrap_file); },
+                 std::chrono::seconds(15));
   if (!up || !std::filesystem::exists(bootstrap_file)) {
     process_.kill_hard();
     throw std::runtime_error("DevBroker: hbsync-kafka-dev did not start; see " + log_path());
@@ -63,9 +64,9 @@ void DevBroker::control(const std::string& path) {
   request.timeout = std::chrono::seconds(10);
   auto result = client.send(request);
   if (!result.ok() || result.response.status != 200) {
-    throw std::runtime_error("DevBroker: POST " + path + " failed: " +
-                             (result.ok() ? std::to_string(result.response.status)
-                                          : result.error_message));
+    throw std::runtime_error(
+        "DevBroker: POST " + path + " failed: " +
+        (result.ok() ? std::to_string(result.response.status) : result.error_message));
   }
 }
 

@@ -1,0 +1,181 @@
+// Consumer against a dev broker: retries re-deliver the same message, and
+// stop() finishes, commits and hands over to the next group member.
+#include "hbsync/kafka/consumer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <mutex>
+
+#include "hbsync/kafka/producer.hpp"
+#include "hbsync/testing/process.hpp"
+#include "test_support.hpp"
+
+namespace hbsync::kafka {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+void produce_numbers(const testing::DevBroker& broker, const std::string& topic, int count) {
+  Producer producer(test::producer_options(broker, 10s));
+  std::vector<OutgoingMessage> batch;
+  for (int i = 0; i < count; ++i) batch.push_back({topic, "same-key", std::to_string(i), {}, {}});
+  std::promise<BatchResult> reported;
+  producer.produce_batch(std::move(batch), [&](const BatchResult& r) { reported.set_value(r); });
+  ASSERT_TRUE(reported.get_future().get().ok);
+}
+
+struct Delivery {
+  int value;
+  int attempt;
+  bool exhausted;
+  Clock::time_point at;
+};
+
+TEST(ConsumerTest, RetryRedeliversTheSameMessageThenMovesOn) {
+  testing::DevBroker broker(3, 1);
+  const std::string topic = "sync.commands";
+  produce_numbers(broker, topic, 10);
+
+  std::mutex mutex;
+  std::vector<Delivery> deliveries;
+  test::ConsumerThread consumer(
+      test::consumer_options(broker, "retry", {topic}), [&](const Message& m) {
+        int value = std::stoi(std::string(m.value));
+        {
+          std::lock_guard lock(mutex);
+          deliveries.push_back({value, m.attempt, m.retries_exhausted, Clock::now()});
+        }
+        if (value == 3 && m.attempt < 3) return HandlerResult::retry;
+        if (value == 5 && m.attempt == 1) throw std::runtime_error("transient");
+        return HandlerResult::done;
+      });
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        std::lock_guard lock(mutex);
+        return !deliveries.empty() && deliveries.back().value == 9;
+      },
+      30s));
+  consumer.stop();
+
+  std::vector<std::pair<int, int>> order;
+  for (const auto& d : deliveries) order.emplace_back(d.value, d.attempt);
+  std::vector<std::pair<int, int>> expected = {{0, 1}, {1, 1}, {2, 1}, {3, 1}, {3, 2},
+                                               {3, 3}, {4, 1}, {5, 1}, {5, 2}, {6, 1},
+                                               {7, 1}, {8, 1}, {9, 1}};
+  EXPECT_EQ(order, expected);
+  // Delays are jittered in [0, cap]: only their upper bound is certain.
+  EXPECT_LT(deliveries[5].at - deliveries[3].at, 1s);
+  EXPECT_EQ(test::committed_offsets(broker.bootstrap(), "retry", topic, 1)[0], 10);
+}
+
+TEST(ConsumerTest, ExhaustedRetriesAreFlaggedAndNeverSkipped) {
+  testing::DevBroker broker(1, 1);
+  const std::string topic = "sync.commands";
+  produce_numbers(broker, topic, 2);
+
+  std::mutex mutex;
+  std::vector<Delivery> deliveries;
+  auto options = test::consumer_options(broker, "exhausted", {topic});
+  test::ConsumerThread consumer(options, [&](const Message& m) {
+    int value = std::stoi(std::string(m.value));
+    std::lock_guard lock(mutex);
+    deliveries.push_back({value, m.attempt, m.retries_exhausted, Clock::now()});
+    // Keeps failing past the policy's end: must keep coming back.
+    return value == 0 && m.attempt < 8 ? HandlerResult::retry : HandlerResult::done;
+  });
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        std::lock_guard lock(mutex);
+        return !deliveries.empty() && deliveries.back().value == 1;
+      },
+      30s));
+  consumer.stop();
+  ASSERT_EQ(deliveries.size(), 9u);
+  for (size_t i = 0; i < 8; ++i) {
+    EXPECT_EQ(deliveries[i].value, 0);
+    EXPECT_EQ(deliveries[i].attempt, static_cast<int>(i) + 1);
+    // The policy allows 5 deliveries: from the 5th on the handler is told.
+    EXPECT_EQ(deliveries[i].exhausted, i + 1 >= 5) << "delivery " << i + 1;
+  }
+  EXPECT_EQ(deliveries[8].value, 1);
+  EXPECT_FALSE(deliveries[8].exhausted);
+  // After the policy gave up, deliveries continue every max_delay (400 ms).
+  EXPECT_GE(deliveries[7].at - deliveries[6].at, 350ms);
+}
+
+TEST(ConsumerTest, StopFinishesSlowHandlerCommitsAndNextMemberContinues) {
+  testing::DevBroker broker(3, 1);
+  const std::string topic = "sync.requests";
+  produce_numbers(broker, topic, 10);
+
+  std::mutex mutex;
+  std::vector<int> first_run, second_run;
+  std::atomic<bool> in_slow_handler{false};
+  auto options = test::consumer_options(broker, "handover", {topic});
+  options.commit_interval = 60s;  // only the commit on stop() can save message 5
+  auto first = std::make_unique<test::ConsumerThread>(options, [&](const Message& m) {
+    int value = std::stoi(std::string(m.value));
+    if (value == 5) {
+      in_slow_handler = true;
+      std::this_thread::sleep_for(2s);
+    }
+    std::lock_guard lock(mutex);
+    first_run.push_back(value);
+    return HandlerResult::done;
+  });
+  ASSERT_TRUE(testing::wait_until([&] { return in_slow_handler.load(); }, 30s));
+  auto started = Clock::now();
+  first->stop();
+  auto took = Clock::now() - started;
+  EXPECT_LT(took, 5s);
+  std::printf(
+      "stop() returned after %lld ms\n",
+      static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+  EXPECT_EQ(first_run, (std::vector<int>{0, 1, 2, 3, 4, 5}));
+  EXPECT_EQ(test::committed_offsets(broker.bootstrap(), "handover", topic, 1)[0], 6);
+
+  test::ConsumerThread second(test::consumer_options(broker, "handover", {topic}),
+                              [&](const Message& m) {
+                                std::lock_guard lock(mutex);
+                                second_run.push_back(std::stoi(std::string(m.value)));
+                                return HandlerResult::done;
+                              });
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        std::lock_guard lock(mutex);
+        return !second_run.empty() && second_run.back() == 9;
+      },
+      30s));
+  std::this_thread::sleep_for(500ms);
+  second.stop();
+  EXPECT_EQ(second_run, (std::vector<int>{6, 7, 8, 9}));
+}
+
+// SIGTERM during a Kafka outage must not hang the service: the commit is
+// bounded, and leaving the group gives up when no coordinator answers.
+TEST(ConsumerTest, StopDuringOutageReturns) {
+  testing::DevBroker broker(3, 1);
+  const std::string topic = "sync.commands";
+  produce_numbers(broker, topic, 3);
+  std::atomic<int> handled{0};
+  test::ConsumerThread consumer(test::consumer_options(broker, "outage-stop", {topic}),
+                                [&](const Message&) {
+                                  ++handled;
+                                  return HandlerResult::done;
+                                });
+  ASSERT_TRUE(testing::wait_until([&] { return handled.load() == 3; }, 30s));
+  broker.all_down();
+  auto started = Clock::now();
+  consumer.stop();
+  auto took = Clock::now() - started;
+  std::printf(
+      "stop() during outage returned after %lld ms\n",
+      static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+  EXPECT_LT(took, 15s);
+}
+
+}  // namespace
+}  // namespace hbsync::kafka
