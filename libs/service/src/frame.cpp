@@ -18,6 +18,10 @@ namespace {
 // Blocks SIGTERM/SIGINT in this thread and, since threads inherit the mask,
 // in every thread created afterwards; run() takes them with sigwait.
 void block_shutdown_signals() {
+  // A shell that starts a program with `&` leaves SIGINT ignored, and sigwait
+  // never sees an ignored signal: take both back to their default first.
+  ::signal(SIGINT, SIG_DFL);
+  ::signal(SIGTERM, SIG_DFL);
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
