@@ -1,0 +1,70 @@
+// Shared by hbsync-ctl's command groups: exit codes, argument parsing and the
+// environment-derived connections (opened only by commands that need them).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "hbsync/config/config.hpp"
+#include "hbsync/redis/redis.hpp"
+#include "hbsync/tenant/crypto.hpp"
+
+namespace hbsync::ctl {
+
+// Scripts branch on these, so they are part of the interface (README.md).
+enum Exit : int {
+  kOk = 0,
+  kFailed = 1,       // validation or operation failed
+  kUsage = 2,        // bad command line or configuration
+  kNotFound = 3,     // the named object does not exist
+  kUnavailable = 4,  // Redis could not be reached
+};
+
+// Thrown for a bad command line; main prints it with a pointer to --help.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct OptionSpec {
+  std::string name;   // "--expect-version"
+  std::string alias;  // "-f", or empty
+  bool takes_value = false;
+};
+
+struct Args {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> options;  // by OptionSpec::name; flags map to ""
+  bool help = false;
+
+  bool has(const std::string& name) const { return options.count(name) > 0; }
+  std::optional<std::string> value(const std::string& name) const;
+};
+
+// Options may appear anywhere; "-" is a positional (stdin). Throws UsageError
+// for an unknown option or a missing value.
+Args parse_args(std::span<const std::string> argv, const std::vector<OptionSpec>& specs);
+
+// Declares every variable hbsync-ctl reads, so --help can list them.
+struct Environment {
+  redis::Options redis;
+  tenant::Keyring keyring;
+};
+Environment declare_environment(config::Loader& loader);
+std::string variables_help(const config::Loader& loader);
+
+// Loads the environment; on a bad or missing value prints every problem and
+// exits kUsage (through Loader::finish). `need_keys`: commands that never
+// touch a secret (list, remove) work without HBSYNC_ENCRYPTION_KEYS.
+Environment load_environment(bool need_keys);
+
+int tenant_main(std::span<const std::string> args);
+std::string tenant_help();
+
+}  // namespace hbsync::ctl

@@ -1,0 +1,293 @@
+// hbsync-ctl as operators run it: the real binary against a real redis-server,
+// with a generated encryption key, checking exit codes and what is printed.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "hbsync/tenant/crypto.hpp"
+#include "hbsync/testing/process.hpp"
+#include "hbsync/testing/redis_server.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using hbsync::tenant::Keyring;
+
+struct Result {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const fs::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// The README's example, so the documented tenant.json is what gets applied.
+std::string readme_tenant_json() {
+  const std::string readme = slurp(HBSYNC_TENANT_README);
+  const std::string start = "```json\n";
+  const size_t begin = readme.find(start);
+  const size_t end = readme.find("```", begin + start.size());
+  if (begin == std::string::npos || end == std::string::npos) return {};
+  return readme.substr(begin + start.size(), end - begin - start.size());
+}
+
+void replace(std::string& text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  ASSERT_NE(at, std::string::npos) << from;
+  text.replace(at, from.size(), to);
+}
+
+class CtlTest : public ::testing::Test {
+ protected:
+  CtlTest() : dir_(fs::temp_directory_path() / ("ctl_test." + std::to_string(getpid()))) {
+    fs::create_directories(dir_);
+    env_["HBSYNC_REDIS_URL"] = redis_.url();
+    env_["HBSYNC_ENCRYPTION_KEYS"] = "k1:" + Keyring::generate_key();
+    env_["HBSYNC_REDIS_CONNECT_TIMEOUT"] = "500ms";
+  }
+  ~CtlTest() override { fs::remove_all(dir_); }
+
+  std::string write(const std::string& name, const std::string& text) {
+    const fs::path path = dir_ / name;
+    std::ofstream(path, std::ios::binary) << text;
+    return path.string();
+  }
+
+  // Runs hbsync-ctl with exactly env_ as its environment (plus PATH), so the
+  // developer's own HBSYNC_* variables cannot leak in.
+  Result ctl(const std::vector<std::string>& args, const std::string& stdin_text = {}) {
+    const std::string in = write("stdin", stdin_text);
+    const fs::path out = dir_ / "stdout", err = dir_ / "stderr";
+    std::vector<std::string> argv = {hbsync::testing::bin_path("hbsync-ctl")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<std::string> envs;
+    for (const auto& [k, v] : env_) envs.push_back(k + "=" + v);
+    std::vector<char*> c_argv, c_env;
+    for (auto& a : argv) c_argv.push_back(a.data());
+    for (auto& e : envs) c_env.push_back(e.data());
+    c_argv.push_back(nullptr);
+    c_env.push_back(nullptr);
+
+    const pid_t pid = fork();
+    if (pid == 0) {
+      const int fd_in = open(in.c_str(), O_RDONLY);
+      const int fd_out = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      const int fd_err = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      dup2(fd_in, 0);
+      dup2(fd_out, 1);
+      dup2(fd_err, 2);
+      execve(c_argv[0], c_argv.data(), c_env.data());
+      _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    Result r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.out = slurp(out);
+    r.err = slurp(err);
+    return r;
+  }
+
+  hbsync::testing::RedisServer redis_;
+  fs::path dir_;
+  std::map<std::string, std::string> env_;
+};
+
+// The README example's secrets: none of them may ever be printed.
+const std::vector<std::string> kSecrets = {"board-api-key-from-settings",
+                                           "board-api-token-shown-once", "hubspot-access-token",
+                                           "hubspot-refresh-token", "admin@example.co.jp"};
+
+void expect_no_secrets(const Result& r) {
+  for (const auto& s : kSecrets) {
+    EXPECT_EQ(r.out.find(s), std::string::npos) << s << " in stdout";
+    EXPECT_EQ(r.err.find(s), std::string::npos) << s << " in stderr";
+  }
+}
+
+TEST_F(CtlTest, ApplyGetListRemove) {
+  const std::string json = readme_tenant_json();
+  ASSERT_FALSE(json.empty());
+  const std::string file = write("tenant.json", json);
+
+  Result applied = ctl({"tenant", "apply", "-f", file});
+  EXPECT_EQ(applied.code, 0) << applied.err;
+  EXPECT_EQ(applied.out, "tenant 12345678 applied (version 1)\n");
+  expect_no_secrets(applied);
+
+  Result got = ctl({"tenant", "get", "12345678"});
+  EXPECT_EQ(got.code, 0) << got.err;
+  EXPECT_NE(got.out.find("\"tenant_id\": \"12345678\""), std::string::npos) << got.out;
+  EXPECT_NE(got.out.find("(set)"), std::string::npos) << got.out;
+  EXPECT_NE(got.out.find("営業パイプライン"), std::string::npos) << got.out;
+  expect_no_secrets(got);
+
+  Result listed = ctl({"tenant", "list"});
+  EXPECT_EQ(listed.code, 0) << listed.err;
+  EXPECT_EQ(listed.out, "12345678\n");
+  EXPECT_EQ(ctl({"tenant", "list", "--json"}).out, "[\"12345678\"]\n");
+
+  // The masked `get` output applies again (from stdin) and keeps the secrets.
+  Result reapplied = ctl({"tenant", "apply", "-f", "-"}, got.out);
+  EXPECT_EQ(reapplied.code, 0) << reapplied.err;
+  EXPECT_EQ(reapplied.out, "tenant 12345678 applied (version 2)\n");
+  EXPECT_NE(ctl({"tenant", "get", "12345678"}).out.find("\"api_key\": \"(set)\""),
+            std::string::npos);
+
+  // Compare-and-set: a stale version is refused.
+  Result stale = ctl({"tenant", "apply", "-f", file, "--expect-version", "1"});
+  EXPECT_EQ(stale.code, 1);
+  EXPECT_NE(stale.err.find("version_conflict"), std::string::npos) << stale.err;
+  EXPECT_EQ(ctl({"tenant", "apply", "-f", file, "--expect-version", "2"}).code, 0);
+
+  Result unconfirmed = ctl({"tenant", "remove", "12345678"});
+  EXPECT_EQ(unconfirmed.code, 2);
+  EXPECT_NE(unconfirmed.err.find("--yes"), std::string::npos) << unconfirmed.err;
+  EXPECT_EQ(ctl({"tenant", "list"}).out, "12345678\n");
+
+  Result removed = ctl({"tenant", "remove", "12345678", "--yes"});
+  EXPECT_EQ(removed.code, 0) << removed.err;
+  EXPECT_EQ(ctl({"tenant", "list"}).out, "");
+  EXPECT_EQ(ctl({"tenant", "remove", "12345678", "--yes"}).code, 3);
+}
+
+TEST_F(CtlTest, InvalidFileIsRefusedWithEveryFieldNamed) {
+  std::string json = readme_tenant_json();
+  ASSERT_EQ(ctl({"tenant", "apply", "-f", write("ok.json", json)}).code, 0);
+
+  // closedwon used for two rows; board token missing.
+  replace(json, R"("order_5": "closedwon")", R"("order_5": "closedwon", "order_4": "closedwon")");
+  replace(json, R"("order_4": "contractsent",)", "");
+  replace(json, R"("api_token": "board-api-token-shown-once",)", R"("api_token": null,)");
+  Result bad = ctl({"tenant", "apply", "-f", write("bad.json", json)});
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.err.find("stage_mapping.default.order_"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("duplicate_stage"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("board.api_token"), std::string::npos) << bad.err;
+  EXPECT_EQ(bad.out, "");
+  expect_no_secrets(bad);
+
+  // Nothing saved: still version 1, token still set.
+  Result got = ctl({"tenant", "get", "12345678"});
+  EXPECT_NE(got.out.find("\"version\": 1"), std::string::npos) << got.out;
+  EXPECT_NE(got.out.find("\"api_token\": \"(set)\""), std::string::npos) << got.out;
+
+  Result not_json = ctl({"tenant", "apply", "-f", write("x.json", "{\"tenant_id\": ")});
+  EXPECT_EQ(not_json.code, 1);
+  EXPECT_FALSE(not_json.err.empty());
+}
+
+TEST_F(CtlTest, UnknownTenantIsNotFound) {
+  Result r = ctl({"tenant", "get", "999"});
+  EXPECT_EQ(r.code, 3);
+  EXPECT_NE(r.err.find("tenant 999 not found"), std::string::npos) << r.err;
+}
+
+TEST_F(CtlTest, BadUsageIsExit2) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {},
+           {"nonsense"},
+           {"tenant"},
+           {"tenant", "frobnicate"},
+           {"tenant", "apply"},
+           {"tenant", "apply", "-f"},
+           {"tenant", "apply", "-f", (dir_ / "missing.json").string()},
+           {"tenant", "apply", "-f", "x", "--expect-version", "abc"},
+           {"tenant", "get"},
+           {"tenant", "get", "01234"},
+           {"tenant", "list", "--bogus"},
+           {"tenant", "list", "--yes"}}) {
+    Result r = ctl(args);
+    std::string joined;
+    for (const auto& a : args) joined += a + " ";
+    EXPECT_EQ(r.code, 2) << joined << r.err;
+    EXPECT_NE(r.err.find("--help"), std::string::npos) << joined << r.err;
+  }
+}
+
+TEST_F(CtlTest, HelpListsCommandsExitCodesAndVariables) {
+  Result r = ctl({"--help"});
+  EXPECT_EQ(r.code, 0);
+  for (const char* s : {"tenant apply", "tenant get", "tenant list", "tenant remove",
+                        "tenant rotate-keys", "Redis unavailable", "HBSYNC_REDIS_URL",
+                        "HBSYNC_ENCRYPTION_KEYS", "HBSYNC_ENCRYPTION_ACTIVE_KEY"}) {
+    EXPECT_NE(r.out.find(s), std::string::npos) << s;
+  }
+  EXPECT_EQ(r.out.find(env_["HBSYNC_ENCRYPTION_KEYS"].substr(3)), std::string::npos);
+  Result t = ctl({"tenant", "--help"});
+  EXPECT_EQ(t.code, 0);
+  for (const char* s :
+       {"apply -f FILE", "--expect-version", "get ID", "list", "remove ID --yes", "rotate-keys"}) {
+    EXPECT_NE(t.out.find(s), std::string::npos) << s;
+  }
+}
+
+TEST_F(CtlTest, MissingConfigurationIsExit2) {
+  env_.erase("HBSYNC_ENCRYPTION_KEYS");
+  Result r = ctl({"tenant", "get", "12345678"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("HBSYNC_ENCRYPTION_KEYS"), std::string::npos) << r.err;
+  // Listing touches no credential, so it needs no key.
+  EXPECT_EQ(ctl({"tenant", "list"}).code, 0);
+}
+
+TEST_F(CtlTest, RedisDownIsExit4) {
+  const std::string file = write("tenant.json", readme_tenant_json());
+  redis_.stop();
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"tenant", "list"}, {"tenant", "get", "12345678"}, {"tenant", "apply", "-f", file}}) {
+    Result r = ctl(args);
+    EXPECT_EQ(r.code, 4) << args[1] << r.err;
+    EXPECT_NE(r.err.find("Redis unavailable"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("HBSYNC_REDIS_URL"), std::string::npos) << r.err;
+  }
+  redis_.start();
+  EXPECT_EQ(ctl({"tenant", "list"}).code, 0);
+}
+
+TEST_F(CtlTest, RotateKeysMovesSecretsToTheNewActiveKey) {
+  ASSERT_EQ(ctl({"tenant", "apply", "-f", write("t.json", readme_tenant_json())}).code, 0);
+  EXPECT_EQ(ctl({"tenant", "rotate-keys"}).out, "re-encrypted 0 secrets with key k1\n");
+
+  env_["HBSYNC_ENCRYPTION_KEYS"] =
+      "k2:" + Keyring::generate_key() + "," + env_["HBSYNC_ENCRYPTION_KEYS"];
+  Result rotated = ctl({"tenant", "rotate-keys"});
+  EXPECT_EQ(rotated.code, 0) << rotated.err;
+  // api_key, api_token, access, refresh, expires_at_ms, user.
+  EXPECT_EQ(rotated.out, "re-encrypted 6 secrets with key k2\n");
+  EXPECT_EQ(ctl({"tenant", "rotate-keys"}).out, "re-encrypted 0 secrets with key k2\n");
+
+  // The old key can go now.
+  const std::string keys = env_["HBSYNC_ENCRYPTION_KEYS"];
+  env_["HBSYNC_ENCRYPTION_KEYS"] = keys.substr(0, keys.find(','));
+  Result got = ctl({"tenant", "get", "12345678"});
+  EXPECT_EQ(got.code, 0) << got.err;
+  EXPECT_NE(got.out.find("\"api_key\": \"(set)\""), std::string::npos) << got.out;
+  expect_no_secrets(got);
+}
+
+TEST_F(CtlTest, MissingKeyForStoredSecretIsAClearFailure) {
+  ASSERT_EQ(ctl({"tenant", "apply", "-f", write("t.json", readme_tenant_json())}).code, 0);
+  env_["HBSYNC_ENCRYPTION_KEYS"] = "other:" + Keyring::generate_key();
+  Result r = ctl({"tenant", "get", "12345678"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("HBSYNC_ENCRYPTION_KEYS"), std::string::npos) << r.err;
+  expect_no_secrets(r);
+}
+
+}  // namespace
