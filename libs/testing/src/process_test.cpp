@@ -14,7 +14,8 @@ TEST(ProcessTest, ReportsExitCode) {
 }
 
 TEST(ProcessTest, SignalEndsProcessAndExtraEnvIsPassed) {
-  Process p({"/bin/sh", "-c", "[ \"$UNITTEST_X\" = yes ] && exec sleep 30"}, {{"UNITTEST_X", "yes"}});
+  Process p({"/bin/sh", "-c", "[ \"$UNITTEST_X\" = yes ] && exec sleep 30"},
+            {{"UNITTEST_X", "yes"}});
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_TRUE(p.running());
   p.signal(SIGTERM);
