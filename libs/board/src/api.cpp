@@ -4,8 +4,8 @@
 
 #include <stdexcept>
 
+#include "hbsync/apiclient/request.hpp"
 #include "hbsync/log/log.hpp"
-#include "hbsync/metrics/metrics.hpp"
 #include "json.hpp"
 
 namespace hbsync::board {
@@ -29,42 +29,13 @@ constexpr milliseconds kDefaultRetryAfter{1000};
 // before our count does) or a penalty it left in the limiter.
 constexpr milliseconds kBudgetWait = std::chrono::hours(1);
 
-struct Families {
-  prometheus::Family<prometheus::Counter>& requests;
-  prometheus::Family<prometheus::Histogram>& duration;
-};
-
-Families& families() {
-  static Families f{
-      prometheus::BuildCounter()
-          .Name("hbsync_board_requests_total")
-          .Help("Requests sent to the board API (retries included), by operation and HTTP "
-                "status or transport error")
-          .Register(metrics::registry()),
-      prometheus::BuildHistogram()
-          .Name("hbsync_board_request_duration_seconds")
-          .Help("Time for one board API request, by operation (limiter waits excluded)")
-          .Register(metrics::registry()),
-  };
-  return f;
-}
-
-void observe(Operation op, const std::string& code, double seconds) {
-  auto& f = families();
-  const std::string id(operation_id(op));
-  f.requests.Add({{"operation", id}, {"code", code}}).Increment();
-  f.duration.Add({{"operation", id}}, metrics::latency_buckets()).Observe(seconds);
+apiclient::RequestMetrics& request_metrics() {
+  static apiclient::RequestMetrics m("board", "board");
+  return m;
 }
 
 bool is_create(const std::string& method) {
   return method == "POST";
-}
-
-// Whether the request certainly never reached board, so even a create may be
-// sent again.
-bool not_sent(http::ErrorKind kind) {
-  return kind == http::ErrorKind::resolve || kind == http::ErrorKind::connect ||
-         kind == http::ErrorKind::tls;
 }
 
 Error::Kind kind_of_status(int status) {
@@ -80,11 +51,6 @@ Error::Kind kind_of_status(int status) {
     default:
       return status >= 500 ? Error::server : Error::validation;
   }
-}
-
-std::string trimmed_base(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return url;
 }
 
 }  // namespace
@@ -175,14 +141,7 @@ Options Options::load(config::Loader& loader) {
   Options o;
   o.base_url = loader.str("HBSYNC_BOARD_API_URL", o.base_url,
                           "board API base URL (paths /v1/... are appended)");
-  try {
-    const auto parsed = http::parse_url(o.base_url);
-    if (parsed.target != "/") {
-      loader.reject("HBSYNC_BOARD_API_URL", "must be scheme://host[:port] without a path");
-    }
-  } catch (const std::invalid_argument& e) {
-    loader.reject("HBSYNC_BOARD_API_URL", e.what());
-  }
+  apiclient::check_base_url(loader, "HBSYNC_BOARD_API_URL", o.base_url, false);
   o.timeout = loader.duration("HBSYNC_BOARD_TIMEOUT", "30s", "Timeout of one board API request");
   o.rate_per_second =
       loader.integer("HBSYNC_BOARD_RATE_PER_SECOND", o.rate_per_second,
@@ -240,7 +199,7 @@ Api::Api(Options options, http::Client& http, redis::Client& redis)
                  .length = std::chrono::hours(24),
                  .budget = true,
                  .name = "day"}}) {
-  options_.base_url = trimmed_base(options_.base_url);
+  options_.base_url = apiclient::trimmed_base(options_.base_url);
 }
 
 Account Api::account(Credentials credentials) {
@@ -314,17 +273,13 @@ Result<http::ClientResponse> Api::execute(const Credentials& credentials, const 
 
     ++sent;
     calls_[static_cast<size_t>(call.operation)].fetch_add(1);
-    const auto started = std::chrono::steady_clock::now();
-    http::ClientResult result = http_.send(request);
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    http::ClientResult result = request_metrics().send(http_, request, op_id);
 
     if (!result.ok()) {
-      observe(call.operation, std::string(http::to_string(result.error)), seconds);
       error = Error{.kind = Error::network,
                     .message = std::string("board unreachable: ") +
                                std::string(http::to_string(result.error))};
-      const bool resend = !is_create(call.method) || not_sent(result.error);
+      const bool resend = !is_create(call.method) || apiclient::not_sent(result.error);
       if (result.error == http::ErrorKind::invalid_url) return retry::Outcome::fail("invalid url");
       if (!resend) {
         error.maybe_applied = true;
@@ -337,7 +292,6 @@ Result<http::ClientResponse> Api::execute(const Credentials& credentials, const 
     }
 
     const int status = result.response.status;
-    observe(call.operation, std::to_string(status), seconds);
     if (status >= 200 && status < 300) {
       answer = std::move(result.response);
       return retry::Outcome::ok();
@@ -346,17 +300,10 @@ Result<http::ClientResponse> Api::execute(const Credentials& credentials, const 
                   .status = status,
                   .message = json::error_message(result.response.body, status)};
     if (status == 429) {
-      milliseconds wait = kDefaultRetryAfter;
-      if (auto header = result.response.headers.get("Retry-After")) {
-        if (auto parsed = retry::parse_retry_after(*header)) wait = *parsed;
-      }
+      const milliseconds wait = apiclient::retry_after(result.response, kDefaultRetryAfter);
       error.retry_after = wait;
       if (wait >= kBudgetWait) error.kind = Error::daily_budget_exhausted;
-      try {
-        limiter_.penalize(key, wait);
-      } catch (const redis::Error&) {
-        // The Retry-After below still holds this caller back.
-      }
+      apiclient::penalize(limiter_, key, wait);
       log::warn("board answered 429, backing off",
                 {{"operation", op_id}, {"retry_after_ms", wait.count()}, {"attempt", number}});
       return retry::Outcome::retry("429", wait);

@@ -4,8 +4,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <charconv>
-#include <cmath>
+#include "hbsync/apiclient/json.hpp"
 
 namespace hbsync::board::json {
 
@@ -14,53 +13,11 @@ namespace {
 using rapidjson::Value;
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-const Value* member(const Value& object, const char* name) {
-  if (!object.IsObject()) return nullptr;
-  auto it = object.FindMember(name);
-  if (it == object.MemberEnd() || it->value.IsNull()) return nullptr;
-  return &it->value;
-}
-
-std::optional<int64_t> int_of(const Value* v) {
-  if (!v) return std::nullopt;
-  if (v->IsInt64()) return v->GetInt64();
-  if (v->IsUint64()) return std::nullopt;  // beyond int64: not an id board has
-  if (v->IsDouble()) {
-    const double d = v->GetDouble();
-    if (std::trunc(d) == d && std::fabs(d) < 9.0e15) return static_cast<int64_t>(d);
-    return std::nullopt;
-  }
-  if (v->IsString()) {
-    const std::string_view s(v->GetString(), v->GetStringLength());
-    int64_t out = 0;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-    if (ec == std::errc() && end == s.data() + s.size() && !s.empty()) return out;
-  }
-  return std::nullopt;
-}
-
-std::optional<std::string> text_of(const Value* v) {
-  if (!v) return std::nullopt;
-  if (v->IsString()) return std::string(v->GetString(), v->GetStringLength());
-  // Amounts or codes sent as numbers are kept in their JSON spelling.
-  if (v->IsInt64()) return std::to_string(v->GetInt64());
-  if (v->IsUint64()) return std::to_string(v->GetUint64());
-  if (v->IsNumber()) {
-    rapidjson::StringBuffer buffer;
-    Writer writer(buffer);
-    v->Accept(writer);
-    return std::string(buffer.GetString(), buffer.GetSize());
-  }
-  return std::nullopt;
-}
-
-std::string str(const Value& o, const char* name) {
-  return text_of(member(o, name)).value_or("");
-}
-
-std::optional<std::string> opt_str(const Value& o, const char* name) {
-  return text_of(member(o, name));
-}
+using apiclient::json::int_of;
+using apiclient::json::member;
+using apiclient::json::opt_str;
+using apiclient::json::str;
+using apiclient::json::text_of;
 
 bool flag(const Value& o, const char* name, bool fallback) {
   const Value* v = member(o, name);
@@ -235,16 +192,6 @@ std::optional<T> parse_one(std::string_view text, std::string& error) {
   return record;
 }
 
-// Cuts at most `limit` bytes without splitting a UTF-8 sequence (Japanese
-// messages are three bytes per character).
-std::string cut_utf8(std::string text, size_t limit) {
-  if (text.size() <= limit) return text;
-  size_t end = limit;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  text.resize(end);
-  return text + "...";
-}
-
 std::string joined_errors(const Value& errors) {
   std::string out;
   auto add = [&out](std::string_view part) {
@@ -341,7 +288,7 @@ std::string error_message(std::string_view body, int status) {
   if (message.empty()) {
     if (const Value* errors = member(doc, "errors")) message = joined_errors(*errors);
   }
-  return message.empty() ? fallback : cut_utf8(std::move(message), 1000);
+  return message.empty() ? fallback : apiclient::json::cut_utf8(std::move(message), 1000, "...");
 }
 
 std::string client_body(const ClientFields& f, bool for_update) {

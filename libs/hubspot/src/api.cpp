@@ -1,9 +1,7 @@
 #include "hbsync/hubspot/api.hpp"
 
-#include <stdexcept>
-
+#include "hbsync/apiclient/request.hpp"
 #include "hbsync/log/log.hpp"
-#include "hbsync/metrics/metrics.hpp"
 #include "json.hpp"
 
 namespace hbsync::hubspot {
@@ -25,36 +23,9 @@ constexpr milliseconds kDefaultRetryAfter{1000};
 // 423: "wait at least 2 seconds" (reference/hubspot.md, Errors).
 constexpr milliseconds kLockedWait{2000};
 
-struct Families {
-  prometheus::Family<prometheus::Counter>& requests;
-  prometheus::Family<prometheus::Histogram>& duration;
-};
-
-Families& families() {
-  static Families f{
-      prometheus::BuildCounter()
-          .Name("hbsync_hubspot_requests_total")
-          .Help("Requests sent to the HubSpot API (retries included), by operation and HTTP "
-                "status or transport error")
-          .Register(metrics::registry()),
-      prometheus::BuildHistogram()
-          .Name("hbsync_hubspot_request_duration_seconds")
-          .Help("Time for one HubSpot API request, by operation (limiter waits excluded)")
-          .Register(metrics::registry()),
-  };
-  return f;
-}
-
-void observe(Operation op, const std::string& code, double seconds) {
-  auto& f = families();
-  const std::string id(operation_id(op));
-  f.requests.Add({{"operation", id}, {"code", code}}).Increment();
-  f.duration.Add({{"operation", id}}, metrics::latency_buckets()).Observe(seconds);
-}
-
-bool not_sent(http::ErrorKind kind) {
-  return kind == http::ErrorKind::resolve || kind == http::ErrorKind::connect ||
-         kind == http::ErrorKind::tls;
+apiclient::RequestMetrics& request_metrics() {
+  static apiclient::RequestMetrics m("hubspot", "HubSpot");
+  return m;
 }
 
 Error::Kind kind_of_status(int status) {
@@ -73,23 +44,6 @@ Error::Kind kind_of_status(int status) {
       return Error::rate_limited;
     default:
       return status >= 500 ? Error::server : Error::validation;
-  }
-}
-
-std::string trimmed(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return url;
-}
-
-void check_base_url(config::Loader& loader, const char* name, const std::string& url,
-                    bool path_allowed) {
-  try {
-    const auto parsed = http::parse_url(url);
-    if (!path_allowed && parsed.target != "/") {
-      loader.reject(name, "must be scheme://host[:port] without a path");
-    }
-  } catch (const std::invalid_argument& e) {
-    loader.reject(name, e.what());
   }
 }
 
@@ -175,10 +129,10 @@ Options Options::load(config::Loader& loader) {
   Options o;
   o.base_url = loader.str("HBSYNC_HUBSPOT_API_URL", o.base_url,
                           "HubSpot API base URL (paths /crm/..., /oauth/... are appended)");
-  check_base_url(loader, "HBSYNC_HUBSPOT_API_URL", o.base_url, false);
+  apiclient::check_base_url(loader, "HBSYNC_HUBSPOT_API_URL", o.base_url, false);
   o.authorize_url = loader.str("HBSYNC_HUBSPOT_AUTHORIZE_URL", o.authorize_url,
                                "HubSpot's OAuth authorize page (the install redirect, F1.2)");
-  check_base_url(loader, "HBSYNC_HUBSPOT_AUTHORIZE_URL", o.authorize_url, true);
+  apiclient::check_base_url(loader, "HBSYNC_HUBSPOT_AUTHORIZE_URL", o.authorize_url, true);
   o.client_id = loader.str("HBSYNC_HUBSPOT_CLIENT_ID", "", "The HubSpot app's client id (OAuth)");
   // Declared exactly as ingress does: one variable, one secret, several readers.
   o.client_secret = loader.secret(
@@ -222,7 +176,7 @@ Api::Api(Options options, http::Client& http, redis::Client& redis)
                       {{.limit = options_.search_per_second,
                         .length = milliseconds(1000) + options_.rate_margin,
                         .name = "second"}}) {
-  options_.base_url = trimmed(options_.base_url);
+  options_.base_url = apiclient::trimmed_base(options_.base_url);
 }
 
 Portal Api::portal(std::string portal_id, TokenSource& tokens) {
@@ -290,18 +244,14 @@ Result<http::ClientResponse> Api::execute(const Call& call, const std::string* p
 
     ++sent;
     calls_[static_cast<size_t>(call.operation)].fetch_add(1);
-    const auto started = std::chrono::steady_clock::now();
-    http::ClientResult result = http_.send(request);
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    http::ClientResult result = request_metrics().send(http_, request, op_id);
 
     if (!result.ok()) {
-      observe(call.operation, std::string(http::to_string(result.error)), seconds);
       error = Error{.kind = Error::network,
                     .message = std::string("HubSpot unreachable: ") +
                                std::string(http::to_string(result.error))};
       if (result.error == http::ErrorKind::invalid_url) return retry::Outcome::fail("invalid url");
-      if (call.creates && !not_sent(result.error)) {
+      if (call.creates && !apiclient::not_sent(result.error)) {
         error.maybe_applied = true;
         return retry::Outcome::fail(error.message);
       }
@@ -312,7 +262,6 @@ Result<http::ClientResponse> Api::execute(const Call& call, const std::string* p
     }
 
     const int status = result.response.status;
-    observe(call.operation, std::to_string(status), seconds);
     if (status >= 200 && status < 300) {
       answer = std::move(result.response);
       return retry::Outcome::ok();
@@ -335,21 +284,14 @@ Result<http::ClientResponse> Api::execute(const Call& call, const std::string* p
       return retry::Outcome::retry("401", milliseconds(0));
     }
     if (status == 429) {
-      milliseconds wait = kDefaultRetryAfter;
-      if (auto header = result.response.headers.get("Retry-After")) {
-        if (auto parsed = retry::parse_retry_after(*header)) wait = *parsed;
-      }
+      const milliseconds wait = apiclient::retry_after(result.response, kDefaultRetryAfter);
       error.retry_after = wait;
       if (portal_id) {
         const std::string policy = json::policy_name(result.response.body);
         ratelimit::Limiter& named = policy == "SECONDLY" ? search_limiter_
                                     : policy.empty()     ? limiter
                                                          : limiter_;
-        try {
-          named.penalize(*portal_id, wait);
-        } catch (const redis::Error&) {
-          // The Retry-After below still holds this caller back.
-        }
+        apiclient::penalize(named, *portal_id, wait);
       }
       log::warn("HubSpot answered 429, backing off",
                 {{"operation", op_id}, {"retry_after_ms", wait.count()}, {"attempt", number}});

@@ -4,8 +4,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <charconv>
-#include <cmath>
+#include "hbsync/apiclient/json.hpp"
 
 namespace hbsync::hubspot::json {
 
@@ -14,47 +13,16 @@ namespace {
 using rapidjson::Value;
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-const Value* member(const Value& object, const char* name) {
-  if (!object.IsObject()) return nullptr;
-  auto it = object.FindMember(name);
-  if (it == object.MemberEnd() || it->value.IsNull()) return nullptr;
-  return &it->value;
-}
+using apiclient::json::int_of;
+using apiclient::json::member;
 
+// HubSpot property values may be booleans: they read as "true"/"false".
 std::optional<std::string> text_of(const Value* v) {
-  if (!v) return std::nullopt;
-  if (v->IsString()) return std::string(v->GetString(), v->GetStringLength());
-  if (v->IsBool()) return std::string(v->GetBool() ? "true" : "false");
-  if (v->IsInt64()) return std::to_string(v->GetInt64());
-  if (v->IsUint64()) return std::to_string(v->GetUint64());
-  if (v->IsNumber()) {
-    rapidjson::StringBuffer buffer;
-    Writer writer(buffer);
-    v->Accept(writer);
-    return std::string(buffer.GetString(), buffer.GetSize());
-  }
-  return std::nullopt;
+  return apiclient::json::text_of(v, apiclient::json::Bools::as_text);
 }
 
 std::string str(const Value& o, const char* name) {
-  return text_of(member(o, name)).value_or("");
-}
-
-std::optional<int64_t> int_of(const Value* v) {
-  if (!v) return std::nullopt;
-  if (v->IsInt64()) return v->GetInt64();
-  if (v->IsDouble()) {
-    const double d = v->GetDouble();
-    if (std::trunc(d) == d && std::fabs(d) < 9.0e15) return static_cast<int64_t>(d);
-    return std::nullopt;
-  }
-  if (v->IsString()) {
-    const std::string_view s(v->GetString(), v->GetStringLength());
-    int64_t out = 0;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-    if (!s.empty() && ec == std::errc() && end == s.data() + s.size()) return out;
-  }
-  return std::nullopt;
+  return apiclient::json::str(o, name, apiclient::json::Bools::as_text);
 }
 
 bool flag(const Value& o, const char* name) {
@@ -99,12 +67,7 @@ std::optional<std::string> next_after(const Value& doc) {
 }
 
 std::string cut(std::string text) {
-  constexpr size_t kMax = 1000;
-  if (text.size() <= kMax) return text;
-  size_t n = kMax;
-  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
-  text.resize(n);
-  return text;
+  return apiclient::json::cut_utf8(std::move(text), 1000);
 }
 
 void write_string_map(Writer& w, const std::map<std::string, std::string>& m) {

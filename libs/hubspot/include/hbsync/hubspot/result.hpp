@@ -1,13 +1,13 @@
 // What a HubSpot call gives back: a value or a typed Error, never an exception
-// for anything HubSpot or the network can do. Same shape as hbsync::board's.
+// for anything HubSpot or the network can do. Result itself is hbsync::apiclient's.
 #pragma once
 
 #include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <variant>
+
+#include "hbsync/apiclient/result.hpp"
 
 namespace hbsync::hubspot {
 
@@ -48,27 +48,7 @@ struct Error {
 std::string_view to_string(Error::Kind kind);  // "unauthorized", ... (reason codes)
 
 template <class T>
-class [[nodiscard]] Result {
- public:
-  Result(T value) : value_(std::move(value)) {}      // NOLINT: implicit on purpose
-  Result(Error error) : value_(std::move(error)) {}  // NOLINT: implicit on purpose
-
-  bool ok() const { return std::holds_alternative<T>(value_); }
-  explicit operator bool() const { return ok(); }
-
-  T& value() & { return std::get<T>(value_); }
-  const T& value() const& { return std::get<T>(value_); }
-  T&& value() && { return std::get<T>(std::move(value_)); }
-  const Error& error() const { return std::get<Error>(value_); }
-
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-
- private:
-  std::variant<T, Error> value_;
-};
+using Result = apiclient::Result<T, Error>;
 
 // For calls that answer nothing worth keeping (PATCH without reading back).
 struct Done {};

@@ -1,0 +1,37 @@
+// Tolerant RapidJSON readers shared by the API clients: a missing member and
+// null are the same, ids and numbers may come as numeric strings, text as
+// numbers (kept in their JSON spelling).
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace hbsync::apiclient::json {
+
+// Whether a JSON true/false reads as the text "true"/"false" or as no text.
+enum class Bools { skip, as_text };
+
+// The member `name` of an object; nullptr when not an object, absent or null.
+const rapidjson::Value* member(const rapidjson::Value& object, const char* name);
+
+// An integer, also from an integral double or a numeric string.
+std::optional<int64_t> int_of(const rapidjson::Value* v);
+
+// A string, or a number in its JSON spelling (and a bool with Bools::as_text).
+std::optional<std::string> text_of(const rapidjson::Value* v, Bools bools = Bools::skip);
+
+// text_of(member(o, name)), "" when there is none.
+std::string str(const rapidjson::Value& o, const char* name, Bools bools = Bools::skip);
+std::optional<std::string> opt_str(const rapidjson::Value& o, const char* name,
+                                   Bools bools = Bools::skip);
+
+// At most `limit` bytes without splitting a UTF-8 sequence; `suffix` is added
+// when something was cut.
+std::string cut_utf8(std::string text, size_t limit, std::string_view suffix = "");
+
+}  // namespace hbsync::apiclient::json

@@ -1,0 +1,81 @@
+#include "hbsync/apiclient/request.hpp"
+
+#include <stdexcept>
+
+#include "hbsync/http/url.hpp"
+#include "hbsync/redis/redis.hpp"
+#include "hbsync/retry/retry.hpp"
+
+namespace hbsync::apiclient {
+
+RequestMetrics::RequestMetrics(std::string_view api, std::string_view display)
+    : requests_(prometheus::BuildCounter()
+                    .Name("hbsync_" + std::string(api) + "_requests_total")
+                    .Help("Requests sent to the " + std::string(display) +
+                          " API (retries included), by operation and HTTP status or transport "
+                          "error")
+                    .Register(metrics::registry())),
+      duration_(prometheus::BuildHistogram()
+                    .Name("hbsync_" + std::string(api) + "_request_duration_seconds")
+                    .Help("Time for one " + std::string(display) +
+                          " API request, by operation (limiter waits excluded)")
+                    .Register(metrics::registry())) {}
+
+http::ClientResult RequestMetrics::send(http::Client& http, const http::ClientRequest& request,
+                                        std::string_view operation) {
+  const auto started = std::chrono::steady_clock::now();
+  http::ClientResult result = http.send(request);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  observe(operation,
+          result.ok() ? std::to_string(result.response.status)
+                      : std::string(http::to_string(result.error)),
+          seconds);
+  return result;
+}
+
+void RequestMetrics::observe(std::string_view operation, const std::string& code, double seconds) {
+  const std::string id(operation);
+  requests_.Add({{"operation", id}, {"code", code}}).Increment();
+  duration_.Add({{"operation", id}}, metrics::latency_buckets()).Observe(seconds);
+}
+
+bool not_sent(http::ErrorKind kind) {
+  return kind == http::ErrorKind::resolve || kind == http::ErrorKind::connect ||
+         kind == http::ErrorKind::tls;
+}
+
+std::chrono::milliseconds retry_after(const http::ClientResponse& response,
+                                      std::chrono::milliseconds fallback) {
+  if (auto header = response.headers.get("Retry-After")) {
+    if (auto parsed = retry::parse_retry_after(*header)) return *parsed;
+  }
+  return fallback;
+}
+
+void penalize(ratelimit::Limiter& limiter, const std::string& key, std::chrono::milliseconds wait) {
+  try {
+    limiter.penalize(key, wait);
+  } catch (const redis::Error&) {
+    // The Retry-After the caller waits still holds it back.
+  }
+}
+
+std::string trimmed_base(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+void check_base_url(config::Loader& loader, const char* name, const std::string& url,
+                    bool path_allowed) {
+  try {
+    const auto parsed = http::parse_url(url);
+    if (!path_allowed && parsed.target != "/") {
+      loader.reject(name, "must be scheme://host[:port] without a path");
+    }
+  } catch (const std::invalid_argument& e) {
+    loader.reject(name, e.what());
+  }
+}
+
+}  // namespace hbsync::apiclient
