@@ -1,19 +1,65 @@
-// hbsync-mapper: Turns HubSpot events and board changes into sync commands.
-// The frame consumes its topics; the handler is where the business rules of
-// later issues plug in. Until then each message is acknowledged as handled.
+// hbsync-mapper: turns HubSpot events (hints) into sync commands: re-reads the
+// deal from HubSpot, applies the tenant's rules (planner.hpp) and publishes
+// to sync.commands. board.changes (F4) is not handled yet: acknowledged.
+#include <memory>
+
+#include "handler.hpp"
+#include "hbsync/board/api.hpp"
+#include "hbsync/http/client.hpp"
+#include "hbsync/hubspot/api.hpp"
 #include "hbsync/log/log.hpp"
 #include "hbsync/service/frame.hpp"
+#include "hbsync/tenant/crypto.hpp"
+#include "hbsync/tenant/store.hpp"
 
 int main(int argc, char** argv) {
-  hbsync::service::Frame frame(
+  using namespace hbsync;
+  service::Frame frame(
       {"mapper", "Turns HubSpot events and board changes into sync commands", 8082}, argc, argv);
+  auto& config = frame.config();
+  auto hubspot_options = hubspot::Options::load(config);
+  auto board_options = board::Options::load(config);
+  // Optional here (unlike Keyring::load): without keys the mapper still runs,
+  // but cannot read tenants; their events are retried, then dead-lettered.
+  std::string keys = config.secret(tenant::Keyring::keys_variable, "",
+                                   "Credential encryption keys, \"kid:<base64 32 bytes>,...\" "
+                                   "(without them tenant settings cannot be read)");
+  std::string active_key = config.str(tenant::Keyring::active_variable, "",
+                                      "Key id used for new encryptions (default: the first key)");
+  tenant::Keyring keyring;
+  if (!keys.empty()) {
+    try {
+      keyring = tenant::Keyring::parse(keys, active_key);
+    } catch (const tenant::KeyringError& e) {
+      config.reject(e.variable(), e.message());
+    }
+  }
+  mapper::HandlerOptions options;
+  options.cache_ttl =
+      config.duration("HBSYNC_MAPPER_CACHE_TTL", "10m",
+                      "How long HubSpot owners and board users are cached per tenant");
+
+  std::unique_ptr<mapper::EventHandler> handler;
+  const std::string events_topic = frame.topics().hubspot_events;
   frame.add_consumer({frame.topics().hubspot_events, frame.topics().board_changes},
-                     [](const hbsync::kafka::Message& m) {
-                       hbsync::log::debug(
+                     [&handler, events_topic](const kafka::Message& m) {
+                       if (m.topic == events_topic) return handler->handle(m);
+                       log::debug(
                            "message handled",
                            {{"topic", m.topic}, {"partition", m.partition}, {"offset", m.offset}});
-                       return hbsync::kafka::HandlerResult::done;
+                       return kafka::HandlerResult::done;
                      });
   frame.configured();
+  if (keyring.empty()) log::warn("HBSYNC_ENCRYPTION_KEYS is not set: tenants cannot be read");
+
+  options.commands_topic = frame.topics().sync_commands;
+  options.dlq_topic = frame.topics().sync_dlq;
+  http::Client http;
+  hubspot::Api hubspot_api(hubspot_options, http, frame.redis());
+  board::Api board_api(board_options, http, frame.redis());
+  std::unique_ptr<tenant::Store> store;
+  if (!keyring.empty()) store = std::make_unique<tenant::Store>(frame.redis(), keyring);
+  handler = std::make_unique<mapper::EventHandler>(options, store.get(), frame.redis(), hubspot_api,
+                                                   board_api, frame.producer());
   return frame.run();
 }

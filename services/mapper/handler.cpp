@@ -1,0 +1,287 @@
+#include "handler.hpp"
+
+#include "hbsync/domain/dates.hpp"
+#include "hbsync/domain/sync_rules.hpp"
+#include "hbsync/log/log.hpp"
+
+namespace hbsync::mapper {
+namespace {
+
+int64_t now_ms(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+std::string_view action_name(const v1::SyncCommand& c) {
+  switch (c.action_case()) {
+    case v1::SyncCommand::kSyncDeal:
+      return "sync_deal";
+    case v1::SyncCommand::kRecordSkip:
+      return "record_skip";
+    case v1::SyncCommand::kDeactivateDeal:
+      return "deactivate_deal";
+    case v1::SyncCommand::kRepointLinks:
+      return "repoint_links";
+    default:
+      return "other";
+  }
+}
+
+}  // namespace
+
+EventHandler::EventHandler(HandlerOptions options, tenant::Store* store, redis::Client& redis,
+                           hubspot::Api& hubspot, board::Api& board, kafka::Producer& producer)
+    : options_(std::move(options)),
+      store_(store),
+      redis_(redis),
+      hubspot_(hubspot),
+      oauth_(hubspot),
+      board_(board),
+      producer_(producer),
+      owners_(options_.cache_ttl),
+      board_users_(options_.cache_ttl) {}
+
+kafka::HandlerResult EventHandler::handle(const kafka::Message& m) {
+  Outcome outcome;
+  std::string tenant_id;
+  try {
+    v1::HubSpotEvent event;
+    if (event.ParseFromArray(m.value.data(), static_cast<int>(m.value.size())) &&
+        event.portal_id() > 0) {
+      tenant_id = std::to_string(event.portal_id());
+    }
+    outcome = process(m);
+  } catch (const std::exception& e) {
+    log::warn("event handling failed", {{"topic", m.topic},
+                                        {"partition", m.partition},
+                                        {"offset", m.offset},
+                                        {"error", e.what()}});
+    outcome = {.kind = Outcome::retry, .reason_code = "internal_error", .reason = e.what()};
+  }
+  if (outcome.kind == Outcome::retry && m.retries_exhausted) outcome.kind = Outcome::dead_letter;
+  if (outcome.kind == Outcome::dead_letter && !dead_letter(m, outcome, tenant_id)) {
+    outcome.kind = Outcome::retry;
+  }
+  if (outcome.kind == Outcome::retry) {
+    log::info("event will be retried", {{"topic", m.topic},
+                                        {"partition", m.partition},
+                                        {"offset", m.offset},
+                                        {"attempt", m.attempt},
+                                        {"reason_code", outcome.reason_code}});
+    return kafka::HandlerResult::retry;
+  }
+  log::debug("message handled",
+             {{"topic", m.topic}, {"partition", m.partition}, {"offset", m.offset}});
+  return kafka::HandlerResult::done;
+}
+
+EventHandler::Outcome EventHandler::process(const kafka::Message& m) {
+  v1::HubSpotEvent event;
+  if (!event.ParseFromArray(m.value.data(), static_cast<int>(m.value.size())) ||
+      event.portal_id() <= 0) {
+    log::warn("unreadable hubspot event ignored",
+              {{"topic", m.topic}, {"partition", m.partition}, {"offset", m.offset}});
+    return {};
+  }
+  const auto action = classify(event);
+  if (action == EventAction::ignore) return {};
+  const std::string tenant_id = std::to_string(event.portal_id());
+  if (store_ == nullptr) {
+    std::call_once(no_keys_warning_, [] {
+      log::warn("HBSYNC_ENCRYPTION_KEYS is not set: tenant settings cannot be read");
+    });
+    return {.kind = Outcome::retry,
+            .reason_code = "no_encryption_keys",
+            .reason = "HBSYNC_ENCRYPTION_KEYS is not set"};
+  }
+  auto settings = store_->get(tenant_id);
+  if (!settings) {
+    log::info("event of an unknown tenant ignored", {{"tenant", tenant_id}});
+    return {};
+  }
+  if (action == EventAction::reread_deal) return reread_and_plan(*settings, event);
+  auto command = plan_lifecycle(tenant_id, event, options_.now());
+  if (!command) return {};
+  return publish(*command);
+}
+
+EventHandler::Outcome EventHandler::hubspot_failure(const hubspot::Error& error,
+                                                    std::string_view what) {
+  std::string code = "hubspot_" + std::string(hubspot::to_string(error.kind));
+  std::string reason = std::string(what) +
+                       " failed: " + std::string(hubspot::to_string(error.kind)) + " (HTTP " +
+                       std::to_string(error.status) + ")";
+  log::warn("hubspot call failed", {{"call", what},
+                                    {"kind", hubspot::to_string(error.kind)},
+                                    {"status", error.status},
+                                    {"category", error.category}});
+  if (error.retryable()) return {.kind = Outcome::retry, .reason_code = code, .reason = reason};
+  return {.kind = Outcome::dead_letter, .reason_code = code, .reason = reason};
+}
+
+EventHandler::Outcome EventHandler::reread_and_plan(const tenant::Settings& settings,
+                                                    const v1::HubSpotEvent& event) {
+  const std::string& tenant_id = settings.tenant_id;
+  const int64_t deal_id = deal_id_of(event);
+  if (deal_id <= 0) return {};
+  auto portal = hubspot_.portal(tenant_id, tokens_for(tenant_id));
+
+  auto deal = portal.get_deal(std::to_string(deal_id));
+  if (!deal) {
+    if (deal.error().kind == hubspot::Error::not_found) {
+      return publish(
+          plan_deal_not_found(tenant_id, deal_id, event.occurred_at_ms(), options_.now()));
+    }
+    return hubspot_failure(deal.error(), "deals.get");
+  }
+
+  DealSnapshot snap;
+  snap.deal_id = deal_id;
+  snap.pipeline_id = deal->property("pipeline").value_or("");
+  snap.stage_id = deal->property("dealstage").value_or("");
+  snap.closedate = deal->property("closedate");
+  auto updated = domain::parse_hubspot_timestamp_ms(deal->updated_at);
+  if (!updated) {
+    if (auto p = deal->property("hs_lastmodifieddate")) {
+      updated = domain::parse_hubspot_timestamp_ms(*p);
+    }
+  }
+  snap.updated_at_ms = updated.value_or(event.occurred_at_ms());
+
+  if (auto companies = companies_from_v3(deal->companies)) {
+    snap.companies = std::move(*companies);
+  } else {
+    auto v4 = portal.deal_companies(std::to_string(deal_id));
+    if (!v4) return hubspot_failure(v4.error(), "deal_companies.list");
+    snap.companies = std::move(*v4);
+  }
+
+  // Only deals that will be synced need the owner and the board users.
+  auto decision = domain::decide_deal_sync(settings.stage_mapping, snap.pipeline_id, snap.stage_id,
+                                           std::nullopt);
+  const bool syncing = decision.action == domain::DealAction::create_project &&
+                       !domain::resolve_company(snap.companies).skipped();
+  std::vector<domain::BoardUser> users;
+  auto owner_id = deal->property("hubspot_owner_id");
+  if (syncing && owner_id && !owner_id->empty()) {
+    const std::string key = tenant_id + ":" + *owner_id;
+    auto email = owners_.get(key);
+    if (!email) {
+      auto owner = portal.get_owner(*owner_id);
+      if (owner) {
+        email = owner->archived ? std::string() : owner->email;
+      } else if (owner.error().kind == hubspot::Error::not_found) {
+        email = std::string();
+      } else if (owner.error().retryable()) {
+        return hubspot_failure(owner.error(), "owners.get");
+      } else {
+        log::warn("owner not readable: default board user applies",
+                  {{"tenant", tenant_id}, {"kind", hubspot::to_string(owner.error().kind)}});
+        email = std::string();
+      }
+      owners_.put(key, *email);
+    }
+    if (!email->empty()) snap.owner_email = *email;
+  }
+  if (snap.owner_email) {
+    auto cached = board_users_.get(tenant_id);
+    if (!cached) {
+      auto account = board_.account(board::Credentials{.api_key = settings.board.api_key,
+                                                       .api_token = settings.board.api_token});
+      auto listed = account.list_all_users();
+      if (listed) {
+        cached.emplace();
+        for (const auto& u : *listed) {
+          cached->push_back({.id = u.id, .email = u.email, .valid = u.valid});
+        }
+      } else if (listed.error().retryable()) {
+        log::warn("board users not readable",
+                  {{"tenant", tenant_id}, {"status", listed.error().status}});
+        return {.kind = Outcome::retry,
+                .reason_code = "board_unavailable",
+                .reason = "GET /v1/users failed"};
+      } else {
+        log::warn("board users not readable: default board user applies",
+                  {{"tenant", tenant_id}, {"status", listed.error().status}});
+        cached.emplace();
+      }
+      board_users_.put(tenant_id, *cached);
+    }
+    users = std::move(*cached);
+  }
+
+  auto command =
+      plan_deal({.settings = settings, .deal = snap, .board_users = users, .now = options_.now()});
+  return publish(command);
+}
+
+EventHandler::Outcome EventHandler::publish(const v1::SyncCommand& command) {
+  kafka::OutgoingMessage out;
+  out.topic = options_.commands_topic;
+  out.key = command_key(command);
+  out.value = command.SerializeAsString();
+  out.headers.emplace_back("hbsync-schema", std::string(kSyncCommandSchema));
+  auto delivery = producer_.produce_sync(std::move(out));
+  if (!delivery.ok) {
+    log::warn("command not acknowledged by kafka", {{"error", delivery.error}});
+    return {.kind = Outcome::retry, .reason_code = "kafka_unavailable", .reason = delivery.error};
+  }
+  std::string_view reason;
+  int64_t object_id = 0;
+  if (command.has_record_skip()) {
+    reason = command.record_skip().reason_code();
+    object_id = command.record_skip().object_id();
+  } else if (command.has_sync_deal()) {
+    object_id = command.sync_deal().deal_id();
+  } else if (command.has_deactivate_deal()) {
+    object_id = command.deactivate_deal().deal_id();
+  } else if (command.has_repoint_links()) {
+    object_id = command.repoint_links().surviving_id();
+  }
+  log::info("command published", {{"tenant", command.tenant_id()},
+                                  {"action", action_name(command)},
+                                  {"object_id", object_id},
+                                  {"reason_code", reason},
+                                  {"command_id", command.command_id()}});
+  return {};
+}
+
+bool EventHandler::dead_letter(const kafka::Message& m, const Outcome& outcome,
+                               const std::string& tenant_id) {
+  v1::DeadLetter dl;
+  dl.set_source_topic(std::string(m.topic));
+  dl.set_key(std::string(m.key));
+  dl.set_payload(std::string(m.value));
+  dl.set_reason_code(outcome.reason_code);
+  dl.set_reason(outcome.reason);
+  dl.set_attempts(m.attempt);
+  dl.set_failed_at_ms(now_ms(options_.now()));
+  dl.set_tenant_id(tenant_id);
+  dl.set_correlation_id(m.correlation_id);
+  dl.set_dead_letter_id(std::string(m.topic) + ":" + std::to_string(m.partition) + ":" +
+                        std::to_string(m.offset));
+  kafka::OutgoingMessage out;
+  out.topic = options_.dlq_topic;
+  out.key = std::string(m.key);
+  out.value = dl.SerializeAsString();
+  out.headers.emplace_back("hbsync-schema", std::string(kDeadLetterSchema));
+  auto delivery = producer_.produce_sync(std::move(out));
+  if (!delivery.ok) {
+    log::warn("dead letter not acknowledged by kafka", {{"error", delivery.error}});
+    return false;
+  }
+  log::warn("event dead-lettered", {{"topic", m.topic},
+                                    {"partition", m.partition},
+                                    {"offset", m.offset},
+                                    {"tenant", tenant_id},
+                                    {"reason_code", outcome.reason_code}});
+  return true;
+}
+
+hubspot::TokenSource& EventHandler::tokens_for(const std::string& tenant_id) {
+  std::lock_guard lock(tokens_mutex_);
+  auto& slot = tokens_[tenant_id];
+  if (!slot) slot = std::make_unique<hubspot::TokenProvider>(oauth_, *store_, redis_, tenant_id);
+  return *slot;
+}
+
+}  // namespace hbsync::mapper

@@ -1,0 +1,82 @@
+// The hubspot.events handler: event -> (tenant, HubSpot re-read, caches) ->
+// planner -> sync.commands. All I/O of the mapper's F3 path lives here; the
+// decisions are planner.hpp's.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cache.hpp"
+#include "hbsync/board/api.hpp"
+#include "hbsync/domain/owner.hpp"
+#include "hbsync/hubspot/api.hpp"
+#include "hbsync/hubspot/oauth.hpp"
+#include "hbsync/kafka/consumer.hpp"
+#include "hbsync/kafka/options.hpp"
+#include "hbsync/kafka/producer.hpp"
+#include "hbsync/tenant/store.hpp"
+#include "planner.hpp"
+
+namespace hbsync::mapper {
+
+struct HandlerOptions {
+  std::chrono::milliseconds cache_ttl{std::chrono::minutes(10)};  // HBSYNC_MAPPER_CACHE_TTL
+  std::string commands_topic = "sync.commands";
+  std::string dlq_topic = "sync.dlq";
+  std::function<std::chrono::system_clock::time_point()> now = [] {
+    return std::chrono::system_clock::now();
+  };
+};
+
+class EventHandler {
+ public:
+  // `store` may be null (no HBSYNC_ENCRYPTION_KEYS): tenants cannot be read
+  // then, and their events are retried and finally dead-lettered. All
+  // references must outlive the handler.
+  EventHandler(HandlerOptions options, tenant::Store* store, redis::Client& redis,
+               hubspot::Api& hubspot, board::Api& board, kafka::Producer& producer);
+
+  // hubspot.events: done once the resulting command (if any) is acknowledged
+  // by Kafka, or the message was dead-lettered; retry otherwise.
+  kafka::HandlerResult handle(const kafka::Message& message);
+
+ private:
+  struct Outcome {
+    enum Kind { done, retry, dead_letter } kind = done;
+    std::string reason_code;
+    std::string reason;  // no personal data
+  };
+  Outcome process(const kafka::Message& message);
+  Outcome reread_and_plan(const tenant::Settings& settings, const v1::HubSpotEvent& event);
+  Outcome publish(const v1::SyncCommand& command);
+  bool dead_letter(const kafka::Message& message, const Outcome& outcome,
+                   const std::string& tenant_id);
+  Outcome hubspot_failure(const hubspot::Error& error, std::string_view what);
+
+  hubspot::TokenSource& tokens_for(const std::string& tenant_id);
+
+  HandlerOptions options_;
+  tenant::Store* store_;
+  redis::Client& redis_;
+  hubspot::Api& hubspot_;
+  hubspot::OAuth oauth_;
+  board::Api& board_;
+  kafka::Producer& producer_;
+
+  std::mutex tokens_mutex_;
+  std::map<std::string, std::unique_ptr<hubspot::TokenProvider>> tokens_;
+  // "<tenant>:<owner id>" -> e-mail ("" when the owner is unknown).
+  TtlCache<std::string, std::string> owners_;
+  // tenant -> board users.
+  TtlCache<std::string, std::vector<domain::BoardUser>> board_users_;
+  std::once_flag no_keys_warning_;
+};
+
+}  // namespace hbsync::mapper
