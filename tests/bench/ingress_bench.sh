@@ -136,7 +136,13 @@ try:
     text = open(path).read()
 except FileNotFoundError:
     text = "# Performance\\n\\nBenchmarks are scripts in \`tests/bench/\`; each compares against a reference in the same run, since these machines are noisy.\\n\\n"
-text = re.sub(r"## Ingress: webhook batches.*?(?=\\n## |\\Z)", "", text, flags=re.S).rstrip() + "\\n\\n" + section
+text = re.sub(r"## Ingress: webhook batches.*?(?=\\n## |\\Z)", "", text, flags=re.S)
+text = re.sub(r"\\n{3,}", "\\n\\n", text)
+if "\\n## Notes" in text:
+    head, notes = text.split("\\n## Notes", 1)
+    text = head.rstrip() + "\\n\\n" + section + "\\n## Notes" + notes
+else:
+    text = text.rstrip() + "\\n\\n" + section
 open(path, "w").write(text)
 PY
 echo "Wrote docs/performance.md"
