@@ -66,7 +66,9 @@ cleanup() {
   stop_range 0 "$split"
   echo "Stopped. Logs are in $run_dir/logs."
 }
-trap cleanup INT TERM EXIT
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
+trap cleanup EXIT
 
 start() {  # start NAME COMMAND... (environment passed by the caller)
   local name="$1"
