@@ -300,6 +300,36 @@ void write_property(JsonWriter& w, const Portal& portal, const PropertyDef& def)
   w.EndObject();
 }
 
+void write_batch_error(JsonWriter& w, const std::string& category, const std::string& sub_category,
+                       const std::string& message, const std::string& context_key,
+                       const std::vector<std::string>& ids) {
+  w.StartObject();
+  key(w, "status");
+  string(w, "error");
+  key(w, "category");
+  string(w, category);
+  if (!sub_category.empty()) {
+    key(w, "subCategory");
+    string(w, sub_category);
+  }
+  key(w, "message");
+  string(w, message);
+  key(w, "context");
+  w.StartObject();
+  key(w, context_key);
+  w.StartArray();
+  for (const std::string& id : ids) string(w, id);
+  w.EndArray();
+  w.EndObject();
+  key(w, "errors");
+  w.StartArray();
+  w.EndArray();
+  key(w, "links");
+  w.StartObject();
+  w.EndObject();
+  w.EndObject();
+}
+
 void write_batch_times(JsonWriter& w, int64_t started_ms, int64_t completed_ms) {
   key(w, "startedAt");
   string(w, iso8601(started_ms));

@@ -33,6 +33,12 @@ void write_stage(JsonWriter& w, const Pipeline& pipeline, const Stage& stage);
 void write_owner(JsonWriter& w, const Owner& owner);
 void write_property(JsonWriter& w, const Portal& portal, const PropertyDef& def);
 
+// One entry of a batch response's `errors` array (HubSpot's StandardError):
+// `context` maps `context_key` to the ids it concerns.
+void write_batch_error(JsonWriter& w, const std::string& category, const std::string& sub_category,
+                       const std::string& message, const std::string& context_key,
+                       const std::vector<std::string>& ids);
+
 // BatchResponse envelope timestamps.
 void write_batch_times(JsonWriter& w, int64_t started_ms, int64_t completed_ms);
 

@@ -108,36 +108,6 @@ void write_default_result(JsonWriter& w, ObjectKind from, int64_t from_id, int64
   }
 }
 
-void write_error(JsonWriter& w, const std::string& category, const std::string& sub_category,
-                 const std::string& message, const std::string& context_key,
-                 const std::string& id) {
-  w.StartObject();
-  key(w, "status");
-  string(w, "error");
-  key(w, "category");
-  string(w, category);
-  if (!sub_category.empty()) {
-    key(w, "subCategory");
-    string(w, sub_category);
-  }
-  key(w, "message");
-  string(w, message);
-  key(w, "context");
-  w.StartObject();
-  key(w, context_key);
-  w.StartArray();
-  string(w, id);
-  w.EndArray();
-  w.EndObject();
-  key(w, "errors");
-  w.StartArray();
-  w.EndArray();
-  key(w, "links");
-  w.StartObject();
-  w.EndObject();
-  w.EndObject();
-}
-
 }  // namespace
 
 void Simulator::association_api(http::Router& router, const std::string& method,
@@ -351,10 +321,11 @@ void Simulator::install_associations(http::Router& router) {
                 key(w, "errors");
                 w.StartArray();
                 for (const std::string& id : missing) {
-                  write_error(w, "OBJECT_NOT_FOUND", "crm.associations.NO_ASSOCIATIONS_FOUND",
-                              "No " + std::string(singular(other(from))) + " is associated with " +
-                                  std::string(singular(from)) + " " + id + ".",
-                              "fromObjectId", id);
+                  write_batch_error(w, "OBJECT_NOT_FOUND", "crm.associations.NO_ASSOCIATIONS_FOUND",
+                                    "No " + std::string(singular(other(from))) +
+                                        " is associated with " + std::string(singular(from)) + " " +
+                                        id + ".",
+                                    "fromObjectId", {id});
                 }
                 w.EndArray();
               }
@@ -421,8 +392,8 @@ void Simulator::install_associations(http::Router& router) {
                             key(w, "errors");
                             w.StartArray();
                             for (const std::string& id : missing) {
-                              write_error(w, "OBJECT_NOT_FOUND", "",
-                                          "Object " + id + " was not found", "ids", id);
+                              write_batch_error(w, "OBJECT_NOT_FOUND", "",
+                                                "Object " + id + " was not found", "ids", {id});
                             }
                             w.EndArray();
                           }

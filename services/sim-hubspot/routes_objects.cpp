@@ -340,30 +340,12 @@ void Simulator::install_objects(http::Router& router) {
                        w.Int(1);
                        key(w, "errors");
                        w.StartArray();
-                       w.StartObject();
-                       key(w, "status");
-                       string(w, "error");
-                       key(w, "category");
-                       string(w, "OBJECT_NOT_FOUND");
-                       key(w, "message");
-                       string(w,
-                              "Could not get some " + std::string(upper(kind)) +
-                                  " objects, they may be deleted or not exist. Check that ids are "
-                                  "valid.");
-                       key(w, "context");
-                       w.StartObject();
-                       key(w, "ids");
-                       w.StartArray();
-                       for (const std::string& id : missing) string(w, id);
-                       w.EndArray();
-                       w.EndObject();
-                       key(w, "errors");
-                       w.StartArray();
-                       w.EndArray();
-                       key(w, "links");
-                       w.StartObject();
-                       w.EndObject();
-                       w.EndObject();
+                       write_batch_error(
+                           w, "OBJECT_NOT_FOUND", "",
+                           "Could not get some " + std::string(upper(kind)) +
+                               " objects, they may be deleted or not exist. Check that ids are "
+                               "valid.",
+                           "ids", missing);
                        w.EndArray();
                      }
                      write_batch_times(w, started, options_.clock());
@@ -424,27 +406,9 @@ void Simulator::install_objects(http::Router& router) {
                        key(w, "errors");
                        w.StartArray();
                        for (const std::string& id : missing) {
-                         w.StartObject();
-                         key(w, "status");
-                         string(w, "error");
-                         key(w, "category");
-                         string(w, "OBJECT_NOT_FOUND");
-                         key(w, "message");
-                         string(w, std::string(upper(kind)) + " " + id + " was not found");
-                         key(w, "context");
-                         w.StartObject();
-                         key(w, "ids");
-                         w.StartArray();
-                         string(w, id);
-                         w.EndArray();
-                         w.EndObject();
-                         key(w, "errors");
-                         w.StartArray();
-                         w.EndArray();
-                         key(w, "links");
-                         w.StartObject();
-                         w.EndObject();
-                         w.EndObject();
+                         write_batch_error(w, "OBJECT_NOT_FOUND", "",
+                                           std::string(upper(kind)) + " " + id + " was not found",
+                                           "ids", {id});
                        }
                        w.EndArray();
                      }
