@@ -3,13 +3,11 @@
 #include "hbsync/domain/dates.hpp"
 #include "hbsync/domain/sync_rules.hpp"
 #include "hbsync/log/log.hpp"
+#include "hbsync/service/dead_letter.hpp"
+#include "hbsync/tenant/crypto.hpp"
 
 namespace hbsync::mapper {
 namespace {
-
-int64_t now_ms(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
 
 std::string_view action_name(const v1::SyncCommand& c) {
   switch (c.action_case()) {
@@ -38,7 +36,11 @@ EventHandler::EventHandler(HandlerOptions options, tenant::Store* store, redis::
       board_(board),
       producer_(producer),
       owners_(options_.cache_ttl),
-      board_users_(options_.cache_ttl) {}
+      board_users_(options_.cache_ttl) {
+  if (store_ != nullptr) {
+    tokens_ = std::make_unique<hubspot::TokenProviders>(oauth_, *store_, redis_);
+  }
+}
 
 kafka::HandlerResult EventHandler::handle(const kafka::Message& m) {
   Outcome outcome;
@@ -211,6 +213,11 @@ EventHandler::Outcome EventHandler::reread_and_plan(const tenant::Settings& sett
 
   auto command =
       plan_deal({.settings = settings, .deal = snap, .board_users = users, .now = options_.now()});
+  if (command.has_sync_deal()) {
+    // The project name travels sealed: no personal data on Kafka in clear.
+    command.mutable_sync_deal()->set_sealed_deal_name(tenant::seal_deal_name(
+        store_->keyring(), tenant_id, deal_id, deal->property("dealname").value_or("")));
+  }
   return publish(command);
 }
 
@@ -247,41 +254,14 @@ EventHandler::Outcome EventHandler::publish(const v1::SyncCommand& command) {
 
 bool EventHandler::dead_letter(const kafka::Message& m, const Outcome& outcome,
                                const std::string& tenant_id) {
-  v1::DeadLetter dl;
-  dl.set_source_topic(std::string(m.topic));
-  dl.set_key(std::string(m.key));
-  dl.set_payload(std::string(m.value));
-  dl.set_reason_code(outcome.reason_code);
-  dl.set_reason(outcome.reason);
-  dl.set_attempts(m.attempt);
-  dl.set_failed_at_ms(now_ms(options_.now()));
-  dl.set_tenant_id(tenant_id);
-  dl.set_correlation_id(m.correlation_id);
-  dl.set_dead_letter_id(std::string(m.topic) + ":" + std::to_string(m.partition) + ":" +
-                        std::to_string(m.offset));
-  kafka::OutgoingMessage out;
-  out.topic = options_.dlq_topic;
-  out.key = std::string(m.key);
-  out.value = dl.SerializeAsString();
-  out.headers.emplace_back("hbsync-schema", std::string(kDeadLetterSchema));
-  auto delivery = producer_.produce_sync(std::move(out));
-  if (!delivery.ok) {
-    log::warn("dead letter not acknowledged by kafka", {{"error", delivery.error}});
-    return false;
-  }
-  log::warn("event dead-lettered", {{"topic", m.topic},
-                                    {"partition", m.partition},
-                                    {"offset", m.offset},
-                                    {"tenant", tenant_id},
-                                    {"reason_code", outcome.reason_code}});
-  return true;
+  return service::publish_dead_letter(
+      producer_, options_.dlq_topic, m,
+      {.tenant_id = tenant_id, .code = outcome.reason_code, .message = outcome.reason},
+      options_.now());
 }
 
 hubspot::TokenSource& EventHandler::tokens_for(const std::string& tenant_id) {
-  std::lock_guard lock(tokens_mutex_);
-  auto& slot = tokens_[tenant_id];
-  if (!slot) slot = std::make_unique<hubspot::TokenProvider>(oauth_, *store_, redis_, tenant_id);
-  return *slot;
+  return tokens_->for_tenant(tenant_id);
 }
 
 }  // namespace hbsync::mapper

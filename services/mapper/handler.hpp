@@ -70,8 +70,7 @@ class EventHandler {
   board::Api& board_;
   kafka::Producer& producer_;
 
-  std::mutex tokens_mutex_;
-  std::map<std::string, std::unique_ptr<hubspot::TokenProvider>> tokens_;
+  std::unique_ptr<hubspot::TokenProviders> tokens_;  // null without a store
   // "<tenant>:<owner id>" -> e-mail ("" when the owner is unknown).
   TtlCache<std::string, std::string> owners_;
   // tenant -> board users.

@@ -98,6 +98,5 @@ std::optional<std::vector<domain::CompanyAssociation>> companies_from_v3(
 std::string command_key(const v1::SyncCommand& command);
 
 inline constexpr std::string_view kSyncCommandSchema = "hbsync.v1.SyncCommand";
-inline constexpr std::string_view kDeadLetterSchema = "hbsync.v1.DeadLetter";
 
 }  // namespace hbsync::mapper

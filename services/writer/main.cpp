@@ -1,17 +1,65 @@
-// hbsync-writer: Applies sync commands to board and HubSpot.
-// The frame consumes its topics; the handler is where the business rules of
-// later issues plug in. Until then each message is acknowledged as handled.
-#include "hbsync/log/log.hpp"
+// hbsync-writer: applies sync commands (sync.commands) to board and HubSpot
+// with idempotency claims, the shared rate limits and the one retry policy;
+// records links and history in Redis; dead-letters to sync.dlq what cannot be
+// applied. See handler.hpp and state.hpp.
+#include <memory>
+
+#include "handler.hpp"
+#include "hbsync/board/api.hpp"
+#include "hbsync/history/history.hpp"
+#include "hbsync/http/client.hpp"
+#include "hbsync/hubspot/api.hpp"
 #include "hbsync/service/frame.hpp"
+#include "hbsync/tenant/crypto.hpp"
+#include "hbsync/tenant/store.hpp"
+#include "state.hpp"
 
 int main(int argc, char** argv) {
-  hbsync::service::Frame frame({"writer", "Applies sync commands to board and HubSpot", 8083}, argc,
-                               argv);
-  frame.add_consumer({frame.topics().sync_commands}, [](const hbsync::kafka::Message& m) {
-    hbsync::log::debug("message handled",
-                       {{"topic", m.topic}, {"partition", m.partition}, {"offset", m.offset}});
-    return hbsync::kafka::HandlerResult::done;
-  });
+  using namespace hbsync;
+  service::Frame frame({"writer", "Applies sync commands to board and HubSpot", 8083}, argc, argv);
+  auto& config = frame.config();
+  auto hubspot_options = hubspot::Options::load(config);
+  auto board_options = board::Options::load(config);
+  auto keyring = tenant::Keyring::load(config);
+  const int64_t concurrency = config.integer(
+      "HBSYNC_WRITER_CONCURRENCY", 2,
+      "Consumers per process (each a member of the group, one message at a time)", 1, 64);
+  writer::State::Options state_options;
+  state_options.claim_lease = config.duration(
+      "HBSYNC_WRITER_CLAIM_TTL", "60s",
+      "Lease of a claimed command, renewed before every API call: how soon a command held by a "
+      "writer that died is taken over");
+  state_options.idempotency_ttl =
+      config.duration("HBSYNC_WRITER_IDEMPOTENCY_TTL", "7d",
+                      "How long an applied command id is remembered (duplicates within it are "
+                      "dropped)");
+  state_options.lock_lease = config.duration(
+      "HBSYNC_WRITER_LOCK_TTL", "60s",
+      "Lease of a company lock (find-or-create of its board client) left by a writer that died");
+  writer::HandlerOptions options;
+  options.lock_wait =
+      config.duration("HBSYNC_WRITER_LOCK_WAIT", "20s",
+                      "How long a command waits for another writer linking the same company "
+                      "before it is retried later");
+  const int64_t history_max =
+      config.integer("HBSYNC_WRITER_HISTORY_MAX", 10000,
+                     "Entries kept in each tenant's history stream (approximately)", 100, 10000000);
+
+  std::unique_ptr<writer::CommandHandler> handler;
+  for (int64_t i = 0; i < concurrency; ++i) {
+    frame.add_consumer({frame.topics().sync_commands},
+                       [&handler](const kafka::Message& m) { return handler->handle(m); });
+  }
   frame.configured();
+
+  options.dlq_topic = frame.topics().sync_dlq;
+  http::Client http;
+  hubspot::Api hubspot_api(hubspot_options, http, frame.redis());
+  board::Api board_api(board_options, http, frame.redis());
+  tenant::Store store(frame.redis(), keyring);
+  writer::State state(frame.redis(), state_options);
+  history::History history(frame.redis(), static_cast<size_t>(history_max));
+  handler = std::make_unique<writer::CommandHandler>(options, store, state, history, frame.redis(),
+                                                     hubspot_api, board_api, frame.producer());
   return frame.run();
 }

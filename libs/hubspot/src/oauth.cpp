@@ -264,4 +264,11 @@ Result<std::string> TokenProvider::refresh_once(
   }
 }
 
+TokenSource& TokenProviders::for_tenant(const std::string& tenant_id) {
+  std::lock_guard lock(mutex_);
+  auto& slot = providers_[tenant_id];
+  if (!slot) slot = std::make_unique<TokenProvider>(oauth_, store_, redis_, tenant_id);
+  return *slot;
+}
+
 }  // namespace hbsync::hubspot

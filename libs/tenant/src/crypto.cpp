@@ -270,4 +270,25 @@ std::string envelope_key_id(std::string_view envelope) {
   return std::string(parts.key_id);
 }
 
+namespace {
+std::string deal_name_aad(std::string_view tenant_id, int64_t deal_id) {
+  return "hbsync:deal_name:" + std::string(tenant_id) + ":" + std::to_string(deal_id);
+}
+}  // namespace
+
+std::string seal_deal_name(const Keyring& keyring, std::string_view tenant_id, int64_t deal_id,
+                           std::string_view name) {
+  return keyring.encrypt(name, deal_name_aad(tenant_id, deal_id));
+}
+
+std::optional<std::string> open_deal_name(const Keyring& keyring, std::string_view tenant_id,
+                                          int64_t deal_id, std::string_view sealed) {
+  if (sealed.empty() || keyring.empty()) return std::nullopt;
+  try {
+    return keyring.decrypt(sealed, deal_name_aad(tenant_id, deal_id));
+  } catch (const DecryptError&) {
+    return std::nullopt;
+  }
+}
+
 }  // namespace hbsync::tenant

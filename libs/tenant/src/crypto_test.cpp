@@ -139,6 +139,18 @@ TEST(CryptoTest, RotationKeepsOldKeysReadable) {
   EXPECT_TRUE(after.needs_rotation("garbage"));
 }
 
+TEST(CryptoTest, SealedDealNamesOpenOnlyForTheirTenantAndDeal) {
+  auto ring = Keyring::parse("k1:" + Keyring::generate_key());
+  const std::string sealed = seal_deal_name(ring, "42", 7, "株式会社テスト 案件");
+  EXPECT_EQ(sealed.find("テスト"), std::string::npos);
+  EXPECT_EQ(open_deal_name(ring, "42", 7, sealed).value_or("?"), "株式会社テスト 案件");
+  EXPECT_FALSE(open_deal_name(ring, "42", 8, sealed).has_value());
+  EXPECT_FALSE(open_deal_name(ring, "43", 7, sealed).has_value());
+  EXPECT_FALSE(open_deal_name(ring, "42", 7, "").has_value());
+  auto other = Keyring::parse("k2:" + Keyring::generate_key());
+  EXPECT_FALSE(open_deal_name(other, "42", 7, sealed).has_value());
+}
+
 TEST(KeyringTest, ActiveKeyDefaultsToTheFirst) {
   Keyring ring = Keyring::parse(" k1 : " + key_a + " , k2:" + key_b + ",");
   EXPECT_EQ(ring.active_key_id(), "k1");

@@ -16,6 +16,8 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -110,6 +112,23 @@ class TokenProvider : public TokenSource {
   Clock now_ms_;
   std::mutex mutex_;  // one refresh attempt per process at a time
   int refreshes_ = 0;
+};
+
+// One TokenProvider per tenant for a whole process (mapper, writer, ...),
+// made on first use. Thread-safe; all references must outlive it.
+class TokenProviders {
+ public:
+  TokenProviders(OAuth& oauth, tenant::Store& store, redis::Client& redis)
+      : oauth_(oauth), store_(store), redis_(redis) {}
+
+  TokenSource& for_tenant(const std::string& tenant_id);
+
+ private:
+  OAuth& oauth_;
+  tenant::Store& store_;
+  redis::Client& redis_;
+  std::mutex mutex_;
+  std::map<std::string, std::unique_ptr<TokenProvider>> providers_;
 };
 
 }  // namespace hbsync::hubspot

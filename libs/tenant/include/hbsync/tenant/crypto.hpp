@@ -19,6 +19,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -113,5 +115,14 @@ class Keyring {
 
 // Key id of an envelope ("" when it is not a v1 envelope).
 std::string envelope_key_id(std::string_view envelope);
+
+// A deal name carried in a sync command (SyncDealToProject.sealed_deal_name):
+// encrypted so that no personal data crosses Kafka in clear, and bound to its
+// tenant and deal (a sealed name copied to another deal fails to open).
+std::string seal_deal_name(const Keyring& keyring, std::string_view tenant_id, int64_t deal_id,
+                           std::string_view name);
+// nullopt when the envelope cannot be opened (key retired, altered, other deal).
+std::optional<std::string> open_deal_name(const Keyring& keyring, std::string_view tenant_id,
+                                          int64_t deal_id, std::string_view sealed);
 
 }  // namespace hbsync::tenant

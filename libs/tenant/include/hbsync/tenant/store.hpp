@@ -61,6 +61,8 @@ class Store {
   // Both must outlive the Store.
   Store(redis::Client& redis, const Keyring& keyring);
 
+  const Keyring& keyring() const { return keyring_; }
+
   // Validates, then writes settings and secrets in one step. With
   // `expected_version`, saves only if the stored version still is that (0 =
   // the tenant must not exist yet), so two editors cannot silently overwrite

@@ -1,0 +1,69 @@
+// A tenant's sync history (SPEC F7: 連携履歴): every outcome the writer
+// reaches, newest last, in a capped Redis stream `hbsync:tenant:<id>:history`
+// (XADD MAXLEN ~ max_entries).
+//
+// Entries hold ids, codes and counts only (SPEC F9): no names, amounts,
+// addresses or e-mails. `message` is ours, built from codes and ids; never a
+// text an API returned (board's messages may quote the values sent).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hbsync/redis/redis.hpp"
+
+namespace hbsync::history {
+
+namespace direction {
+inline constexpr std::string_view hubspot_to_board = "hubspot_to_board";
+inline constexpr std::string_view board_to_hubspot = "board_to_hubspot";
+}  // namespace direction
+
+namespace action {
+inline constexpr std::string_view created = "created";
+inline constexpr std::string_view linked = "linked";    // found an existing record and linked it
+inline constexpr std::string_view updated = "updated";  // e.g. order status changed
+inline constexpr std::string_view unchanged = "unchanged";
+inline constexpr std::string_view skipped = "skipped";
+inline constexpr std::string_view failed = "failed";
+inline constexpr std::string_view deactivated = "deactivated";
+inline constexpr std::string_view repointed = "repointed";
+}  // namespace action
+
+struct Entry {
+  std::string id{};  // stream id ("1700000000000-0"); set when read
+  int64_t at_ms = 0;
+  std::string direction{};
+  std::string action{};
+  int64_t deal_id = 0;  // 0: not concerned
+  int64_t company_id = 0;
+  int64_t client_id = 0;
+  int64_t project_id = 0;
+  std::string reason_code{};  // "" on success
+  std::string message{};      // ids and codes only
+  int attempts = 0;
+  std::string command_id{};
+};
+
+class History {
+ public:
+  // `redis` must outlive the History.
+  explicit History(redis::Client& redis, size_t max_entries = 10000);
+
+  // Appends one entry (at_ms = now when 0). Throws redis::Error.
+  void record(const std::string& tenant_id, const Entry& entry);
+
+  // The newest `count` entries, newest first. Throws redis::Error.
+  std::vector<Entry> latest(const std::string& tenant_id, size_t count) const;
+
+  static std::string key(std::string_view tenant_id);
+
+ private:
+  redis::Client& redis_;
+  size_t max_entries_;
+};
+
+}  // namespace hbsync::history

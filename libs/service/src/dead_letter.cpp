@@ -1,0 +1,42 @@
+#include "hbsync/service/dead_letter.hpp"
+
+#include "hbsync/log/log.hpp"
+#include "hbsync/v1/events.pb.h"
+
+namespace hbsync::service {
+
+bool publish_dead_letter(kafka::Producer& producer, const std::string& dlq_topic,
+                         const kafka::Message& m, const DeadLetterReason& reason,
+                         std::chrono::system_clock::time_point now) {
+  v1::DeadLetter dl;
+  dl.set_source_topic(std::string(m.topic));
+  dl.set_key(std::string(m.key));
+  dl.set_payload(std::string(m.value));
+  dl.set_reason_code(std::string(reason.code));
+  dl.set_reason(std::string(reason.message));
+  dl.set_attempts(m.attempt);
+  dl.set_failed_at_ms(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
+  dl.set_tenant_id(std::string(reason.tenant_id));
+  dl.set_correlation_id(m.correlation_id);
+  dl.set_dead_letter_id(std::string(m.topic) + ":" + std::to_string(m.partition) + ":" +
+                        std::to_string(m.offset));
+  kafka::OutgoingMessage out;
+  out.topic = dlq_topic;
+  out.key = std::string(m.key);
+  out.value = dl.SerializeAsString();
+  out.headers.emplace_back("hbsync-schema", std::string(kDeadLetterSchema));
+  auto delivery = producer.produce_sync(std::move(out));
+  if (!delivery.ok) {
+    log::warn("dead letter not acknowledged by kafka", {{"error", delivery.error}});
+    return false;
+  }
+  log::warn("message dead-lettered", {{"topic", m.topic},
+                                      {"partition", m.partition},
+                                      {"offset", m.offset},
+                                      {"tenant", reason.tenant_id},
+                                      {"reason_code", reason.code}});
+  return true;
+}
+
+}  // namespace hbsync::service

@@ -1,0 +1,89 @@
+// The sync.commands handler: claim the command's idempotency key, apply it to
+// board and HubSpot, record links and history, and dead-letter what cannot be
+// applied (SPEC F3.3-F3.7, F7, section 3 Reliability).
+//
+// Outcomes of one delivery:
+// - applied (or found already applied: a duplicate) -> done;
+// - a retryable failure (429 after the limiter's wait, 5xx, network, Redis,
+//   a company locked by another writer, a claim held by a live writer) ->
+//   the claim is released and Kafka delivers the command again after a
+//   backoff; after the consumer's last attempt it is dead-lettered;
+// - a permanent failure (4xx other than 429, data board cannot take) ->
+//   dead letter on sync.dlq, a `failed` history entry, and the claim marked
+//   failed so `hbsync-ctl dlq replay` can apply it once the cause is fixed.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "hbsync/board/api.hpp"
+#include "hbsync/history/history.hpp"
+#include "hbsync/hubspot/api.hpp"
+#include "hbsync/hubspot/oauth.hpp"
+#include "hbsync/kafka/consumer.hpp"
+#include "hbsync/kafka/producer.hpp"
+#include "hbsync/tenant/store.hpp"
+#include "hbsync/v1/events.pb.h"
+#include "state.hpp"
+
+namespace hbsync::writer {
+
+struct HandlerOptions {
+  std::string dlq_topic = "sync.dlq";
+  // How long a command waits for another writer to finish creating the same
+  // company's client before it is retried later.
+  std::chrono::milliseconds lock_wait{std::chrono::seconds(20)};
+  std::function<std::chrono::system_clock::time_point()> now = [] {
+    return std::chrono::system_clock::now();
+  };
+};
+
+class CommandHandler {
+ public:
+  // All references must outlive the handler. Thread-safe: one handler serves
+  // every consumer of the process.
+  CommandHandler(HandlerOptions options, tenant::Store& store, State& state,
+                 history::History& history, redis::Client& redis, hubspot::Api& hubspot,
+                 board::Api& board, kafka::Producer& producer);
+
+  kafka::HandlerResult handle(const kafka::Message& message);
+
+  struct Outcome {
+    enum Kind { done, retry, failed } kind = done;
+    std::string code{};    // history / dead-letter reason code; "" when done
+    std::string message{};  // ids and codes only
+  };
+
+ private:
+  struct Job;
+  Outcome apply(Job& job);
+  Outcome sync_deal(Job& job);
+  Outcome ensure_client(Job& job, int64_t company_id, int64_t& client_id);
+  Outcome write_link_property(Job& job, int64_t company_id, int64_t client_id);
+  Outcome find_project(Job& job, const std::string& management_no,
+                       std::optional<board::Project>& found);
+  Outcome update_status(Job& job, int64_t deal_id, int64_t project_id, int from, int to,
+                        int64_t revision);
+  Outcome record_skip(Job& job);
+  Outcome deactivate(Job& job, int64_t deal_id, std::string_view reason_code);
+  Outcome repoint(Job& job);
+  bool renew(Job& job);
+  void record(Job& job, history::Entry entry);
+
+  HandlerOptions options_;
+  tenant::Store& store_;
+  State& state_;
+  history::History& history_;
+  hubspot::Api& hubspot_;
+  hubspot::OAuth oauth_;
+  hubspot::TokenProviders tokens_;
+  board::Api& board_;
+  kafka::Producer& producer_;
+};
+
+// "board_validation", "hubspot_not_found": reason codes of API failures.
+CommandHandler::Outcome board_failure(const board::Error& error, std::string_view call);
+CommandHandler::Outcome hubspot_failure(const hubspot::Error& error, std::string_view call);
+
+}  // namespace hbsync::writer

@@ -1,0 +1,237 @@
+#include "state.hpp"
+
+#include <sstream>
+#include <vector>
+
+namespace hbsync::writer {
+namespace {
+
+// Redis server time in ms: every replica judges leases by one clock.
+constexpr const char* kNow = R"(
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+)";
+
+const redis::Script& claim_script() {
+  static const redis::Script script(std::string(kNow) + R"(
+local state = redis.call('HGET', KEYS[1], 'state')
+local claims = tonumber(redis.call('HGET', KEYS[1], 'claims') or '0')
+if state == 'done' then
+  return {'done', claims, redis.call('HGET', KEYS[1], 'outcome') or ''}
+end
+if state == 'processing' then
+  local lease_end = tonumber(redis.call('HGET', KEYS[1], 'until') or '0')
+  if lease_end > now and redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then
+    return {'busy', claims, tostring(lease_end - now)}
+  end
+end
+claims = redis.call('HINCRBY', KEYS[1], 'claims', 1)
+redis.call('HSET', KEYS[1], 'state', 'processing', 'owner', ARGV[1], 'until', now + tonumber(ARGV[2]))
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return {'claimed', claims, ''}
+)");
+  return script;
+}
+
+const redis::Script& renew_script() {
+  static const redis::Script script(std::string(kNow) + R"(
+if redis.call('HGET', KEYS[1], 'state') == 'processing' and
+   redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then
+  redis.call('HSET', KEYS[1], 'until', now + tonumber(ARGV[2]))
+  return 1
+end
+return 0
+)");
+  return script;
+}
+
+// ARGV: owner, new state (done|failed|released), outcome, ttl ms
+const redis::Script& finish_script() {
+  static const redis::Script script(R"(
+if ARGV[2] == 'released' then
+  if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then
+    redis.call('HSET', KEYS[1], 'until', 0)
+  end
+  return 1
+end
+redis.call('HSET', KEYS[1], 'state', ARGV[2], 'outcome', ARGV[3], 'until', 0, 'owner', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1
+)");
+  return script;
+}
+
+const redis::Script& unlock_script() {
+  static const redis::Script script(R"(
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+)");
+  return script;
+}
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> parts;
+  std::stringstream in(s);
+  std::string part;
+  while (std::getline(in, part, ',')) parts.push_back(part);
+  return parts;
+}
+
+int64_t to_int(const std::string& s) {
+  try {
+    return std::stoll(s);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+}  // namespace
+
+State::State(redis::Client& redis, Options options) : redis_(redis), options_(options) {}
+
+std::string State::claim_key(std::string_view command_id) {
+  return "hbsync:idem:" + std::string(command_id);
+}
+
+std::string State::links_key(std::string_view tenant, std::string_view kind) {
+  return "hbsync:tenant:" + std::string(tenant) + ":links:" + std::string(kind);
+}
+
+Claim State::claim(const std::string& command_id, const std::string& owner) {
+  auto reply = claim_script().eval(redis_, {claim_key(command_id)},
+                                   {owner, std::to_string(options_.claim_lease.count()),
+                                    std::to_string(options_.idempotency_ttl.count())});
+  Claim claim;
+  if (!reply.is_array() || reply.elements.size() != 3) {
+    throw redis::Error(redis::Error::Kind::reply, "unexpected claim reply");
+  }
+  const std::string& state = reply.elements[0].str;
+  claim.claims = reply.elements[1].integer;
+  if (state == "done") {
+    claim.state = Claim::State::done;
+    claim.outcome = reply.elements[2].str;
+  } else if (state == "busy") {
+    claim.state = Claim::State::busy;
+    claim.retry_in_ms = to_int(reply.elements[2].str);
+  } else {
+    claim.state = Claim::State::claimed;
+  }
+  return claim;
+}
+
+bool State::renew(const std::string& command_id, const std::string& owner) {
+  auto reply = renew_script().eval(redis_, {claim_key(command_id)},
+                                   {owner, std::to_string(options_.claim_lease.count())},
+                                   redis::Idempotent::yes);
+  return reply.integer == 1;
+}
+
+void State::complete(const std::string& command_id, const std::string& owner,
+                     const std::string& outcome) {
+  finish_script().eval(redis_, {claim_key(command_id)},
+                       {owner, "done", outcome, std::to_string(options_.idempotency_ttl.count())},
+                       redis::Idempotent::yes);
+}
+
+void State::fail(const std::string& command_id, const std::string& owner,
+                 const std::string& reason) {
+  finish_script().eval(redis_, {claim_key(command_id)},
+                       {owner, "failed", reason, std::to_string(options_.idempotency_ttl.count())},
+                       redis::Idempotent::yes);
+}
+
+void State::release(const std::string& command_id, const std::string& owner) {
+  finish_script().eval(redis_, {claim_key(command_id)}, {owner, "released", "", "0"},
+                       redis::Idempotent::yes);
+}
+
+std::optional<CompanyLink> State::company_link(const std::string& tenant, int64_t company_id) {
+  auto reply = redis_.command({"HGET", links_key(tenant, "company"), std::to_string(company_id)});
+  if (!reply.is_string()) return std::nullopt;
+  auto parts = split(reply.str);
+  if (parts.empty() || to_int(parts[0]) <= 0) return std::nullopt;
+  return CompanyLink{.client_id = to_int(parts[0]),
+                     .url_written = parts.size() > 1 && parts[1] == "1"};
+}
+
+std::optional<int64_t> State::company_of_client(const std::string& tenant, int64_t client_id) {
+  auto reply = redis_.command({"HGET", links_key(tenant, "client"), std::to_string(client_id)});
+  if (!reply.is_string()) return std::nullopt;
+  return to_int(reply.str);
+}
+
+void State::link_company(const std::string& tenant, int64_t company_id, const CompanyLink& link) {
+  const std::string company = std::to_string(company_id);
+  const std::string client = std::to_string(link.client_id);
+  auto replies = redis_.pipeline({{"MULTI"},
+                                  {"HSET", links_key(tenant, "company"), company,
+                                   client + "," + (link.url_written ? "1" : "0")},
+                                  {"HSET", links_key(tenant, "client"), client, company},
+                                  {"EXEC"}});
+  for (const auto& r : replies) r.throw_if_error();
+}
+
+void State::unlink_company(const std::string& tenant, int64_t company_id, int64_t client_id) {
+  auto replies =
+      redis_.pipeline({{"MULTI"},
+                       {"HDEL", links_key(tenant, "company"), std::to_string(company_id)},
+                       {"HDEL", links_key(tenant, "client"), std::to_string(client_id)},
+                       {"EXEC"}});
+  for (const auto& r : replies) r.throw_if_error();
+}
+
+std::optional<DealLink> State::deal_link(const std::string& tenant, int64_t deal_id) {
+  auto reply = redis_.command({"HGET", links_key(tenant, "deal"), std::to_string(deal_id)});
+  if (!reply.is_string()) return std::nullopt;
+  auto parts = split(reply.str);
+  if (parts.size() < 4 || to_int(parts[0]) <= 0) return std::nullopt;
+  return DealLink{.project_id = to_int(parts[0]),
+                  .order_status = static_cast<int>(to_int(parts[1])),
+                  .active = parts[2] == "1",
+                  .revision_ms = to_int(parts[3])};
+}
+
+std::optional<int64_t> State::deal_of_project(const std::string& tenant, int64_t project_id) {
+  auto reply = redis_.command({"HGET", links_key(tenant, "project"), std::to_string(project_id)});
+  if (!reply.is_string()) return std::nullopt;
+  return to_int(reply.str);
+}
+
+void State::link_deal(const std::string& tenant, int64_t deal_id, const DealLink& link) {
+  const std::string deal = std::to_string(deal_id);
+  const std::string project = std::to_string(link.project_id);
+  auto replies =
+      redis_.pipeline({{"MULTI"},
+                       {"HSET", links_key(tenant, "deal"), deal,
+                        project + "," + std::to_string(link.order_status) + "," +
+                            (link.active ? "1" : "0") + "," + std::to_string(link.revision_ms)},
+                       {"HSET", links_key(tenant, "project"), project, deal},
+                       {"EXEC"}});
+  for (const auto& r : replies) r.throw_if_error();
+}
+
+void State::unlink_deal(const std::string& tenant, int64_t deal_id, int64_t project_id) {
+  auto replies =
+      redis_.pipeline({{"MULTI"},
+                       {"HDEL", links_key(tenant, "deal"), std::to_string(deal_id)},
+                       {"HDEL", links_key(tenant, "project"), std::to_string(project_id)},
+                       {"EXEC"}});
+  for (const auto& r : replies) r.throw_if_error();
+}
+
+bool State::try_lock_company(const std::string& tenant, int64_t company_id,
+                             const std::string& owner) {
+  auto reply =
+      redis_.command({"SET", "hbsync:lock:" + tenant + ":company:" + std::to_string(company_id),
+                      owner, "NX", "PX", std::to_string(options_.lock_lease.count())},
+                     redis::Idempotent::no);
+  return reply.is_ok();
+}
+
+void State::unlock_company(const std::string& tenant, int64_t company_id,
+                           const std::string& owner) {
+  unlock_script().eval(redis_, {"hbsync:lock:" + tenant + ":company:" + std::to_string(company_id)},
+                       {owner}, redis::Idempotent::yes);
+}
+
+}  // namespace hbsync::writer

@@ -1,0 +1,104 @@
+// What the writer keeps in Redis (SPEC F9: ids and link state only):
+//
+// Idempotency claims, hash `hbsync:idem:<command_id>`:
+//   state    processing | done | failed
+//   owner    the writer (process + consumer) holding or last holding it
+//   until    lease end, epoch ms of the Redis server clock (0: released)
+//   claims   how many times it was claimed: > 1 means an earlier attempt may
+//            have acted half way (look before creating)
+//   outcome  a short code once done
+// A command is applied when its claim is taken; a duplicate finds it done; a
+// writer that crashed leaves `processing` whose lease runs out, so another
+// one takes it over (claims 2). The lease is renewed before every API call,
+// and a renewal that finds another owner stops the work (fencing).
+// Done claims expire after the idempotency TTL (7 days by default: longer
+// than HubSpot retries a webhook, and than Kafka keeps a message).
+//
+// Links, per tenant, one hash per direction (small, no per-link key):
+//   hbsync:tenant:<t>:links:company  <companyId> -> "<clientId>,<urlWritten 0|1>"
+//   hbsync:tenant:<t>:links:client   <clientId>  -> "<companyId>"
+//   hbsync:tenant:<t>:links:deal     <dealId>    -> "<projectId>,<orderStatus>,<active
+//   0|1>,<revisionMs>" hbsync:tenant:<t>:links:project  <projectId> -> "<dealId>"
+// Both directions are written in one MULTI/EXEC.
+//
+// Company locks `hbsync:lock:<t>:company:<companyId>` (SET NX PX, owner
+// checked on release): two deals of one company handled at once on two
+// partitions must not both create its client.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "hbsync/redis/redis.hpp"
+
+namespace hbsync::writer {
+
+struct Claim {
+  enum class State { claimed, done, busy } state = State::busy;
+  int64_t claims = 0;       // including this one when claimed
+  std::string outcome;      // when done
+  int64_t retry_in_ms = 0;  // when busy: until the holder's lease ends
+};
+
+struct CompanyLink {
+  int64_t client_id = 0;
+  bool url_written = false;
+};
+
+struct DealLink {
+  int64_t project_id = 0;
+  int order_status = 0;
+  bool active = true;
+  int64_t revision_ms = 0;  // the deal's updatedAt of the last command applied
+};
+
+class State {
+ public:
+  struct Options {
+    std::chrono::milliseconds claim_lease{std::chrono::seconds(60)};
+    std::chrono::milliseconds idempotency_ttl{std::chrono::hours(24 * 7)};
+    std::chrono::milliseconds lock_lease{std::chrono::seconds(60)};
+  };
+
+  // `redis` must outlive the State.
+  State(redis::Client& redis, Options options);
+
+  static std::string claim_key(std::string_view command_id);
+
+  // All throw redis::Error when Redis fails.
+  Claim claim(const std::string& command_id, const std::string& owner);
+  // False when the claim is no longer this owner's (its lease ran out and
+  // another writer took it): stop, do not write anything more.
+  bool renew(const std::string& command_id, const std::string& owner);
+  // Applied: duplicates will find it done.
+  void complete(const std::string& command_id, const std::string& owner,
+                const std::string& outcome);
+  // Failed for good (dead-lettered): may be claimed again by a replay.
+  void fail(const std::string& command_id, const std::string& owner, const std::string& reason);
+  // Will be retried: claimable again at once (by anyone), claims kept.
+  void release(const std::string& command_id, const std::string& owner);
+
+  std::optional<CompanyLink> company_link(const std::string& tenant, int64_t company_id);
+  std::optional<int64_t> company_of_client(const std::string& tenant, int64_t client_id);
+  void link_company(const std::string& tenant, int64_t company_id, const CompanyLink& link);
+  void unlink_company(const std::string& tenant, int64_t company_id, int64_t client_id);
+
+  std::optional<DealLink> deal_link(const std::string& tenant, int64_t deal_id);
+  std::optional<int64_t> deal_of_project(const std::string& tenant, int64_t project_id);
+  void link_deal(const std::string& tenant, int64_t deal_id, const DealLink& link);
+  void unlink_deal(const std::string& tenant, int64_t deal_id, int64_t project_id);
+
+  // True when taken. The owner must release it.
+  bool try_lock_company(const std::string& tenant, int64_t company_id, const std::string& owner);
+  void unlock_company(const std::string& tenant, int64_t company_id, const std::string& owner);
+
+  static std::string links_key(std::string_view tenant, std::string_view kind);
+
+ private:
+  redis::Client& redis_;
+  Options options_;
+};
+
+}  // namespace hbsync::writer

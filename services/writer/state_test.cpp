@@ -1,0 +1,136 @@
+// The writer's Redis state against a real redis-server: claims (the
+// exactly-once core), leases, links both ways, company locks.
+#include "state.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "hbsync/testing/redis_server.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using hbsync::writer::Claim;
+using hbsync::writer::State;
+
+class WriterStateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    redis_ = std::make_unique<hbsync::redis::Client>(hbsync::redis::Options{.url = server_.url()});
+  }
+  State make(std::chrono::milliseconds lease = 60s) {
+    return State(*redis_, {.claim_lease = lease, .idempotency_ttl = 3600s, .lock_lease = lease});
+  }
+  hbsync::testing::RedisServer server_;
+  std::unique_ptr<hbsync::redis::Client> redis_;
+};
+
+TEST_F(WriterStateTest, ExactlyOneOfManyConcurrentClaimsWins) {
+  auto state = make();
+  std::atomic<int> claimed{0}, busy{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      for (int k = 0; k < 50; ++k) {
+        auto c = state.claim("cmd-" + std::to_string(k), "owner-" + std::to_string(i));
+        if (c.state == Claim::State::claimed) ++claimed;
+        if (c.state == Claim::State::busy) ++busy;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(claimed.load(), 50);
+  EXPECT_EQ(busy.load(), 7 * 50);
+}
+
+TEST_F(WriterStateTest, DoneIsDoneForEveryone) {
+  auto state = make();
+  ASSERT_EQ(state.claim("c1", "a").state, Claim::State::claimed);
+  state.complete("c1", "a", "ok");
+  auto again = state.claim("c1", "b");
+  EXPECT_EQ(again.state, Claim::State::done);
+  EXPECT_EQ(again.outcome, "ok");
+  EXPECT_EQ(state.claim("c1", "a").state, Claim::State::done);
+  // The key expires with the idempotency TTL.
+  auto ttl = redis_->command({"PTTL", State::claim_key("c1")});
+  EXPECT_GT(ttl.integer, 3000000);
+  EXPECT_LE(ttl.integer, 3600000);
+}
+
+TEST_F(WriterStateTest, ACrashedHoldersClaimIsTakenOverAfterItsLeaseAndCounted) {
+  auto state = make(300ms);
+  auto first = state.claim("c2", "crashed");
+  ASSERT_EQ(first.state, Claim::State::claimed);
+  EXPECT_EQ(first.claims, 1);
+  auto early = state.claim("c2", "other");
+  EXPECT_EQ(early.state, Claim::State::busy);
+  EXPECT_GT(early.retry_in_ms, 0);
+  EXPECT_LE(early.retry_in_ms, 300);
+  std::this_thread::sleep_for(400ms);
+  auto later = state.claim("c2", "other");
+  ASSERT_EQ(later.state, Claim::State::claimed);
+  EXPECT_EQ(later.claims, 2);  // the writer looks before creating again
+  // The crashed holder, were it alive after all, is fenced off.
+  EXPECT_FALSE(state.renew("c2", "crashed"));
+  EXPECT_TRUE(state.renew("c2", "other"));
+}
+
+TEST_F(WriterStateTest, ReleasedAndFailedClaimsCanBeTakenAgain) {
+  auto state = make();
+  ASSERT_EQ(state.claim("c3", "a").state, Claim::State::claimed);
+  state.release("c3", "a");
+  auto retried = state.claim("c3", "b");
+  ASSERT_EQ(retried.state, Claim::State::claimed);
+  EXPECT_EQ(retried.claims, 2);
+  state.fail("c3", "b", "board_validation");
+  auto replayed = state.claim("c3", "c");  // a dead-letter replay
+  ASSERT_EQ(replayed.state, Claim::State::claimed);
+  EXPECT_EQ(replayed.claims, 3);
+  // A release by someone who no longer holds it changes nothing.
+  state.release("c3", "a");
+  EXPECT_EQ(state.claim("c3", "d").state, Claim::State::busy);
+}
+
+TEST_F(WriterStateTest, LinksAreKeptBothWays) {
+  auto state = make();
+  EXPECT_FALSE(state.company_link("t1", 10).has_value());
+  state.link_company("t1", 10, {.client_id = 500, .url_written = false});
+  auto c = state.company_link("t1", 10);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->client_id, 500);
+  EXPECT_FALSE(c->url_written);
+  EXPECT_EQ(state.company_of_client("t1", 500).value_or(0), 10);
+  state.link_company("t1", 10, {.client_id = 500, .url_written = true});
+  EXPECT_TRUE(state.company_link("t1", 10)->url_written);
+  EXPECT_FALSE(state.company_link("t2", 10).has_value());  // tenants apart
+
+  state.link_deal("t1", 20,
+                  {.project_id = 700, .order_status = 5, .active = true, .revision_ms = 1234});
+  auto d = state.deal_link("t1", 20);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->project_id, 700);
+  EXPECT_EQ(d->order_status, 5);
+  EXPECT_TRUE(d->active);
+  EXPECT_EQ(d->revision_ms, 1234);
+  EXPECT_EQ(state.deal_of_project("t1", 700).value_or(0), 20);
+  state.unlink_deal("t1", 20, 700);
+  EXPECT_FALSE(state.deal_link("t1", 20).has_value());
+  EXPECT_FALSE(state.deal_of_project("t1", 700).has_value());
+}
+
+TEST_F(WriterStateTest, CompanyLockHasOneHolderAndExpires) {
+  auto state = make(300ms);
+  EXPECT_TRUE(state.try_lock_company("t1", 1, "a"));
+  EXPECT_FALSE(state.try_lock_company("t1", 1, "b"));
+  state.unlock_company("t1", 1, "b");  // not b's: stays
+  EXPECT_FALSE(state.try_lock_company("t1", 1, "b"));
+  state.unlock_company("t1", 1, "a");
+  EXPECT_TRUE(state.try_lock_company("t1", 1, "b"));
+  std::this_thread::sleep_for(400ms);
+  EXPECT_TRUE(state.try_lock_company("t1", 1, "c"));  // b died holding it
+}
+
+}  // namespace
