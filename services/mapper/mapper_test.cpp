@@ -18,6 +18,7 @@
 #include "hbsync/kafka/consumer.hpp"
 #include "hbsync/kafka/producer.hpp"
 #include "hbsync/redis/redis.hpp"
+#include "hbsync/tenant/crypto.hpp"
 #include "hbsync/tenant/store.hpp"
 #include "hbsync/testing/dev_broker.hpp"
 #include "hbsync/testing/process.hpp"
@@ -340,6 +341,13 @@ TEST_F(MapperTest, DealEventsBecomeSyncCommands) {
   EXPECT_EQ(s.board_user_id(), board_user_id_);
   EXPECT_EQ(s.invoice_date(), "2026-12-10");
   EXPECT_EQ(s.management_no(), "HS-" + deal1);
+  // The deal name travels sealed for this tenant and deal only.
+  EXPECT_EQ(s.sealed_deal_name().find("D1"), std::string::npos);
+  EXPECT_EQ(hbsync::tenant::open_deal_name(keyring_, kPortal, s.deal_id(), s.sealed_deal_name())
+                .value_or("(not opened)"),
+            "D1");
+  EXPECT_FALSE(
+      hbsync::tenant::open_deal_name(keyring_, kPortal, s.deal_id() + 1, s.sealed_deal_name()));
   EXPECT_EQ(s.pipeline_id(), "default");
   EXPECT_EQ(s.stage_id(), "closedwon");
   EXPECT_GT(s.deal_updated_at_ms(), 0);
