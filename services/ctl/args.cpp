@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <chrono>
+#include <ctime>
 #include <iostream>
 
 #include "ctl.hpp"
@@ -80,6 +83,82 @@ Environment load_environment(bool need_keys) {
   env.redis.pool_size = 1;
   redis_only.finish();
   return env;
+}
+
+KafkaEnvironment declare_kafka_environment(config::Loader& loader) {
+  KafkaEnvironment env;
+  env.topics = kafka::Topics::load(loader);
+  kafka::ClientOptions client;
+  client.client_id = "hbsync-ctl";
+  try {
+    client = kafka::ClientOptions::load(loader, "hbsync-ctl");
+  } catch (const std::invalid_argument& e) {
+    // The message names the item, never its value.
+    loader.reject("HBSYNC_KAFKA_PROPERTIES", e.what());
+  }
+  env.producer = kafka::ProducerOptions::load(loader, client);
+  env.reader = kafka::ReaderOptions::load(loader, client);
+  return env;
+}
+
+DlqEnvironment load_dlq_environment() {
+  config::Loader loader("hbsync-ctl", "operator CLI");
+  DlqEnvironment env;
+  env.redis = redis::Options::load(loader);
+  env.redis.pool_size = 1;
+  env.kafka = declare_kafka_environment(loader);
+  loader.finish();
+  return env;
+}
+
+std::string iso_utc(int64_t epoch_ms, bool with_millis) {
+  if (epoch_ms <= 0) return "-";
+  const std::time_t seconds = static_cast<std::time_t>(epoch_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char text[40];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string out = text;
+  if (with_millis) {
+    char millis[8];
+    std::snprintf(millis, sizeof millis, ".%03d", static_cast<int>(epoch_ms % 1000));
+    out += millis;
+  }
+  return out + "Z";
+}
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string format_table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    if (widths.size() < row.size()) widths.resize(row.size(), 0);
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    line.erase(line.find_last_not_of(' ') + 1);  // an empty last cell leaves no trailing blanks
+    out += line + "\n";
+  }
+  return out;
+}
+
+void only_options(const Args& args, const std::string& command,
+                  std::initializer_list<const char*> allowed) {
+  for (const auto& [name, value] : args.options) {
+    bool ok = false;
+    for (const char* a : allowed) ok = ok || name == a;
+    if (!ok) throw UsageError(name + " does not apply to " + command);
+  }
 }
 
 }  // namespace hbsync::ctl

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -12,6 +13,9 @@
 #include <vector>
 
 #include "hbsync/config/config.hpp"
+#include "hbsync/kafka/options.hpp"
+#include "hbsync/kafka/producer.hpp"
+#include "hbsync/kafka/reader.hpp"
 #include "hbsync/redis/redis.hpp"
 #include "hbsync/tenant/crypto.hpp"
 
@@ -23,7 +27,7 @@ enum Exit : int {
   kFailed = 1,       // validation or operation failed
   kUsage = 2,        // bad command line or configuration
   kNotFound = 3,     // the named object does not exist
-  kUnavailable = 4,  // Redis could not be reached
+  kUnavailable = 4,  // Redis or Kafka could not be reached
 };
 
 // Thrown for a bad command line; main prints it with a pointer to --help.
@@ -64,7 +68,45 @@ std::string variables_help(const config::Loader& loader);
 // touch a secret (list, remove) work without HBSYNC_ENCRYPTION_KEYS.
 Environment load_environment(bool need_keys);
 
+// What the dlq commands read besides Redis: the same HBSYNC_KAFKA_* and
+// HBSYNC_TOPIC_* variables as the services. Declared separately so the
+// tenant and history commands never need (or check) Kafka settings.
+struct KafkaEnvironment {
+  kafka::Topics topics;
+  kafka::ProducerOptions producer;
+  kafka::ReaderOptions reader;
+};
+KafkaEnvironment declare_kafka_environment(config::Loader& loader);
+
+// Redis (without encryption keys) and Kafka, for the dlq commands; exits
+// kUsage naming each bad variable, like load_environment.
+struct DlqEnvironment {
+  redis::Options redis;
+  KafkaEnvironment kafka;
+};
+DlqEnvironment load_dlq_environment();
+
+// "2024-05-01T03:04:05Z" (or with ".678" milliseconds) for epoch ms; "-"
+// for 0 or less.
+std::string iso_utc(int64_t epoch_ms, bool with_millis = false);
+int64_t now_ms();
+
+// Rows as columns padded to the widest cell, two spaces apart; the first
+// row is the header. The last column is not padded.
+std::string format_table(const std::vector<std::vector<std::string>>& rows);
+
+// Rejects options that do not belong to `command` (a mistake reported, not
+// silently ignored).
+void only_options(const Args& args, const std::string& command,
+                  std::initializer_list<const char*> allowed);
+
 int tenant_main(std::span<const std::string> args);
 std::string tenant_help();
+
+int dlq_main(std::span<const std::string> args);
+std::string dlq_help();
+
+int history_main(std::span<const std::string> args);
+std::string history_help();
 
 }  // namespace hbsync::ctl

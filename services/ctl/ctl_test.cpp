@@ -1,7 +1,5 @@
 // hbsync-ctl as operators run it: the real binary against a real redis-server,
 // with a generated encryption key, checking exit codes and what is printed.
-#include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -14,27 +12,22 @@
 #include <string>
 #include <vector>
 
+#include <rapidjson/document.h>
+
+#include "hbsync/history/history.hpp"
+#include "hbsync/redis/redis.hpp"
 #include "hbsync/tenant/crypto.hpp"
 #include "hbsync/testing/process.hpp"
 #include "hbsync/testing/redis_server.hpp"
+#include "test_support.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using hbsync::tenant::Keyring;
 
-struct Result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
+using hbsync::ctl::test::Result;
+using hbsync::ctl::test::slurp;
 
 // The README's example, so the documented tenant.json is what gets applied.
 std::string readme_tenant_json() {
@@ -68,39 +61,10 @@ class CtlTest : public ::testing::Test {
     return path.string();
   }
 
-  // Runs hbsync-ctl with exactly env_ as its environment (plus PATH), so the
+  // Runs hbsync-ctl with exactly env_ as its environment, so the
   // developer's own HBSYNC_* variables cannot leak in.
   Result ctl(const std::vector<std::string>& args, const std::string& stdin_text = {}) {
-    const std::string in = write("stdin", stdin_text);
-    const fs::path out = dir_ / "stdout", err = dir_ / "stderr";
-    std::vector<std::string> argv = {hbsync::testing::bin_path("hbsync-ctl")};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::vector<std::string> envs;
-    for (const auto& [k, v] : env_) envs.push_back(k + "=" + v);
-    std::vector<char*> c_argv, c_env;
-    for (auto& a : argv) c_argv.push_back(a.data());
-    for (auto& e : envs) c_env.push_back(e.data());
-    c_argv.push_back(nullptr);
-    c_env.push_back(nullptr);
-
-    const pid_t pid = fork();
-    if (pid == 0) {
-      const int fd_in = open(in.c_str(), O_RDONLY);
-      const int fd_out = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      const int fd_err = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      dup2(fd_in, 0);
-      dup2(fd_out, 1);
-      dup2(fd_err, 2);
-      execve(c_argv[0], c_argv.data(), c_env.data());
-      _exit(127);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    Result r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = slurp(out);
-    r.err = slurp(err);
-    return r;
+    return hbsync::ctl::test::run_ctl(args, env_, dir_, stdin_text);
   }
 
   hbsync::testing::RedisServer redis_;
@@ -211,7 +175,13 @@ TEST_F(CtlTest, BadUsageIsExit2) {
            {"tenant", "get"},
            {"tenant", "get", "01234"},
            {"tenant", "list", "--bogus"},
-           {"tenant", "list", "--yes"}}) {
+           {"tenant", "list", "--yes"},
+           {"history"},
+           {"history", "abc"},
+           {"history", "12345678", "87654321"},
+           {"history", "12345678", "--limit", "0"},
+           {"history", "12345678", "--limit", "ten"},
+           {"history", "12345678", "--yes"}}) {
     Result r = ctl(args);
     std::string joined;
     for (const auto& a : args) joined += a + " ";
@@ -223,9 +193,11 @@ TEST_F(CtlTest, BadUsageIsExit2) {
 TEST_F(CtlTest, HelpListsCommandsExitCodesAndVariables) {
   Result r = ctl({"--help"});
   EXPECT_EQ(r.code, 0);
-  for (const char* s : {"tenant apply", "tenant get", "tenant list", "tenant remove",
-                        "tenant rotate-keys", "Redis unavailable", "HBSYNC_REDIS_URL",
-                        "HBSYNC_ENCRYPTION_KEYS", "HBSYNC_ENCRYPTION_ACTIVE_KEY"}) {
+  for (const char* s :
+       {"tenant apply", "tenant get", "tenant list", "tenant remove", "tenant rotate-keys",
+        "dlq list", "dlq show", "dlq replay", "history TENANT", "Redis unavailable",
+        "HBSYNC_REDIS_URL", "HBSYNC_ENCRYPTION_KEYS", "HBSYNC_ENCRYPTION_ACTIVE_KEY",
+        "HBSYNC_KAFKA_BROKERS", "HBSYNC_TOPIC_SYNC_DLQ", "HBSYNC_KAFKA_READ_TIMEOUT"}) {
     EXPECT_NE(r.out.find(s), std::string::npos) << s;
   }
   EXPECT_EQ(r.out.find(env_["HBSYNC_ENCRYPTION_KEYS"].substr(3)), std::string::npos);
@@ -249,8 +221,10 @@ TEST_F(CtlTest, MissingConfigurationIsExit2) {
 TEST_F(CtlTest, RedisDownIsExit4) {
   const std::string file = write("tenant.json", readme_tenant_json());
   redis_.stop();
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"tenant", "list"}, {"tenant", "get", "12345678"}, {"tenant", "apply", "-f", file}}) {
+  for (const auto& args : std::vector<std::vector<std::string>>{{"tenant", "list"},
+                                                                {"tenant", "get", "12345678"},
+                                                                {"tenant", "apply", "-f", file},
+                                                                {"history", "12345678"}}) {
     Result r = ctl(args);
     EXPECT_EQ(r.code, 4) << args[1] << r.err;
     EXPECT_NE(r.err.find("Redis unavailable"), std::string::npos) << r.err;
@@ -258,6 +232,93 @@ TEST_F(CtlTest, RedisDownIsExit4) {
   }
   redis_.start();
   EXPECT_EQ(ctl({"tenant", "list"}).code, 0);
+}
+
+TEST_F(CtlTest, HistoryShowsATenantsEntriesNewestFirst) {
+  hbsync::redis::Options options;
+  options.url = redis_.url();
+  hbsync::redis::Client redis(options);
+  hbsync::history::History history(redis);
+  const int64_t t0 = 1714532645000;  // 2024-05-01T03:04:05Z
+  history.record("12345678", {.at_ms = t0,
+                              .direction = "hubspot_to_board",
+                              .action = "created",
+                              .deal_id = 42,
+                              .company_id = 7,
+                              .client_id = 3,
+                              .project_id = 9,
+                              .attempts = 1,
+                              .command_id = "cmd-1"});
+  history.record("12345678", {.at_ms = t0 + 1000,
+                              .direction = "hubspot_to_board",
+                              .action = "skipped",
+                              .deal_id = 43,
+                              .reason_code = "no_company",
+                              .message = "deal 43 has no company",
+                              .attempts = 1,
+                              .command_id = "cmd-2"});
+  history.record("12345678", {.at_ms = t0 + 2000,
+                              .direction = "board_to_hubspot",
+                              .action = "failed",
+                              .deal_id = 44,
+                              .project_id = 10,
+                              .reason_code = "hubspot_validation",
+                              .message = "deal 44 stage update refused",
+                              .attempts = 5,
+                              .command_id = "cmd-3"});
+  history.record("87654321", {.at_ms = t0, .direction = "hubspot_to_board", .action = "created"});
+
+  Result json = ctl({"history", "12345678", "--json"});
+  ASSERT_EQ(json.code, 0) << json.err;
+  rapidjson::Document doc;
+  doc.Parse(json.out.c_str());
+  ASSERT_TRUE(doc.IsArray()) << json.out;
+  ASSERT_EQ(doc.Size(), 3u) << json.out;
+  EXPECT_STREQ(doc[0]["action"].GetString(), "failed");
+  EXPECT_STREQ(doc[1]["action"].GetString(), "skipped");
+  EXPECT_STREQ(doc[2]["action"].GetString(), "created");
+  EXPECT_EQ(doc[0]["at_ms"].GetInt64(), t0 + 2000);
+  EXPECT_STREQ(doc[0]["at"].GetString(), "2024-05-01T03:04:07.000Z");
+  EXPECT_STREQ(doc[0]["direction"].GetString(), "board_to_hubspot");
+  EXPECT_EQ(doc[0]["deal_id"].GetInt64(), 44);
+  EXPECT_TRUE(doc[0]["company_id"].IsNull());
+  EXPECT_EQ(doc[0]["project_id"].GetInt64(), 10);
+  EXPECT_STREQ(doc[0]["reason_code"].GetString(), "hubspot_validation");
+  EXPECT_EQ(doc[0]["attempts"].GetInt(), 5);
+  EXPECT_STREQ(doc[1]["message"].GetString(), "deal 43 has no company");
+  EXPECT_EQ(doc[2]["client_id"].GetInt64(), 3);
+  EXPECT_STREQ(doc[2]["command_id"].GetString(), "cmd-1");
+
+  Result text = ctl({"history", "12345678"});
+  ASSERT_EQ(text.code, 0) << text.err;
+  std::istringstream lines(text.out);
+  std::vector<std::string> rows;
+  for (std::string line; std::getline(lines, line);) rows.push_back(line);
+  ASSERT_EQ(rows.size(), 4u) << text.out;
+  EXPECT_EQ(rows[0].rfind("TIME", 0), 0u) << rows[0];
+  for (const char* column : {"DIRECTION", "ACTION", "DEAL", "COMPANY", "CLIENT", "PROJECT",
+                             "REASON", "ATTEMPTS", "MESSAGE"}) {
+    EXPECT_NE(rows[0].find(column), std::string::npos) << column;
+  }
+  EXPECT_EQ(rows[1].rfind("2024-05-01T03:04:07Z", 0), 0u) << rows[1];
+  EXPECT_NE(rows[1].find("deal 44 stage update refused"), std::string::npos) << rows[1];
+  EXPECT_NE(rows[2].find("no_company"), std::string::npos) << rows[2];
+  EXPECT_EQ(rows[3].rfind("2024-05-01T03:04:05Z", 0), 0u) << rows[3];
+
+  Result limited = ctl({"history", "12345678", "--limit", "1", "--json"});
+  ASSERT_EQ(limited.code, 0) << limited.err;
+  doc.Parse(limited.out.c_str());
+  ASSERT_TRUE(doc.IsArray());
+  ASSERT_EQ(doc.Size(), 1u);
+  EXPECT_STREQ(doc[0]["action"].GetString(), "failed");
+
+  // A tenant without history (history needs no encryption keys).
+  env_.erase("HBSYNC_ENCRYPTION_KEYS");
+  EXPECT_EQ(ctl({"history", "999", "--json"}).out, "[]\n");
+  Result none = ctl({"history", "999"});
+  EXPECT_EQ(none.code, 0);
+  EXPECT_EQ(none.out, "");
+  EXPECT_NE(none.err.find("no history"), std::string::npos);
 }
 
 TEST_F(CtlTest, RotateKeysMovesSecretsToTheNewActiveKey) {

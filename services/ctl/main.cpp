@@ -14,7 +14,8 @@ using namespace hbsync::ctl;
 std::string help() {
   hbsync::config::Loader loader("hbsync-ctl", "operator CLI");
   declare_environment(loader);
-  return R"txt(hbsync-ctl: operator CLI for platform teams (tenants).
+  declare_kafka_environment(loader);
+  return R"txt(hbsync-ctl: operator CLI for platform teams (tenants, dead letters, history).
 
 Usage: hbsync-ctl <group> <command> [options]
        hbsync-ctl <group> --help
@@ -25,13 +26,21 @@ Commands:
   tenant list [--json]                       tenant ids
   tenant remove ID --yes                     delete a tenant
   tenant rotate-keys                         re-encrypt credentials with the active key
+  dlq list [--tenant T] [--json]             dead letters with reason and state
+  dlq show ID [--json]                       one dead letter, payload decoded
+  dlq replay ID... [--force]                 send dead letters back to their topic
+  dlq replay --all [--tenant T] --yes        replay every pending dead letter
+  history TENANT [--limit N] [--json]        a tenant's sync history, newest first
 
 Exit codes:
   0  ok
   1  validation or operation failed (nothing was saved)
   2  usage or configuration error
   3  not found
-  4  Redis unavailable
+  4  Redis unavailable (or Kafka, for the dlq commands)
+
+Only the dlq commands read the Kafka variables; only tenant apply, get and
+rotate-keys need HBSYNC_ENCRYPTION_KEYS.
 
 )txt" + variables_help(loader);
 }
@@ -44,6 +53,8 @@ int run(std::span<const std::string> args) {
     return kOk;
   }
   if (group == "tenant") return tenant_main(args.subspan(1));
+  if (group == "dlq") return dlq_main(args.subspan(1));
+  if (group == "history") return history_main(args.subspan(1));
   throw UsageError("unknown command \"" + group + "\"");
 }
 
@@ -67,6 +78,18 @@ int main(int argc, char** argv) {
       return kUnavailable;
     }
     std::cerr << "hbsync-ctl: Redis error: " << e.what() << "\n";
+    return kFailed;
+  } catch (const hbsync::kafka::ReadError& e) {
+    if (e.kind() == hbsync::kafka::ReadError::Kind::unavailable) {
+      std::cerr << "hbsync-ctl: Kafka unavailable (" << e.what()
+                << "); check HBSYNC_KAFKA_BROKERS and that Kafka is running\n";
+      return kUnavailable;
+    }
+    if (e.kind() == hbsync::kafka::ReadError::Kind::unknown_topic) {
+      std::cerr << "hbsync-ctl: " << e.what() << " (check the HBSYNC_TOPIC_* names)\n";
+      return kFailed;
+    }
+    std::cerr << "hbsync-ctl: " << e.what() << "\n";
     return kFailed;
   } catch (const hbsync::tenant::DecryptError& e) {
     std::cerr << "hbsync-ctl: cannot decrypt a stored credential: " << e.what()
