@@ -3,28 +3,11 @@
 #include "hbsync/domain/dates.hpp"
 #include "hbsync/domain/sync_rules.hpp"
 #include "hbsync/log/log.hpp"
+#include "hbsync/service/commands.hpp"
 #include "hbsync/service/dead_letter.hpp"
 #include "hbsync/tenant/crypto.hpp"
 
 namespace hbsync::mapper {
-namespace {
-
-std::string_view action_name(const v1::SyncCommand& c) {
-  switch (c.action_case()) {
-    case v1::SyncCommand::kSyncDeal:
-      return "sync_deal";
-    case v1::SyncCommand::kRecordSkip:
-      return "record_skip";
-    case v1::SyncCommand::kDeactivateDeal:
-      return "deactivate_deal";
-    case v1::SyncCommand::kRepointLinks:
-      return "repoint_links";
-    default:
-      return "other";
-  }
-}
-
-}  // namespace
 
 EventHandler::EventHandler(HandlerOptions options, tenant::Store* store, redis::Client& redis,
                            hubspot::Api& hubspot, board::Api& board, kafka::Producer& producer)
@@ -245,7 +228,7 @@ EventHandler::Outcome EventHandler::publish(const v1::SyncCommand& command) {
     object_id = command.repoint_links().surviving_id();
   }
   log::info("command published", {{"tenant", command.tenant_id()},
-                                  {"action", action_name(command)},
+                                  {"action", service::command_kind(command)},
                                   {"object_id", object_id},
                                   {"reason_code", reason},
                                   {"command_id", command.command_id()}});

@@ -11,6 +11,7 @@
 #include "hbsync/domain/status.hpp"
 #include "hbsync/log/log.hpp"
 #include "hbsync/metrics/metrics.hpp"
+#include "hbsync/service/commands.hpp"
 #include "hbsync/service/dead_letter.hpp"
 #include "hbsync/tenant/crypto.hpp"
 
@@ -34,29 +35,6 @@ void count(std::string_view action, std::string_view result) {
   commands_total()
       .Add({{"action", std::string(action)}, {"result", std::string(result)}})
       .Increment();
-}
-
-std::string_view action_name(const v1::SyncCommand& c) {
-  switch (c.action_case()) {
-    case v1::SyncCommand::kSyncDeal:
-      return "sync_deal";
-    case v1::SyncCommand::kUpdateOrderStatus:
-      return "update_order_status";
-    case v1::SyncCommand::kUpdateDeal:
-      return "update_deal";
-    case v1::SyncCommand::kRecordSkip:
-      return "record_skip";
-    case v1::SyncCommand::kDeactivateDeal:
-      return "deactivate_deal";
-    case v1::SyncCommand::kRepointLinks:
-      return "repoint_links";
-    case v1::SyncCommand::kSyncCompany:
-      return "sync_company";
-    case v1::SyncCommand::kCreateCompany:
-      return "create_company";
-    default:
-      return "unknown";
-  }
 }
 
 // Who holds a claim: this process and consumer thread.
@@ -190,7 +168,7 @@ kafka::HandlerResult CommandHandler::handle(const kafka::Message& m) {
     return handled();
   }
   const std::string& tenant_id = command.tenant_id();
-  const std::string_view name = action_name(command);
+  const std::string_view name = service::command_kind(command);
   log::Scope scope(tenant_id, m.correlation_id);
   const std::string& owner = owner_id();
 
@@ -297,8 +275,8 @@ Outcome CommandHandler::apply(Job& job) {
     case v1::SyncCommand::kRepointLinks:
       return repoint(job);
     default:
-      return failed("unsupported_command",
-                    "command " + std::string(action_name(c)) + " is not supported by this writer");
+      return failed("unsupported_command", "command " + std::string(service::command_kind(c)) +
+                                               " is not supported by this writer");
   }
 }
 
