@@ -28,8 +28,12 @@ done
 
 ./scripts/setup.sh
 preset="${HBSYNC_PRESET:-release}"
-./scripts/build.sh "$preset"
-bin="$root/build/$preset/bin"
+if [[ -n "${HBSYNC_BIN_DIR:-}" ]]; then
+  bin="$HBSYNC_BIN_DIR"  # binaries built elsewhere: no build here
+else
+  ./scripts/build.sh "$preset"
+  bin="$root/build/$preset/bin"
+fi
 
 run_dir="${HBSYNC_RUN_DIR:-$root/.run}"
 mkdir -p "$run_dir/logs"
@@ -37,7 +41,10 @@ redis_port="${HBSYNC_RUN_REDIS_PORT:-6390}"
 kafka_control_port="${HBSYNC_RUN_KAFKA_CONTROL_PORT:-8790}"
 sim_hubspot_port="${HBSYNC_RUN_SIM_HUBSPOT_PORT:-8701}"
 sim_board_port="${HBSYNC_RUN_SIM_BOARD_PORT:-8702}"
-declare -A service_port=([admin]=8080 [ingress]=8081 [mapper]=8082 [writer]=8083 [poller]=8084)
+declare -A service_port=(
+  [admin]="${HBSYNC_RUN_ADMIN_PORT:-8080}" [ingress]="${HBSYNC_RUN_INGRESS_PORT:-8081}"
+  [mapper]="${HBSYNC_RUN_MAPPER_PORT:-8082}" [writer]="${HBSYNC_RUN_WRITER_PORT:-8083}"
+  [poller]="${HBSYNC_RUN_POLLER_PORT:-8084}")
 
 pids=()
 names=()
@@ -126,7 +133,14 @@ fi
 export HBSYNC_KAFKA_BROKERS="$kafka_brokers"
 export HBSYNC_REDIS_URL="redis://127.0.0.1:$redis_port/0"
 export HBSYNC_HTTP_ADDRESS=127.0.0.1
+export HBSYNC_HUBSPOT_CLIENT_ID="$demo_client_id"
 export HBSYNC_HUBSPOT_CLIENT_SECRET="$demo_client_secret"
+# Credential encryption: a fresh development key per run (this Redis keeps
+# nothing between runs); hbsync-ctl in the demo uses the same one.
+if [[ -z "${HBSYNC_ENCRYPTION_KEYS:-}" ]]; then
+  HBSYNC_ENCRYPTION_KEYS="dev:$(head -c 32 /dev/urandom | base64)"
+fi
+export HBSYNC_ENCRYPTION_KEYS
 export HBSYNC_INGRESS_PUBLIC_BASE_URL="http://127.0.0.1:${service_port[ingress]}"
 export HBSYNC_HUBSPOT_API_URL="http://127.0.0.1:$sim_hubspot_port"
 export HBSYNC_BOARD_API_URL="http://127.0.0.1:$sim_board_port"
@@ -154,7 +168,7 @@ echo "  logs                 $run_dir/logs/"
 echo
 
 if [[ -x "$root/scripts/demo.sh" ]]; then
-  HBSYNC_BIN_DIR="$bin" "$root/scripts/demo.sh"
+  HBSYNC_BIN_DIR="$bin" HBSYNC_RUN_DIR="$run_dir" "$root/scripts/demo.sh"
 fi
 
 if ((once)); then

@@ -10,7 +10,7 @@ PACKAGES=(
   librdkafka-dev rapidjson-dev libhiredis-dev prometheus-cpp-dev
   protobuf-compiler libprotobuf-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  redis-server curl python3 procps psmisc
+  redis-server curl jq python3 procps psmisc
 )
 # Benchmarks only: nginx-light (reference server) and wrk (load generator).
 if [[ "${HBSYNC_SETUP_BENCH:-0}" == "1" ]]; then
