@@ -131,6 +131,8 @@ if [[ -x "$bin/hbsync-sim-board" ]]; then
 fi
 
 export HBSYNC_KAFKA_BROKERS="$kafka_brokers"
+# The dev broker answers a waiting fetch only when the wait ends: keep it short.
+export HBSYNC_KAFKA_FETCH_WAIT_MAX="${HBSYNC_KAFKA_FETCH_WAIT_MAX:-10ms}"
 export HBSYNC_REDIS_URL="redis://127.0.0.1:$redis_port/0"
 export HBSYNC_HTTP_ADDRESS=127.0.0.1
 export HBSYNC_HUBSPOT_CLIENT_ID="$demo_client_id"

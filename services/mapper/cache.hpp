@@ -17,9 +17,10 @@ class TtlCache {
  public:
   using Clock = std::function<std::chrono::steady_clock::time_point()>;
 
-  explicit TtlCache(std::chrono::milliseconds ttl, Clock clock = {})
+  explicit TtlCache(std::chrono::milliseconds ttl, Clock clock = {}, size_t max_entries = 100000)
       : ttl_(ttl),
-        clock_(clock ? std::move(clock) : [] { return std::chrono::steady_clock::now(); }) {}
+        clock_(clock ? std::move(clock) : [] { return std::chrono::steady_clock::now(); }),
+        max_entries_(max_entries) {}
 
   // The value if stored less than ttl ago.
   std::optional<Value> get(const Key& key) {
@@ -33,9 +34,16 @@ class TtlCache {
     return it->second.value;
   }
 
+  // When full, expired entries go first, then arbitrary ones: a cache, so a
+  // lost entry costs one more read, never a wrong answer.
   void put(const Key& key, Value value) {
     std::lock_guard lock(mutex_);
-    entries_.insert_or_assign(key, Entry{std::move(value), clock_() + ttl_});
+    const auto now = clock_();
+    if (entries_.size() >= max_entries_ && !entries_.count(key)) {
+      std::erase_if(entries_, [&](const auto& e) { return now >= e.second.expires; });
+      while (entries_.size() >= max_entries_) entries_.erase(entries_.begin());
+    }
+    entries_.insert_or_assign(key, Entry{std::move(value), now + ttl_});
   }
 
   size_t size() {
@@ -50,6 +58,7 @@ class TtlCache {
   };
   std::chrono::milliseconds ttl_;
   Clock clock_;
+  size_t max_entries_;
   std::mutex mutex_;
   std::map<Key, Entry> entries_;
 };

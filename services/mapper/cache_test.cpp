@@ -22,5 +22,25 @@ TEST(TtlCacheTest, ExpiresAfterTtl) {
   EXPECT_EQ(cache.get("a"), 2);
 }
 
+TEST(TtlCacheTest, StaysWithinItsSizeDroppingExpiredEntriesFirst) {
+  auto now = std::chrono::steady_clock::time_point{};
+  TtlCache<int, int> cache(
+      std::chrono::minutes(10), [&] { return now; }, 3);
+  cache.put(1, 1);
+  cache.put(2, 2);
+  now += std::chrono::minutes(11);  // 1 and 2 expired, still held
+  cache.put(3, 3);
+  EXPECT_EQ(cache.size(), 3u);
+  cache.put(4, 4);  // full: the expired ones go
+  EXPECT_EQ(cache.size(), 2u);
+  cache.put(5, 5);
+  EXPECT_EQ(cache.size(), 3u);
+  EXPECT_EQ(cache.get(3), 3);
+  EXPECT_EQ(cache.get(4), 4);
+  cache.put(6, 6);  // full of live entries: one goes, the new one stays
+  EXPECT_EQ(cache.size(), 3u);
+  EXPECT_EQ(cache.get(6), 6);
+}
+
 }  // namespace
 }  // namespace hbsync::mapper

@@ -19,7 +19,8 @@ EventHandler::EventHandler(HandlerOptions options, tenant::Store* store, redis::
       board_(board),
       producer_(producer),
       owners_(options_.cache_ttl),
-      board_users_(options_.cache_ttl) {
+      board_users_(options_.cache_ttl),
+      read_revisions_(options_.cache_ttl) {
   if (store_ != nullptr) {
     tokens_ = std::make_unique<hubspot::TokenProviders>(oauth_, *store_, redis_);
   }
@@ -108,6 +109,12 @@ EventHandler::Outcome EventHandler::reread_and_plan(const tenant::Settings& sett
   const std::string& tenant_id = settings.tenant_id;
   const int64_t deal_id = deal_id_of(event);
   if (deal_id <= 0) return {};
+  const std::string read_key = tenant_id + ":" + std::to_string(deal_id);
+  if (auto seen = read_revisions_.get(read_key);
+      seen && event.occurred_at_ms() > 0 && event.occurred_at_ms() <= *seen) {
+    log::debug("event covered by an earlier read", {{"deal_id", deal_id}});
+    return {};
+  }
   auto portal = hubspot_.portal(tenant_id, tokens_for(tenant_id));
 
   auto deal = portal.get_deal(std::to_string(deal_id));
@@ -201,7 +208,9 @@ EventHandler::Outcome EventHandler::reread_and_plan(const tenant::Settings& sett
     command.mutable_sync_deal()->set_sealed_deal_name(tenant::seal_deal_name(
         store_->keyring(), tenant_id, deal_id, deal->property("dealname").value_or("")));
   }
-  return publish(command);
+  auto published = publish(command);
+  if (published.kind == Outcome::done) read_revisions_.put(read_key, snap.updated_at_ms);
+  return published;
 }
 
 EventHandler::Outcome EventHandler::publish(const v1::SyncCommand& command) {

@@ -75,6 +75,12 @@ class EventHandler {
   TtlCache<std::string, std::string> owners_;
   // tenant -> board users.
   TtlCache<std::string, std::vector<domain::BoardUser>> board_users_;
+  // "<tenant>:<deal id>" -> the deal's updatedAt (HubSpot's clock) in the
+  // last read that was published. An event that occurred at or before it was
+  // already seen by that read (the read came after the deal's last change,
+  // hence after the event): no second read. A deal created with its
+  // properties and companies sends half a dozen events; one read covers them.
+  TtlCache<std::string, int64_t> read_revisions_;
   std::once_flag no_keys_warning_;
 };
 

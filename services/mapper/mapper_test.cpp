@@ -317,14 +317,25 @@ TEST_F(MapperTest, DealEventsBecomeSyncCommands) {
   ev3.set_property_name("dealstage");
   ev3.set_property_value("appointmentscheduled");
   produce(ev3);
-  produce(event("deal.creation", std::stoll(deal1)));  // a duplicate of the first
+  // A duplicate of the first: that read already saw it, no second read.
+  produce(event("deal.creation", std::stoll(deal1)));
+  // A change after the read: read again (same state here, so the same key).
+  auto later = event("deal.propertyChange", std::stoll(deal1));
+  later.set_property_name("dealstage");
+  later.set_property_value("closedwon");
+  later.set_occurred_at_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count() +
+                           3600000);
+  produce(later);
   auto ignored = event("deal.propertyChange", std::stoll(deal1));
   ignored.set_property_name("amount");
   produce(ignored);
 
   auto all = consume_commands(4, 30s);
   ASSERT_EQ(all.size(), 4u) << read_file(log_);
-  // One HubSpot call per further deal: owners cached, nothing for the ignored event.
+  // One HubSpot call per further read: owners cached, nothing for the
+  // duplicate (covered by the first read) or the ignored event.
   EXPECT_EQ(portal_calls(), 2 + 3) << calls_json();
 
   std::map<std::string, std::vector<hbsync::v1::SyncCommand>> by_key;
@@ -351,7 +362,7 @@ TEST_F(MapperTest, DealEventsBecomeSyncCommands) {
   EXPECT_EQ(s.pipeline_id(), "default");
   EXPECT_EQ(s.stage_id(), "closedwon");
   EXPECT_GT(s.deal_updated_at_ms(), 0);
-  EXPECT_EQ(d1[1].command_id(), d1[0].command_id());  // duplicate event, same key
+  EXPECT_EQ(d1[1].command_id(), d1[0].command_id());  // same deal state, same key
 
   const auto& d2 = by_key[kPortal + ":deal:" + deal2];
   ASSERT_EQ(d2.size(), 1u);

@@ -446,6 +446,7 @@ Outcome CommandHandler::ensure_client(Job& job, int64_t company_id, int64_t& cli
   while (!state_.try_lock_company(tenant, company_id, job.owner)) {
     if (auto link = state_.company_link(tenant, company_id)) {
       client_id = link->client_id;
+      if (!link->url_written) return write_link_property(job, company_id, client_id);
       return {};
     }
     if (std::chrono::steady_clock::now() > deadline) {

@@ -32,6 +32,11 @@ ConsumerOptions ConsumerOptions::load(config::Loader& loader, ClientOptions clie
   o.session_timeout =
       loader.duration("HBSYNC_KAFKA_SESSION_TIMEOUT", "10s",
                       "How soon the group reassigns the partitions of a consumer that died");
+  o.fetch_wait_max = loader.duration(
+      "HBSYNC_KAFKA_FETCH_WAIT_MAX", "100ms",
+      "Longest a fetch waits at the broker for new messages (fetch.wait.max.ms); also the "
+      "delay of a new message on brokers that do not answer a waiting fetch early (the dev "
+      "broker: use 10ms there)");
   retry::Policy handler_retry;
   handler_retry.max_attempts = 10;
   handler_retry.initial_delay = milliseconds(500);
@@ -471,6 +476,9 @@ Consumer::Consumer(ConsumerOptions options, Handler handler) : impl_(std::make_s
       // Messages are handled one at a time by rate-limited handlers;
       // prefetching librdkafka's default 64 MB buys nothing but memory.
       {"queued.max.messages.kbytes", "4096"},
+      // Real Kafka answers a waiting fetch as soon as data arrives; the dev
+      // broker (librdkafka's mock cluster) only at the end of the wait.
+      {"fetch.wait.max.ms", std::to_string(std::max<int64_t>(1, o.fetch_wait_max.count()))},
   };
   detail::Properties enforced = {
       {"group.id", o.group_id},

@@ -45,6 +45,11 @@ struct ConsumerOptions {
   // HBSYNC_KAFKA_SESSION_TIMEOUT, default 10s: how soon the group notices a
   // consumer that died without leaving and gives its partitions to others.
   std::chrono::milliseconds session_timeout{10000};
+  // HBSYNC_KAFKA_FETCH_WAIT_MAX, default 100ms (fetch.wait.max.ms): with
+  // real Kafka a bound on idle fetch requests; with the dev broker, which
+  // answers a waiting fetch only when the wait ends, the delay a new message
+  // may see (scripts/run.sh and the tests use 10ms).
+  std::chrono::milliseconds fetch_wait_max{100};
 
   static ConsumerOptions load(config::Loader& loader, ClientOptions client,
                               std::string default_group_id, std::vector<std::string> topics);
