@@ -1,11 +1,12 @@
 // SPEC section 3 (Reliability) and F9, end to end: 200 deals across 5
 // tenants, created through the HubSpot simulator's CRM API while it
 // duplicates and reorders its webhooks and ingress is killed (kill -9) in the
-// middle, so HubSpot retries batches, some of which ingress had already
-// published. Afterwards board holds exactly one client per company and one
-// project per deal, with the right client and status; no board API key ever
-// saw more than 3 requests in a second; and no fixture's company name, phone
-// number, address, deal name, amount or owner e-mail is anywhere in Redis.
+// middle, so HubSpot retries batches (refused connections, and answers cut
+// off, possibly after ingress had published them). Afterwards board holds
+// exactly one client per company and one project per deal, with the right
+// client and status; no board API key ever saw more than 3 requests in a
+// second; and no fixture's company name, phone number, address, deal name,
+// amount or owner e-mail is anywhere in Redis.
 #include <gtest/gtest.h>
 
 #include <algorithm>
