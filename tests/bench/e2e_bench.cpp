@@ -60,8 +60,6 @@ int main(int argc, char** argv) {
     const char* keep = std::getenv("HBSYNC_BENCH_KEEP_LOGS");  // a directory to copy logs to
     hbsync::e2e::StackOptions options{
         .mappers = 1, .writers = 1, .log_level = keep ? "debug" : "warn"};
-    // The dev broker answers a waiting fetch only when the wait ends.
-    options.service_env["HBSYNC_KAFKA_FETCH_WAIT_MAX"] = "10ms";
     Stack stack(options);
     std::printf("stack_dir=%s\n", stack.dir().c_str());
 

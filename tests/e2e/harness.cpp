@@ -426,6 +426,8 @@ std::map<std::string, std::string> Stack::service_env(const std::string& name,
       {"HBSYNC_HUBSPOT_CLIENT_SECRET", kAppSecret},
       {"HBSYNC_INGRESS_PUBLIC_BASE_URL", ingress_base},
       {"HBSYNC_KAFKA_COMMIT_INTERVAL", "200ms"},
+      // The dev broker answers a waiting fetch only when the wait ends.
+      {"HBSYNC_KAFKA_FETCH_WAIT_MAX", "10ms"},
   };
   for (const auto& [k, v] : options_.service_env) env[k] = v;
   if (auto it = options_.env_by_service.find(name); it != options_.env_by_service.end()) {
