@@ -474,6 +474,9 @@ int replay(const Args& args) {
     out.key = dl.key();
     out.value = dl.payload();
     out.headers.emplace_back(kSchemaHeader, r.schema);
+    // Tells the writer this is an operator's replay: a command that failed
+    // for good is applied again only then, not for any repeat of it.
+    out.headers.emplace_back(kafka::kReplayHeader, r.letter.at.id());
     out.correlation_id = dl.correlation_id();
     const kafka::DeliveryResult delivery = producer.produce_sync(std::move(out));
     if (!delivery.ok) {

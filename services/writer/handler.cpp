@@ -3,6 +3,9 @@
 #include <prometheus/counter.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -102,6 +105,72 @@ board::ClientFields to_client_fields(const std::map<domain::ClientField, std::st
   return out;
 }
 
+// Renews a command's claim, and the company lock it holds, every `period`
+// while the command is worked on, so a slow call (rate-limit waits, retries)
+// cannot outlive a lease and let a second writer in. A renewal that finds
+// another owner marks the work lost; the writer checks before every call.
+class LeaseKeeper {
+ public:
+  LeaseKeeper(State& state, std::string command_id, std::string owner,
+              std::chrono::milliseconds period)
+      : state_(state),
+        command_id_(std::move(command_id)),
+        owner_(std::move(owner)),
+        period_(period),
+        thread_([this] { run(); }) {}
+  ~LeaseKeeper() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  LeaseKeeper(const LeaseKeeper&) = delete;
+  LeaseKeeper& operator=(const LeaseKeeper&) = delete;
+
+  void hold_lock(const std::string& tenant, int64_t company_id) {
+    std::lock_guard lock(mutex_);
+    tenant_ = tenant;
+    company_id_ = company_id;
+  }
+  void drop_lock() {
+    std::lock_guard lock(mutex_);
+    company_id_ = 0;
+  }
+  bool lost() const { return lost_.load(); }
+
+ private:
+  void run() {
+    std::unique_lock lock(mutex_);
+    while (!wake_.wait_for(lock, period_, [this] { return stop_; })) {
+      const std::string tenant = tenant_;
+      const int64_t company = company_id_;
+      lock.unlock();
+      try {
+        if (!state_.renew(command_id_, owner_)) lost_ = true;
+        if (company != 0 && !state_.renew_company_lock(tenant, company, owner_)) lost_ = true;
+      } catch (const std::exception&) {
+        // Redis unavailable: the next round tries again; the renewal before
+        // the next call notices if the lease ran out meanwhile.
+      }
+      lock.lock();
+    }
+  }
+
+  State& state_;
+  const std::string command_id_;
+  const std::string owner_;
+  const std::chrono::milliseconds period_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::string tenant_;
+  int64_t company_id_ = 0;
+  std::atomic<bool> lost_{false};
+  std::thread thread_;  // last: starts after every member above exists
+};
+
 }  // namespace
 
 Outcome board_failure(const board::Error& error, std::string_view call) {
@@ -134,6 +203,8 @@ struct CommandHandler::Job {
   std::string owner;
   board::Account board;
   hubspot::Portal hubspot;
+  LeaseKeeper& keeper;
+  int64_t locked_company = 0;  // the company lock held, 0: none
 };
 
 CommandHandler::CommandHandler(HandlerOptions options, tenant::Store& store, State& state,
@@ -181,7 +252,16 @@ kafka::HandlerResult CommandHandler::handle(const kafka::Message& m) {
       count(name, "unknown_tenant");
       return handled();
     }
-    claim = state_.claim(command.command_id(), owner);
+    const bool replay = m.header(kafka::kReplayHeader).has_value();
+    claim = state_.claim(command.command_id(), owner, replay);
+    if (claim->state == Claim::State::failed) {
+      // Dead-lettered earlier: a repeat would fail the same way. An operator
+      // replays it (hbsync-ctl dlq replay) once the cause is fixed.
+      log::info("command failed earlier; waiting for a replay",
+                {{"command_id", command.command_id()}, {"outcome", claim->outcome}});
+      count(name, "failed_earlier");
+      return handled();
+    }
     if (claim->state == Claim::State::done) {
       log::info("command already applied",
                 {{"command_id", command.command_id()}, {"outcome", claim->outcome}});
@@ -196,6 +276,7 @@ kafka::HandlerResult CommandHandler::handle(const kafka::Message& m) {
       count(name, "busy");
       return kafka::HandlerResult::retry;
     }
+    LeaseKeeper keeper(state_, command.command_id(), owner, options_.renew_every);
     Job job{.settings = *settings,
             .command = command,
             .message = m,
@@ -203,7 +284,8 @@ kafka::HandlerResult CommandHandler::handle(const kafka::Message& m) {
             .owner = owner,
             .board = board_.account(
                 {.api_key = settings->board.api_key, .api_token = settings->board.api_token}),
-            .hubspot = hubspot_.portal(tenant_id, tokens_.for_tenant(tenant_id))};
+            .hubspot = hubspot_.portal(tenant_id, tokens_.for_tenant(tenant_id)),
+            .keeper = keeper};
     outcome = apply(job);
     if (outcome.kind == Outcome::retry && m.retries_exhausted) outcome.kind = Outcome::failed;
     if (outcome.kind == Outcome::failed) {
@@ -260,7 +342,9 @@ void CommandHandler::record(Job& job, history::Entry entry) {
 }
 
 bool CommandHandler::renew(Job& job) {
-  return state_.renew(job.command.command_id(), job.owner);
+  if (job.keeper.lost() || !state_.renew(job.command.command_id(), job.owner)) return false;
+  return job.locked_company == 0 ||
+         state_.renew_company_lock(job.settings.tenant_id, job.locked_company, job.owner);
 }
 
 Outcome CommandHandler::apply(Job& job) {
@@ -455,19 +539,21 @@ Outcome CommandHandler::ensure_client(Job& job, int64_t company_id, int64_t& cli
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  job.locked_company = company_id;
+  job.keeper.hold_lock(tenant, company_id);
   struct Unlock {
     State& state;
-    const std::string& tenant;
-    int64_t company;
-    const std::string& owner;
+    Job& job;
     ~Unlock() {
+      job.keeper.drop_lock();
       try {
-        state.unlock_company(tenant, company, owner);
+        state.unlock_company(job.settings.tenant_id, job.locked_company, job.owner);
       } catch (const std::exception&) {
         // The lock's lease runs out by itself.
       }
+      job.locked_company = 0;
     }
-  } unlock{state_, tenant, company_id, job.owner};
+  } unlock{state_, job};
 
   if (auto link = state_.company_link(tenant, company_id)) {
     client_id = link->client_id;
@@ -520,6 +606,7 @@ Outcome CommandHandler::ensure_client(Job& job, int64_t company_id, int64_t& cli
     what = action::created;
   }
   client_id = *found;
+  if (!renew(job)) return retry("claim_lost", "the claim was taken over");
   state_.link_company(tenant, company_id, {.client_id = client_id, .url_written = false});
   record(job, {.action = std::string(what),
                .company_id = company_id,

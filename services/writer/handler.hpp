@@ -34,6 +34,9 @@ struct HandlerOptions {
   // How long a command waits for another writer to finish creating the same
   // company's client before it is retried later.
   std::chrono::milliseconds lock_wait{std::chrono::seconds(20)};
+  // How often a claim (and a held company lock) is renewed while its command
+  // is worked on: a third of the shorter lease.
+  std::chrono::milliseconds renew_every{std::chrono::seconds(20)};
   std::function<std::chrono::system_clock::time_point()> now = [] {
     return std::chrono::system_clock::now();
   };
@@ -51,7 +54,7 @@ class CommandHandler {
 
   struct Outcome {
     enum Kind { done, retry, failed } kind = done;
-    std::string code{};    // history / dead-letter reason code; "" when done
+    std::string code{};     // history / dead-letter reason code; "" when done
     std::string message{};  // ids and codes only
   };
 

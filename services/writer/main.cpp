@@ -2,6 +2,7 @@
 // with idempotency claims, the shared rate limits and the one retry policy;
 // records links and history in Redis; dead-letters to sync.dlq what cannot be
 // applied. See handler.hpp and state.hpp.
+#include <algorithm>
 #include <memory>
 
 #include "handler.hpp"
@@ -41,6 +42,8 @@ int main(int argc, char** argv) {
       config.duration("HBSYNC_WRITER_LOCK_WAIT", "20s",
                       "How long a command waits for another writer linking the same company "
                       "before it is retried later");
+  options.renew_every = std::max(std::chrono::milliseconds(100),
+                                 std::min(state_options.claim_lease, state_options.lock_lease) / 3);
   const int64_t history_max =
       config.integer("HBSYNC_WRITER_HISTORY_MAX", 10000,
                      "Entries kept in each tenant's history stream (approximately)", 100, 10000000);

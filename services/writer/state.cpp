@@ -16,8 +16,8 @@ const redis::Script& claim_script() {
   static const redis::Script script(std::string(kNow) + R"(
 local state = redis.call('HGET', KEYS[1], 'state')
 local claims = tonumber(redis.call('HGET', KEYS[1], 'claims') or '0')
-if state == 'done' then
-  return {'done', claims, redis.call('HGET', KEYS[1], 'outcome') or ''}
+if state == 'done' or (state == 'failed' and ARGV[4] ~= '1') then
+  return {state, claims, redis.call('HGET', KEYS[1], 'outcome') or ''}
 end
 if state == 'processing' then
   local lease_end = tonumber(redis.call('HGET', KEYS[1], 'until') or '0')
@@ -61,6 +61,14 @@ return 1
   return script;
 }
 
+const redis::Script& relock_script() {
+  static const redis::Script script(R"(
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+)");
+  return script;
+}
+
 const redis::Script& unlock_script() {
   static const redis::Script script(R"(
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -97,10 +105,11 @@ std::string State::links_key(std::string_view tenant, std::string_view kind) {
   return "hbsync:tenant:" + std::string(tenant) + ":links:" + std::string(kind);
 }
 
-Claim State::claim(const std::string& command_id, const std::string& owner) {
-  auto reply = claim_script().eval(redis_, {claim_key(command_id)},
-                                   {owner, std::to_string(options_.claim_lease.count()),
-                                    std::to_string(options_.idempotency_ttl.count())});
+Claim State::claim(const std::string& command_id, const std::string& owner, bool replay) {
+  auto reply =
+      claim_script().eval(redis_, {claim_key(command_id)},
+                          {owner, std::to_string(options_.claim_lease.count()),
+                           std::to_string(options_.idempotency_ttl.count()), replay ? "1" : "0"});
   Claim claim;
   if (!reply.is_array() || reply.elements.size() != 3) {
     throw redis::Error(redis::Error::Kind::reply, "unexpected claim reply");
@@ -109,6 +118,9 @@ Claim State::claim(const std::string& command_id, const std::string& owner) {
   claim.claims = reply.elements[1].integer;
   if (state == "done") {
     claim.state = Claim::State::done;
+    claim.outcome = reply.elements[2].str;
+  } else if (state == "failed") {
+    claim.state = Claim::State::failed;
     claim.outcome = reply.elements[2].str;
   } else if (state == "busy") {
     claim.state = Claim::State::busy;
@@ -226,6 +238,14 @@ bool State::try_lock_company(const std::string& tenant, int64_t company_id,
                       owner, "NX", "PX", std::to_string(options_.lock_lease.count())},
                      redis::Idempotent::no);
   return reply.is_ok();
+}
+
+bool State::renew_company_lock(const std::string& tenant, int64_t company_id,
+                               const std::string& owner) {
+  auto reply = relock_script().eval(
+      redis_, {"hbsync:lock:" + tenant + ":company:" + std::to_string(company_id)},
+      {owner, std::to_string(options_.lock_lease.count())}, redis::Idempotent::yes);
+  return reply.integer == 1;
 }
 
 void State::unlock_company(const std::string& tenant, int64_t company_id,

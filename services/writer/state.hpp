@@ -9,8 +9,11 @@
 //   outcome  a short code once done
 // A command is applied when its claim is taken; a duplicate finds it done; a
 // writer that crashed leaves `processing` whose lease runs out, so another
-// one takes it over (claims 2). The lease is renewed before every API call,
-// and a renewal that finds another owner stops the work (fencing).
+// one takes it over (claims 2). While a writer works on a command a keeper
+// thread renews the lease (and the company lock) every third of it, and the
+// writer renews it before every API call too: a renewal that finds another
+// owner stops the work (fencing). A command that failed for good is claimed
+// again only by an operator's replay (`hbsync-ctl dlq replay`).
 // Done claims expire after the idempotency TTL (7 days by default: longer
 // than HubSpot retries a webhook, and than Kafka keeps a message).
 //
@@ -36,7 +39,8 @@
 namespace hbsync::writer {
 
 struct Claim {
-  enum class State { claimed, done, busy } state = State::busy;
+  // failed: dead-lettered earlier; only a replay may claim it again.
+  enum class State { claimed, done, failed, busy } state = State::busy;
   int64_t claims = 0;       // including this one when claimed
   std::string outcome;      // when done
   int64_t retry_in_ms = 0;  // when busy: until the holder's lease ends
@@ -68,14 +72,16 @@ class State {
   static std::string claim_key(std::string_view command_id);
 
   // All throw redis::Error when Redis fails.
-  Claim claim(const std::string& command_id, const std::string& owner);
+  // `replay`: an operator's replay of a dead letter, which may claim a
+  // command that failed for good; any other delivery of it finds it failed.
+  Claim claim(const std::string& command_id, const std::string& owner, bool replay = false);
   // False when the claim is no longer this owner's (its lease ran out and
   // another writer took it): stop, do not write anything more.
   bool renew(const std::string& command_id, const std::string& owner);
   // Applied: duplicates will find it done.
   void complete(const std::string& command_id, const std::string& owner,
                 const std::string& outcome);
-  // Failed for good (dead-lettered): may be claimed again by a replay.
+  // Failed for good (dead-lettered): only a replay claims it again.
   void fail(const std::string& command_id, const std::string& owner, const std::string& reason);
   // Will be retried: claimable again at once (by anyone), claims kept.
   void release(const std::string& command_id, const std::string& owner);
@@ -92,6 +98,8 @@ class State {
 
   // True when taken. The owner must release it.
   bool try_lock_company(const std::string& tenant, int64_t company_id, const std::string& owner);
+  // Extends a held lock by its lease; false when it is no longer the owner's.
+  bool renew_company_lock(const std::string& tenant, int64_t company_id, const std::string& owner);
   void unlock_company(const std::string& tenant, int64_t company_id, const std::string& owner);
 
   static std::string links_key(std::string_view tenant, std::string_view kind);

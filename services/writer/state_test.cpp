@@ -86,7 +86,10 @@ TEST_F(WriterStateTest, ReleasedAndFailedClaimsCanBeTakenAgain) {
   ASSERT_EQ(retried.state, Claim::State::claimed);
   EXPECT_EQ(retried.claims, 2);
   state.fail("c3", "b", "board_validation");
-  auto replayed = state.claim("c3", "c");  // a dead-letter replay
+  auto repeat = state.claim("c3", "c");  // a repeat, not a replay: it failed
+  EXPECT_EQ(repeat.state, Claim::State::failed);
+  EXPECT_EQ(repeat.outcome, "board_validation");
+  auto replayed = state.claim("c3", "c", /*replay=*/true);  // hbsync-ctl dlq replay
   ASSERT_EQ(replayed.state, Claim::State::claimed);
   EXPECT_EQ(replayed.claims, 3);
   // A release by someone who no longer holds it changes nothing.
@@ -131,6 +134,13 @@ TEST_F(WriterStateTest, CompanyLockHasOneHolderAndExpires) {
   EXPECT_TRUE(state.try_lock_company("t1", 1, "b"));
   std::this_thread::sleep_for(400ms);
   EXPECT_TRUE(state.try_lock_company("t1", 1, "c"));  // b died holding it
+  // A holder that keeps renewing keeps it past its lease; others cannot.
+  for (int i = 0; i < 4; ++i) {
+    std::this_thread::sleep_for(150ms);
+    EXPECT_TRUE(state.renew_company_lock("t1", 1, "c"));
+    EXPECT_FALSE(state.renew_company_lock("t1", 1, "d"));
+  }
+  EXPECT_FALSE(state.try_lock_company("t1", 1, "d"));
 }
 
 }  // namespace

@@ -65,12 +65,13 @@ class WriterTest : public ::testing::Test {
     return c;
   }
 
-  void send(const hbsync::v1::SyncCommand& c, int64_t key_id) {
+  void send(const hbsync::v1::SyncCommand& c, int64_t key_id, bool replay = false) {
     hbsync::kafka::OutgoingMessage m;
     m.topic = "sync.commands";
     m.key = c.tenant_id() + ":deal:" + std::to_string(key_id);
     m.value = c.SerializeAsString();
     m.headers.emplace_back("hbsync-schema", "hbsync.v1.SyncCommand");
+    if (replay) m.headers.emplace_back(std::string(hbsync::kafka::kReplayHeader), "0:0");
     auto d = producer_->produce_sync(std::move(m));
     ASSERT_TRUE(d.ok) << d.error;
   }
@@ -190,10 +191,16 @@ TEST_F(WriterTest, APermanentFailureIsDeadLetteredAndAppliesOnceTheCauseIsFixed)
   EXPECT_EQ(stack->topic_size("sync.dlq").value_or(-1), dlq_before + 1);
   EXPECT_TRUE(projects_of(t, 9004).empty());
 
+  // A repeat of the command (not a replay) does not try again: same failure.
+  send(c, 9004);
+  ASSERT_TRUE(stack->wait_idle(60s));
+  EXPECT_EQ(stack->topic_size("sync.dlq").value_or(-1), dlq_before + 1);
+  EXPECT_EQ(count_history(t, "failed", 9004), 1);
+
   // The admin sets a default user; the dead letter's payload is replayed.
   stack->update_settings(
       t, [&](hbsync::tenant::Settings& s) { s.board.default_user_id = t.board_user_ids.front(); });
-  send(c, 9004);
+  send(c, 9004, /*replay=*/true);
   ASSERT_TRUE(stack->wait_for_history(
       t, "created", [](const auto& e) { return e.action == "created" && e.deal_id == 9004; }, 30s));
   ASSERT_TRUE(stack->wait_idle(60s));

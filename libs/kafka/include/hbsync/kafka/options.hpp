@@ -15,6 +15,9 @@ namespace hbsync::kafka {
 // Carries the correlation id of the request or event that caused a message,
 // so logs of every service along the pipeline can be joined.
 inline constexpr std::string_view kCorrelationHeader = "hbsync-correlation-id";
+// Set by `hbsync-ctl dlq replay` (value: the dead letter's id): the message is
+// an operator's replay of a dead letter.
+inline constexpr std::string_view kReplayHeader = "hbsync-replay";
 
 // Topic names are configuration (a real cluster may prefix them per
 // environment); the defaults are what the dev broker creates.
