@@ -6,8 +6,13 @@
 #include "webhook_route.hpp"
 
 int main(int argc, char** argv) {
-  hbsync::service::Frame frame(
-      {"ingress", "HubSpot webhooks in, verified events out to Kafka", 8081}, argc, argv);
+  // HubSpot counts a webhook as failed after 5 s: ingress answers 503 well
+  // before that when Kafka cannot take the batch (HBSYNC_KAFKA_DELIVERY_TIMEOUT).
+  hbsync::service::Frame frame({.name = "ingress",
+                                .summary = "HubSpot webhooks in, verified events out to Kafka",
+                                .default_port = 8081,
+                                .delivery_timeout = "4s"},
+                               argc, argv);
   auto& config = frame.config();
   hbsync::ingress::WebhookOptions options;
   options.client_secret = config.secret(

@@ -39,16 +39,24 @@ int main(int argc, char** argv) {
       config.duration("HBSYNC_MAPPER_CACHE_TTL", "10m",
                       "How long HubSpot owners and board users are cached per tenant");
 
+  const int64_t concurrency = config.integer(
+      "HBSYNC_MAPPER_CONCURRENCY", 2,
+      "Consumers per process (each a member of the group, one message at a time): a tenant "
+      "whose HubSpot or board answers slowly holds up only its consumer's partitions",
+      1, 64);
+
   std::unique_ptr<mapper::EventHandler> handler;
   const std::string events_topic = frame.topics().hubspot_events;
-  frame.add_consumer({frame.topics().hubspot_events, frame.topics().board_changes},
-                     [&handler, events_topic](const kafka::Message& m) {
-                       if (m.topic == events_topic) return handler->handle(m);
-                       log::debug(
-                           "message handled",
-                           {{"topic", m.topic}, {"partition", m.partition}, {"offset", m.offset}});
-                       return kafka::HandlerResult::done;
-                     });
+  for (int64_t i = 0; i < concurrency; ++i) {
+    frame.add_consumer(
+        {frame.topics().hubspot_events, frame.topics().board_changes},
+        [&handler, events_topic](const kafka::Message& m) {
+          if (m.topic == events_topic) return handler->handle(m);
+          log::debug("message handled",
+                     {{"topic", m.topic}, {"partition", m.partition}, {"offset", m.offset}});
+          return kafka::HandlerResult::done;
+        });
+  }
   frame.configured();
   if (keyring.empty()) log::warn("HBSYNC_ENCRYPTION_KEYS is not set: tenants cannot be read");
 

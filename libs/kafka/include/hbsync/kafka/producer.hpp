@@ -27,7 +27,10 @@ struct ProducerOptions {
   // before it reports the message as failed. Not configurable by env.
   std::chrono::milliseconds enqueue_timeout{1000};
 
-  static ProducerOptions load(config::Loader& loader, ClientOptions client);
+  // `default_delivery_timeout`: the service's default for
+  // HBSYNC_KAFKA_DELIVERY_TIMEOUT (ingress answers HubSpot, which waits 5 s).
+  static ProducerOptions load(config::Loader& loader, ClientOptions client,
+                              const std::string& default_delivery_timeout = "30s");
 };
 
 struct OutgoingMessage {

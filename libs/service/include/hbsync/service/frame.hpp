@@ -26,6 +26,8 @@ struct Info {
   std::string name;     // short name: "ingress" (binary hbsync-ingress)
   std::string summary;  // one line for --help
   uint16_t default_port = 8080;
+  // Default of HBSYNC_KAFKA_DELIVERY_TIMEOUT for this service's producer.
+  std::string delivery_timeout = "30s";
 };
 
 class Frame {
