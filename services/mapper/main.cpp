@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
                       "How long HubSpot owners and board users are cached per tenant");
 
   const int64_t concurrency = config.integer(
-      "HBSYNC_MAPPER_CONCURRENCY", 2,
+      "HBSYNC_MAPPER_CONCURRENCY", 1,
       "Consumers per process (each a member of the group, one message at a time): a tenant "
       "whose HubSpot or board answers slowly holds up only its consumer's partitions",
       1, 64);
