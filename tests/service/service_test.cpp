@@ -66,9 +66,12 @@ ServiceProcess start_service(const std::string& name, const std::string& redis_u
   s.port = hbsync::testing::free_port();
   s.log_path = ::testing::TempDir() + "hbsync-" + name + "-" + std::to_string(s.port) + ".log";
   std::map<std::string, std::string> env = {
-      {"HBSYNC_HTTP_ADDRESS", "127.0.0.1"}, {"HBSYNC_HTTP_PORT", std::to_string(s.port)},
-      {"HBSYNC_REDIS_URL", redis_url},      {"HBSYNC_KAFKA_BROKERS", brokers},
-      {"HBSYNC_READY_INTERVAL", "200ms"},   {"HBSYNC_HUBSPOT_CLIENT_SECRET", "test-secret"},
+      {"HBSYNC_HTTP_ADDRESS", "127.0.0.1"},
+      {"HBSYNC_HTTP_PORT", std::to_string(s.port)},
+      {"HBSYNC_REDIS_URL", redis_url},
+      {"HBSYNC_KAFKA_BROKERS", brokers},
+      {"HBSYNC_READY_INTERVAL", "200ms"},
+      {"HBSYNC_HUBSPOT_CLIENT_SECRET", "test-secret"},
       // The writer needs the credential keys (tenant settings); 32 zero bytes.
       {"HBSYNC_ENCRYPTION_KEYS", "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}};
   for (auto& [k, v] : extra) env[k] = v;
