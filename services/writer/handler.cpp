@@ -118,13 +118,16 @@ class LeaseKeeper {
         owner_(std::move(owner)),
         period_(period),
         thread_([this] { run(); }) {}
-  ~LeaseKeeper() {
+  ~LeaseKeeper() { stop(); }
+  // Before the claim is completed, failed or released: a renewal after a
+  // release would hold the command back for a whole lease.
+  void stop() {
     {
       std::lock_guard lock(mutex_);
       stop_ = true;
     }
     wake_.notify_all();
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
   }
   LeaseKeeper(const LeaseKeeper&) = delete;
   LeaseKeeper& operator=(const LeaseKeeper&) = delete;
@@ -287,6 +290,7 @@ kafka::HandlerResult CommandHandler::handle(const kafka::Message& m) {
             .hubspot = hubspot_.portal(tenant_id, tokens_.for_tenant(tenant_id)),
             .keeper = keeper};
     outcome = apply(job);
+    keeper.stop();
     if (outcome.kind == Outcome::retry && m.retries_exhausted) outcome.kind = Outcome::failed;
     if (outcome.kind == Outcome::failed) {
       if (!service::publish_dead_letter(
