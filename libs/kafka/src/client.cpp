@@ -72,4 +72,21 @@ bool metadata_ready(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
   return has_brokers;
 }
 
+std::vector<std::pair<std::string_view, std::string_view>> headers_of(const rd_kafka_message_t* m) {
+  std::vector<std::pair<std::string_view, std::string_view>> out;
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(m, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) return out;
+  const char* name = nullptr;
+  const void* value = nullptr;
+  size_t size = 0;
+  for (size_t i = 0;
+       rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+       ++i) {
+    out.emplace_back(name, value != nullptr
+                               ? std::string_view(static_cast<const char*>(value), size)
+                               : std::string_view());
+  }
+  return out;
+}
+
 }  // namespace hbsync::kafka::detail

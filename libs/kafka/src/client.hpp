@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -26,5 +27,9 @@ rd_kafka_t* make_handle(rd_kafka_type_t type, rd_kafka_conf_t* conf);
 
 // A metadata round trip to any broker within timeout.
 bool metadata_ready(rd_kafka_t* rk, std::chrono::milliseconds timeout);
+
+// The message's headers as (name, value) views into the message, in order; a
+// header without a value gives an empty view. Valid while `m` is.
+std::vector<std::pair<std::string_view, std::string_view>> headers_of(const rd_kafka_message_t* m);
 
 }  // namespace hbsync::kafka::detail

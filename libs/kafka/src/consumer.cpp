@@ -243,20 +243,7 @@ struct Consumer::Impl {
     msg.timestamp_ms = rd_kafka_message_timestamp(m, nullptr);
     msg.attempt = attempt;
     msg.retries_exhausted = exhausted;
-    rd_kafka_headers_t* headers = nullptr;
-    if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      const char* name = nullptr;
-      const void* value = nullptr;
-      size_t size = 0;
-      for (size_t i = 0;
-           rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
-           ++i) {
-        std::string_view v = value != nullptr
-                                 ? std::string_view(static_cast<const char*>(value), size)
-                                 : std::string_view();
-        msg.headers.emplace_back(name, v);
-      }
-    }
+    msg.headers = detail::headers_of(m);
     auto correlation = msg.header(kCorrelationHeader);
     msg.correlation_id = correlation && !correlation->empty() ? std::string(*correlation)
                                                               : log::new_correlation_id();

@@ -84,18 +84,8 @@ Record to_record(const rd_kafka_message_t* m) {
   r.timestamp_ms = rd_kafka_message_timestamp(m, nullptr);
   if (m->key != nullptr) r.key.assign(static_cast<const char*>(m->key), m->key_len);
   if (m->payload != nullptr) r.value.assign(static_cast<const char*>(m->payload), m->len);
-  rd_kafka_headers_t* headers = nullptr;
-  if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    const char* name = nullptr;
-    const void* value = nullptr;
-    size_t size = 0;
-    for (size_t i = 0;
-         rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
-         ++i) {
-      r.headers.emplace_back(name, value != nullptr
-                                       ? std::string(static_cast<const char*>(value), size)
-                                       : std::string());
-    }
+  for (const auto& [name, value] : detail::headers_of(m)) {
+    r.headers.emplace_back(std::string(name), std::string(value));
   }
   return r;
 }
