@@ -291,7 +291,11 @@ kafka::HandlerResult CommandHandler::handle(const kafka::Message& m) {
             .keeper = keeper};
     outcome = apply(job);
     keeper.stop();
-    if (outcome.kind == Outcome::retry && m.retries_exhausted) outcome.kind = Outcome::failed;
+    // A claim taken over by another writer is that writer's to finish: come
+    // back later (it will be done), never dead-letter it from here.
+    if (outcome.kind == Outcome::retry && m.retries_exhausted && outcome.code != "claim_lost") {
+      outcome.kind = Outcome::failed;
+    }
     if (outcome.kind == Outcome::failed) {
       if (!service::publish_dead_letter(
               producer_, options_.dlq_topic, m,
