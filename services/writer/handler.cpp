@@ -107,16 +107,21 @@ board::ClientFields to_client_fields(const std::map<domain::ClientField, std::st
 
 // Renews a command's claim, and the company lock it holds, every `period`
 // while the command is worked on, so a slow call (rate-limit waits, retries)
-// cannot outlive a lease and let a second writer in. A renewal that finds
-// another owner marks the work lost; the writer checks before every call.
+// cannot outlive a lease and let a second writer in. The writer asks holds()
+// before every call: false once a renewal found another owner, or when no
+// renewal has succeeded for two periods (Redis unreachable: the leases, three
+// periods long, may be about to run out). No Redis round trip per call.
 class LeaseKeeper {
  public:
+  using Clock = std::chrono::steady_clock;
+
   LeaseKeeper(State& state, std::string command_id, std::string owner,
               std::chrono::milliseconds period)
       : state_(state),
         command_id_(std::move(command_id)),
         owner_(std::move(owner)),
         period_(period),
+        last_ok_(Clock::now()),
         thread_([this] { run(); }) {}
   ~LeaseKeeper() { stop(); }
   // Before the claim is completed, failed or released: a renewal after a
@@ -141,7 +146,7 @@ class LeaseKeeper {
     std::lock_guard lock(mutex_);
     company_id_ = 0;
   }
-  bool lost() const { return lost_.load(); }
+  bool holds() const { return !lost_.load() && Clock::now() - last_ok_.load() < 2 * period_; }
 
  private:
   void run() {
@@ -151,11 +156,17 @@ class LeaseKeeper {
       const int64_t company = company_id_;
       lock.unlock();
       try {
-        if (!state_.renew(command_id_, owner_)) lost_ = true;
-        if (company != 0 && !state_.renew_company_lock(tenant, company, owner_)) lost_ = true;
+        const auto started = Clock::now();
+        bool ok = state_.renew(command_id_, owner_);
+        if (ok && company != 0) ok = state_.renew_company_lock(tenant, company, owner_);
+        if (ok) {
+          last_ok_ = started;
+        } else {
+          lost_ = true;
+        }
       } catch (const std::exception&) {
-        // Redis unavailable: the next round tries again; the renewal before
-        // the next call notices if the lease ran out meanwhile.
+        // Redis unavailable: the next round tries again; holds() turns false
+        // if it stays so for two periods.
       }
       lock.lock();
     }
@@ -171,6 +182,7 @@ class LeaseKeeper {
   std::string tenant_;
   int64_t company_id_ = 0;
   std::atomic<bool> lost_{false};
+  std::atomic<Clock::time_point> last_ok_;
   std::thread thread_;  // last: starts after every member above exists
 };
 
@@ -350,9 +362,7 @@ void CommandHandler::record(Job& job, history::Entry entry) {
 }
 
 bool CommandHandler::renew(Job& job) {
-  if (job.keeper.lost() || !state_.renew(job.command.command_id(), job.owner)) return false;
-  return job.locked_company == 0 ||
-         state_.renew_company_lock(job.settings.tenant_id, job.locked_company, job.owner);
+  return job.keeper.holds();
 }
 
 Outcome CommandHandler::apply(Job& job) {

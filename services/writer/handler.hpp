@@ -35,7 +35,8 @@ struct HandlerOptions {
   // company's client before it is retried later.
   std::chrono::milliseconds lock_wait{std::chrono::seconds(20)};
   // How often a claim (and a held company lock) is renewed while its command
-  // is worked on: a third of the shorter lease.
+  // is worked on: a third of the shorter lease. Work stops (retried later)
+  // when no renewal succeeded for two of these.
   std::chrono::milliseconds renew_every{std::chrono::seconds(20)};
   std::function<std::chrono::system_clock::time_point()> now = [] {
     return std::chrono::system_clock::now();

@@ -11,8 +11,8 @@
 // writer that crashed leaves `processing` whose lease runs out, so another
 // one takes it over (claims 2). While a writer works on a command a keeper
 // thread renews the lease (and the company lock) every third of it, and the
-// writer renews it before every API call too: a renewal that finds another
-// owner stops the work (fencing). A command that failed for good is claimed
+// writer checks the keeper before every API call: a renewal that found
+// another owner, or none succeeding for two periods, stops the work (fencing). A command that failed for good is claimed
 // again only by an operator's replay (`hbsync-ctl dlq replay`).
 // Done claims expire after the idempotency TTL (7 days by default: longer
 // than HubSpot retries a webhook, and than Kafka keeps a message).
