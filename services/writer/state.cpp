@@ -77,6 +77,18 @@ return 0
   return script;
 }
 
+// Both directions of a link in one MULTI/EXEC: `commands` are the HSET/HDEL
+// of each side.
+void both_ways(redis::Client& redis, std::vector<std::vector<std::string>> commands) {
+  commands.insert(commands.begin(), {"MULTI"});
+  commands.push_back({"EXEC"});
+  for (const auto& r : redis.pipeline(commands)) r.throw_if_error();
+}
+
+std::string company_lock_key(const std::string& tenant, int64_t company_id) {
+  return "hbsync:lock:" + tenant + ":company:" + std::to_string(company_id);
+}
+
 std::vector<std::string> split(const std::string& s) {
   std::vector<std::string> parts;
   std::stringstream in(s);
@@ -175,21 +187,14 @@ std::optional<int64_t> State::company_of_client(const std::string& tenant, int64
 void State::link_company(const std::string& tenant, int64_t company_id, const CompanyLink& link) {
   const std::string company = std::to_string(company_id);
   const std::string client = std::to_string(link.client_id);
-  auto replies = redis_.pipeline({{"MULTI"},
-                                  {"HSET", links_key(tenant, "company"), company,
-                                   client + "," + (link.url_written ? "1" : "0")},
-                                  {"HSET", links_key(tenant, "client"), client, company},
-                                  {"EXEC"}});
-  for (const auto& r : replies) r.throw_if_error();
+  both_ways(redis_, {{"HSET", links_key(tenant, "company"), company,
+                      client + "," + (link.url_written ? "1" : "0")},
+                     {"HSET", links_key(tenant, "client"), client, company}});
 }
 
 void State::unlink_company(const std::string& tenant, int64_t company_id, int64_t client_id) {
-  auto replies =
-      redis_.pipeline({{"MULTI"},
-                       {"HDEL", links_key(tenant, "company"), std::to_string(company_id)},
-                       {"HDEL", links_key(tenant, "client"), std::to_string(client_id)},
-                       {"EXEC"}});
-  for (const auto& r : replies) r.throw_if_error();
+  both_ways(redis_, {{"HDEL", links_key(tenant, "company"), std::to_string(company_id)},
+                     {"HDEL", links_key(tenant, "client"), std::to_string(client_id)}});
 }
 
 std::optional<DealLink> State::deal_link(const std::string& tenant, int64_t deal_id) {
@@ -212,46 +217,37 @@ std::optional<int64_t> State::deal_of_project(const std::string& tenant, int64_t
 void State::link_deal(const std::string& tenant, int64_t deal_id, const DealLink& link) {
   const std::string deal = std::to_string(deal_id);
   const std::string project = std::to_string(link.project_id);
-  auto replies =
-      redis_.pipeline({{"MULTI"},
-                       {"HSET", links_key(tenant, "deal"), deal,
-                        project + "," + std::to_string(link.order_status) + "," +
-                            (link.active ? "1" : "0") + "," + std::to_string(link.revision_ms)},
-                       {"HSET", links_key(tenant, "project"), project, deal},
-                       {"EXEC"}});
-  for (const auto& r : replies) r.throw_if_error();
+  both_ways(redis_, {{"HSET", links_key(tenant, "deal"), deal,
+                      project + "," + std::to_string(link.order_status) + "," +
+                          (link.active ? "1" : "0") + "," + std::to_string(link.revision_ms)},
+                     {"HSET", links_key(tenant, "project"), project, deal}});
 }
 
 void State::unlink_deal(const std::string& tenant, int64_t deal_id, int64_t project_id) {
-  auto replies =
-      redis_.pipeline({{"MULTI"},
-                       {"HDEL", links_key(tenant, "deal"), std::to_string(deal_id)},
-                       {"HDEL", links_key(tenant, "project"), std::to_string(project_id)},
-                       {"EXEC"}});
-  for (const auto& r : replies) r.throw_if_error();
+  both_ways(redis_, {{"HDEL", links_key(tenant, "deal"), std::to_string(deal_id)},
+                     {"HDEL", links_key(tenant, "project"), std::to_string(project_id)}});
 }
 
 bool State::try_lock_company(const std::string& tenant, int64_t company_id,
                              const std::string& owner) {
-  auto reply =
-      redis_.command({"SET", "hbsync:lock:" + tenant + ":company:" + std::to_string(company_id),
-                      owner, "NX", "PX", std::to_string(options_.lock_lease.count())},
-                     redis::Idempotent::no);
+  auto reply = redis_.command({"SET", company_lock_key(tenant, company_id), owner, "NX", "PX",
+                               std::to_string(options_.lock_lease.count())},
+                              redis::Idempotent::no);
   return reply.is_ok();
 }
 
 bool State::renew_company_lock(const std::string& tenant, int64_t company_id,
                                const std::string& owner) {
-  auto reply = relock_script().eval(
-      redis_, {"hbsync:lock:" + tenant + ":company:" + std::to_string(company_id)},
-      {owner, std::to_string(options_.lock_lease.count())}, redis::Idempotent::yes);
+  auto reply = relock_script().eval(redis_, {company_lock_key(tenant, company_id)},
+                                    {owner, std::to_string(options_.lock_lease.count())},
+                                    redis::Idempotent::yes);
   return reply.integer == 1;
 }
 
 void State::unlock_company(const std::string& tenant, int64_t company_id,
                            const std::string& owner) {
-  unlock_script().eval(redis_, {"hbsync:lock:" + tenant + ":company:" + std::to_string(company_id)},
-                       {owner}, redis::Idempotent::yes);
+  unlock_script().eval(redis_, {company_lock_key(tenant, company_id)}, {owner},
+                       redis::Idempotent::yes);
 }
 
 }  // namespace hbsync::writer
