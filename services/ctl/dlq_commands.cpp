@@ -22,6 +22,7 @@
 #include <set>
 
 #include "ctl.hpp"
+#include "hbsync/service/replay.hpp"
 #include "hbsync/tenant/settings.hpp"
 #include "hbsync/v1/events.pb.h"
 
@@ -377,10 +378,59 @@ int show(const Args& args) {
   return kOk;
 }
 
+// What a replay sends. A dead-lettered deal command (SyncDealToProject, or a
+// RecordSkip of a deal) is by default not sent again as it was: its decision
+// was made from HubSpot's state at the time, and HubSpot may have changed
+// since in ways that do not move the deal's updatedAt (a company associated,
+// a company's name filled in). Instead a synthetic event for the deal
+// (service::deal_replay_event) goes to the events topic, so the mapper
+// re-reads the deal and decides afresh; the decision keeps the
+// `hbsync-replay` header, so the writer applies it even when it equals the
+// command that failed. --as-sent sends the original payload instead, as any
+// other dead letter is.
 struct Replay {
   Letter letter;
   std::string schema;
+  std::string topic;
+  std::string key;
+  std::string value;
+  int64_t fresh_deal_id = 0;  // > 0: a fresh decision of this deal
 };
+
+// The portal and deal a dead-lettered deal command concerns, or nullopt.
+std::optional<std::pair<int64_t, int64_t>> deal_of_command(const v1::DeadLetter& dl) {
+  v1::SyncCommand command;
+  if (!command.ParseFromString(dl.payload()) || !tenant::is_valid_tenant_id(command.tenant_id())) {
+    return std::nullopt;
+  }
+  int64_t deal_id = 0;
+  if (command.has_sync_deal()) deal_id = command.sync_deal().deal_id();
+  if (command.has_record_skip() && command.record_skip().object_type() == "deal") {
+    deal_id = command.record_skip().object_id();
+  }
+  if (deal_id <= 0) return std::nullopt;
+  return std::pair{std::stoll(command.tenant_id()), deal_id};
+}
+
+Replay plan_replay(const kafka::Topics& topics, Letter letter, bool as_sent) {
+  Replay r;
+  const auto& dl = letter.dl;
+  r.schema = schema_of(topics, dl.source_topic());
+  r.topic = dl.source_topic();
+  r.key = dl.key();
+  r.value = dl.payload();
+  if (!as_sent && dl.source_topic() == topics.sync_commands) {
+    if (auto deal = deal_of_command(dl)) {
+      r.schema = schema_of(topics, topics.hubspot_events);
+      r.topic = topics.hubspot_events;
+      r.key = service::deal_event_key(deal->first, deal->second);
+      r.value = service::deal_replay_event(deal->first, deal->second, now_ms()).SerializeAsString();
+      r.fresh_deal_id = deal->second;
+    }
+  }
+  r.letter = std::move(letter);
+  return r;
+}
 
 // Why hbsync-ctl cannot replay `l`, or empty.
 std::string unreplayable(const kafka::Topics& topics, const Letter& l) {
@@ -405,6 +455,7 @@ int replay(const Args& args) {
     throw UsageError("dlq replay --all replays pending dead letters only; --force applies to ids");
   }
   const auto tenant = tenant_option(args);
+  const bool as_sent = args.has("--as-sent");
   std::vector<Position> ids;
   std::set<Position> seen;
   for (const auto& text : args.positional) {
@@ -425,8 +476,7 @@ int replay(const Args& args) {
         std::cerr << "skipping dead letter " << l.at.id() << ": " << why << "\n";
         continue;
       }
-      std::string schema = schema_of(topics, l.dl.source_topic());
-      plan.push_back({std::move(l), std::move(schema)});
+      plan.push_back(plan_replay(topics, std::move(l), as_sent));
     }
     if (plan.empty()) {
       std::cerr << "no pending dead letters to replay"
@@ -460,8 +510,7 @@ int replay(const Args& args) {
                   << "; add --force to replay it again. Nothing replayed\n";
         return kFailed;
       }
-      std::string schema = schema_of(topics, l->dl.source_topic());
-      plan.push_back({std::move(*l), std::move(schema)});
+      plan.push_back(plan_replay(topics, std::move(*l), as_sent));
     }
   }
 
@@ -470,9 +519,9 @@ int replay(const Args& args) {
   for (const auto& r : plan) {
     const auto& dl = r.letter.dl;
     kafka::OutgoingMessage out;
-    out.topic = dl.source_topic();
-    out.key = dl.key();
-    out.value = dl.payload();
+    out.topic = r.topic;
+    out.key = r.key;
+    out.value = r.value;
     out.headers.emplace_back(kSchemaHeader, r.schema);
     // Tells the writer this is an operator's replay: a command that failed
     // for good is applied again only then, not for any repeat of it.
@@ -486,8 +535,12 @@ int replay(const Args& args) {
     }
     std::cout << "replayed " << r.letter.at.id() << " (tenant "
               << (dl.tenant_id().empty() ? "-" : dl.tenant_id()) << ", " << dl.reason_code()
-              << ", origin " << dl.dead_letter_id() << ") to " << dl.source_topic() << " "
-              << delivery.partition << ":" << delivery.offset << std::endl;
+              << ", origin " << dl.dead_letter_id() << ") "
+              << (r.fresh_deal_id > 0
+                      ? "as a fresh decision of deal " + std::to_string(r.fresh_deal_id) + " "
+                      : std::string())
+              << "to " << r.topic << " " << delivery.partition << ":" << delivery.offset
+              << std::endl;
     try {
       redis.command({"HSET", kReplayedKey, r.letter.at.id(), std::to_string(now_ms())});
     } catch (const redis::Error&) {
@@ -519,15 +572,21 @@ Commands:
                   Every field, and the payload decoded (hbsync.v1.SyncCommand
                   from the commands topic, hbsync.v1.HubSpotEvent from the
                   events topic). Sealed (encrypted) fields show as "(sealed)".
-  replay ID... [--force]
-  replay --all [--tenant T] --yes
-                  Produce each original payload back to its source topic with
-                  its original key, schema and correlation id (acks=all,
-                  waiting for Kafka's acknowledgement), then mark it replayed.
-                  IDs are all checked first: an unknown one (exit 3) or one
-                  already replayed (exit 1, unless --force) replays nothing.
-                  --all replays only pending ones; without --yes it lists
-                  them and exits 2.
+  replay ID... [--force] [--as-sent]
+  replay --all [--tenant T] [--as-sent] --yes
+                  A dead-lettered deal command (sync_deal, or a skip of a
+                  deal) is decided afresh by default: an event for the deal
+                  goes to the events topic and the mapper re-reads the deal
+                  from HubSpot and decides again (a stale decision is not
+                  resent). Anything else, or everything with --as-sent, is
+                  produced back to its source topic as it was, with its
+                  original key. Either way with the schema, the correlation id
+                  and the hbsync-replay header (acks=all, waiting for Kafka's
+                  acknowledgement); then it is marked replayed. IDs are all
+                  checked first: an unknown one (exit 3) or one already
+                  replayed (exit 1, unless --force) replays nothing. --all
+                  replays only pending ones; without --yes it lists them and
+                  exits 2.
 )txt";
 }
 
@@ -536,6 +595,7 @@ int dlq_main(std::span<const std::string> argv) {
                                          {"--json", "", false},
                                          {"--all", "", false},
                                          {"--force", "", false},
+                                         {"--as-sent", "", false},
                                          {"--yes", "-y", false}};
   if (argv.empty()) throw UsageError("dlq needs a command: list, show, replay");
   const std::string& command = argv[0];
@@ -557,7 +617,7 @@ int dlq_main(std::span<const std::string> argv) {
     return show(args);
   }
   if (command == "replay") {
-    only_options(args, "dlq replay", {"--all", "--tenant", "--force", "--yes"});
+    only_options(args, "dlq replay", {"--all", "--tenant", "--force", "--yes", "--as-sent"});
     return replay(args);
   }
   throw UsageError("unknown dlq command \"" + command + "\" (list, show, replay)");

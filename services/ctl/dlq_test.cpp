@@ -229,17 +229,28 @@ TEST_F(DlqTest, ListShowReplay) {
   EXPECT_NE(event.out.find("\"subscription_type\": \"deal.propertyChange\""), std::string::npos)
       << event.out;
 
-  // replay: the exact payload and key back on the source topic, with the
-  // schema and correlation id; then marked replayed.
+  // replay of a deal command: decided afresh by default (issue 8 C10). Not
+  // the stale command: an event for the deal on hubspot.events, keyed as
+  // ingress keys deal events, with the replay header the mapper passes on.
   Result replayed = ctl({"dlq", "replay", a.id});
   ASSERT_EQ(replayed.code, 0) << replayed.err;
   EXPECT_EQ(replayed.out.rfind("replayed " + a.id + " ", 0), 0u) << replayed.out;
-  auto commands = read("sync.commands");
-  ASSERT_EQ(commands.size(), 1u);
-  EXPECT_EQ(commands[0].key, a.dl.key());
-  EXPECT_EQ(commands[0].value, a.dl.payload());
-  EXPECT_EQ(commands[0].header("hbsync-schema").value_or(""), "hbsync.v1.SyncCommand");
-  EXPECT_EQ(commands[0].header("hbsync-correlation-id").value_or(""), "corr-a");
+  EXPECT_NE(replayed.out.find("as a fresh decision of deal 42 to hubspot.events"),
+            std::string::npos)
+      << replayed.out;
+  EXPECT_EQ(read("sync.commands").size(), 0u);
+  auto events = read("hubspot.events");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].key, "12345678:deal:42");
+  hbsync::v1::HubSpotEvent fresh;
+  ASSERT_TRUE(fresh.ParseFromString(events[0].value));
+  EXPECT_EQ(fresh.subscription_type(), "hbsync.replay");
+  EXPECT_EQ(fresh.portal_id(), 12345678);
+  EXPECT_EQ(fresh.object_id(), 42);
+  EXPECT_GT(fresh.occurred_at_ms(), kFailedAt);
+  EXPECT_EQ(events[0].header("hbsync-schema").value_or(""), "hbsync.v1.HubSpotEvent");
+  EXPECT_EQ(events[0].header("hbsync-correlation-id").value_or(""), "corr-a");
+  EXPECT_EQ(events[0].header("hbsync-replay").value_or(""), a.id);
   const std::string marked = replayed_field(a.id);
   ASSERT_FALSE(marked.empty());
   const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -253,14 +264,23 @@ TEST_F(DlqTest, ListShowReplay) {
   EXPECT_NE(line_of(after.out, a.id).find("replayed 20"), std::string::npos) << after.out;
   EXPECT_NE(line_of(after.out, b.id).find("pending"), std::string::npos) << after.out;
 
-  // A second replay needs --force.
+  // A second replay needs --force; --as-sent sends the stale payload itself:
+  // the exact payload and key back on the source topic, with the schema,
+  // correlation id and replay header.
   Result again = ctl({"dlq", "replay", a.id});
   EXPECT_EQ(again.code, 1);
   EXPECT_NE(again.err.find("--force"), std::string::npos) << again.err;
-  EXPECT_EQ(read("sync.commands").size(), 1u);
-  Result forced = ctl({"dlq", "replay", a.id, "--force"});
+  EXPECT_EQ(read("hubspot.events").size(), 1u);
+  Result forced = ctl({"dlq", "replay", a.id, "--force", "--as-sent"});
   EXPECT_EQ(forced.code, 0) << forced.err;
-  EXPECT_EQ(read("sync.commands").size(), 2u);
+  auto commands = read("sync.commands");
+  ASSERT_EQ(commands.size(), 1u);
+  EXPECT_EQ(commands[0].key, a.dl.key());
+  EXPECT_EQ(commands[0].value, a.dl.payload());
+  EXPECT_EQ(commands[0].header("hbsync-schema").value_or(""), "hbsync.v1.SyncCommand");
+  EXPECT_EQ(commands[0].header("hbsync-correlation-id").value_or(""), "corr-a");
+  EXPECT_EQ(commands[0].header("hbsync-replay").value_or(""), a.id);
+  EXPECT_EQ(forced.out.find("fresh"), std::string::npos) << forced.out;
 
   // --all lists what it would do and stops without --yes.
   Result unconfirmed = ctl({"dlq", "replay", "--all"});
@@ -269,29 +289,35 @@ TEST_F(DlqTest, ListShowReplay) {
   EXPECT_NE(line_of(unconfirmed.out, c.id), "") << unconfirmed.out;
   EXPECT_EQ(line_of(unconfirmed.out, a.id), "") << unconfirmed.out;
   EXPECT_NE(unconfirmed.err.find("--yes"), std::string::npos) << unconfirmed.err;
-  EXPECT_EQ(read("sync.commands").size(), 2u);
+  EXPECT_EQ(read("sync.commands").size(), 1u);
 
-  // --all --tenant replays that tenant's pending ones only.
-  Result all = ctl({"dlq", "replay", "--all", "--tenant", "87654321", "--yes"});
+  // --all --tenant replays that tenant's pending ones only (as sent here).
+  Result all = ctl({"dlq", "replay", "--all", "--tenant", "87654321", "--as-sent", "--yes"});
   ASSERT_EQ(all.code, 0) << all.err;
   EXPECT_EQ(lines(all.out).size(), 1u) << all.out;
   commands = read("sync.commands");
-  ASSERT_EQ(commands.size(), 3u);
+  ASSERT_EQ(commands.size(), 2u);
   int found_b = 0;
   for (const auto& r : commands) found_b += r.key == b.dl.key() && r.value == b.dl.payload();
   EXPECT_EQ(found_b, 1);
 
-  // The event goes back to hubspot.events.
+  // An event goes back to hubspot.events as it was (events are re-read
+  // anyway).
   Result rest = ctl({"dlq", "replay", "--all", "--yes"});
   ASSERT_EQ(rest.code, 0) << rest.err;
-  auto events = read("hubspot.events");
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].value, c.dl.payload());
-  EXPECT_EQ(events[0].header("hbsync-schema").value_or(""), "hbsync.v1.HubSpotEvent");
+  events = read("hubspot.events");
+  ASSERT_EQ(events.size(), 2u);
+  int found_c = 0;
+  for (const auto& r : events) {
+    if (r.value != c.dl.payload()) continue;
+    ++found_c;
+    EXPECT_EQ(r.header("hbsync-schema").value_or(""), "hbsync.v1.HubSpotEvent");
+  }
+  EXPECT_EQ(found_c, 1);
   Result nothing = ctl({"dlq", "replay", "--all", "--yes"});
   EXPECT_EQ(nothing.code, 0) << nothing.err;
   EXPECT_EQ(nothing.out, "");
-  EXPECT_EQ(read("sync.commands").size(), 3u);
+  EXPECT_EQ(read("sync.commands").size(), 2u);
 }
 
 TEST_F(DlqTest, UnknownIdsAreExit3AndReplayNothing) {
@@ -343,7 +369,7 @@ TEST_F(DlqTest, BadUsageIsExit2) {
   }
   Result help = ctl({"dlq", "--help"});
   EXPECT_EQ(help.code, 0);
-  for (const char* s : {"list", "show ID", "replay ID", "--all", "--force", "--yes", "(sealed)"}) {
+  for (const char* s : {"list", "show ID", "replay ID", "--all", "--force", "--yes", "--as-sent", "(sealed)"}) {
     EXPECT_NE(help.out.find(s), std::string::npos) << s;
   }
 }

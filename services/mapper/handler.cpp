@@ -84,10 +84,15 @@ EventHandler::Outcome EventHandler::process(const kafka::Message& m) {
     log::info("event of an unknown tenant ignored", {{"tenant", tenant_id}});
     return {};
   }
-  if (action == EventAction::reread_deal) return reread_and_plan(*settings, event);
+  // An operator's replay (hbsync-ctl dlq replay): decided afresh, and the
+  // header goes on with the command so the writer may claim it again even
+  // if the same decision failed for good before.
+  std::string replay;
+  if (auto h = m.header(kafka::kReplayHeader)) replay = std::string(*h);
+  if (action == EventAction::reread_deal) return reread_and_plan(*settings, event, replay);
   auto command = plan_lifecycle(tenant_id, event, options_.now());
   if (!command) return {};
-  return publish(*command);
+  return publish(*command, replay);
 }
 
 EventHandler::Outcome EventHandler::hubspot_failure(const hubspot::Error& error,
@@ -105,13 +110,15 @@ EventHandler::Outcome EventHandler::hubspot_failure(const hubspot::Error& error,
 }
 
 EventHandler::Outcome EventHandler::reread_and_plan(const tenant::Settings& settings,
-                                                    const v1::HubSpotEvent& event) {
+                                                    const v1::HubSpotEvent& event,
+                                                    const std::string& replay) {
   const std::string& tenant_id = settings.tenant_id;
   const int64_t deal_id = deal_id_of(event);
   if (deal_id <= 0) return {};
   const std::string read_key = tenant_id + ":" + std::to_string(deal_id);
-  if (auto seen = read_revisions_.get(read_key);
-      seen && event.occurred_at_ms() > 0 && event.occurred_at_ms() <= *seen) {
+  if (auto seen = read_revisions_.get(read_key); replay.empty() && seen &&
+                                                 event.occurred_at_ms() > 0 &&
+                                                 event.occurred_at_ms() <= *seen) {
     log::debug("event covered by an earlier read", {{"deal_id", deal_id}});
     return {};
   }
@@ -121,7 +128,7 @@ EventHandler::Outcome EventHandler::reread_and_plan(const tenant::Settings& sett
   if (!deal) {
     if (deal.error().kind == hubspot::Error::not_found) {
       return publish(
-          plan_deal_not_found(tenant_id, deal_id, event.occurred_at_ms(), options_.now()));
+          plan_deal_not_found(tenant_id, deal_id, event.occurred_at_ms(), options_.now()), replay);
     }
     return hubspot_failure(deal.error(), "deals.get");
   }
@@ -138,6 +145,10 @@ EventHandler::Outcome EventHandler::reread_and_plan(const tenant::Settings& sett
     }
   }
   snap.updated_at_ms = updated.value_or(event.occurred_at_ms());
+  // classify() re-reads for deal<->company association changes only.
+  if (!event.association_type().empty() && event.occurred_at_ms() > 0) {
+    snap.association_changed_at_ms = event.occurred_at_ms();
+  }
 
   if (auto companies = companies_from_v3(deal->companies)) {
     snap.companies = std::move(*companies);
@@ -208,17 +219,19 @@ EventHandler::Outcome EventHandler::reread_and_plan(const tenant::Settings& sett
     command.mutable_sync_deal()->set_sealed_deal_name(tenant::seal_deal_name(
         store_->keyring(), tenant_id, deal_id, deal->property("dealname").value_or("")));
   }
-  auto published = publish(command);
+  auto published = publish(command, replay);
   if (published.kind == Outcome::done) read_revisions_.put(read_key, snap.updated_at_ms);
   return published;
 }
 
-EventHandler::Outcome EventHandler::publish(const v1::SyncCommand& command) {
+EventHandler::Outcome EventHandler::publish(const v1::SyncCommand& command,
+                                            const std::string& replay) {
   kafka::OutgoingMessage out;
   out.topic = options_.commands_topic;
   out.key = command_key(command);
   out.value = command.SerializeAsString();
   out.headers.emplace_back("hbsync-schema", std::string(kSyncCommandSchema));
+  if (!replay.empty()) out.headers.emplace_back(std::string(kafka::kReplayHeader), replay);
   auto delivery = producer_.produce_sync(std::move(out));
   if (!delivery.ok) {
     log::warn("command not acknowledged by kafka", {{"error", delivery.error}});

@@ -54,8 +54,12 @@ class EventHandler {
     std::string reason;  // no personal data
   };
   Outcome process(const kafka::Message& message);
-  Outcome reread_and_plan(const tenant::Settings& settings, const v1::HubSpotEvent& event);
-  Outcome publish(const v1::SyncCommand& command);
+  // `replay`: the hbsync-replay header of the event ("" when none): the
+  // deal is re-read even if an earlier read covered the event, and the
+  // header is passed on to the command.
+  Outcome reread_and_plan(const tenant::Settings& settings, const v1::HubSpotEvent& event,
+                          const std::string& replay);
+  Outcome publish(const v1::SyncCommand& command, const std::string& replay);
   bool dead_letter(const kafka::Message& message, const Outcome& outcome,
                    const std::string& tenant_id);
   Outcome hubspot_failure(const hubspot::Error& error, std::string_view what);

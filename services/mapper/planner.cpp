@@ -8,6 +8,7 @@
 #include "hbsync/domain/management_no.hpp"
 #include "hbsync/domain/status.hpp"
 #include "hbsync/domain/sync_rules.hpp"
+#include "hbsync/service/replay.hpp"
 
 namespace hbsync::mapper {
 namespace {
@@ -84,6 +85,7 @@ EventAction classify(const v1::HubSpotEvent& event) {
     if (a == "DEAL_TO_COMPANY" || a == "COMPANY_TO_DEAL") return EventAction::reread_deal;
     return EventAction::ignore;
   }
+  if (type == service::kReplaySubscriptionType) return EventAction::reread_deal;
   if (type == "deal.deletion") return EventAction::deactivate_deal;
   if (type == "deal.merge") return EventAction::repoint_deals;
   if (type == "company.merge") return EventAction::repoint_companies;
@@ -124,14 +126,7 @@ v1::SyncCommand plan_deal(const PlanInput& in) {
   auto invoice = domain::invoice_date(closedate, in.now, s.invoice_date_rule);
   auto management_no = domain::management_no_for_deal(deal.deal_id, s.management_no);
 
-  const std::string target = "order_" + std::to_string(status);
-  auto c = base_command(s.tenant_id,
-                        domain::idempotency_key({.tenant_id = s.tenant_id,
-                                                 .kind = domain::command_kind::sync_deal,
-                                                 .object_id = deal.deal_id,
-                                                 .target = target,
-                                                 .revision = revision}),
-                        in.now);
+  v1::SyncCommand c = base_command(s.tenant_id, "", in.now);
   auto* d = c.mutable_sync_deal();
   d->set_deal_id(deal.deal_id);
   d->set_company_id(*company.company_id);
@@ -142,7 +137,27 @@ v1::SyncCommand plan_deal(const PlanInput& in) {
   d->set_pipeline_id(deal.pipeline_id);
   d->set_stage_id(deal.stage_id);
   d->set_deal_updated_at_ms(revision);
+  c.set_command_id(sync_deal_command_id(s.tenant_id, *d, deal.association_changed_at_ms));
   return c;
+}
+
+std::string sync_deal_command_id(const std::string& tenant_id, const v1::SyncDealToProject& d,
+                                 int64_t association_changed_at_ms) {
+  const std::string company = std::to_string(d.company_id());
+  const std::string user = std::to_string(d.board_user_id());
+  const std::string status = std::to_string(d.order_status());
+  const std::string association =
+      association_changed_at_ms > 0 ? std::to_string(association_changed_at_ms) : "";
+  const std::string digest = domain::decision_digest(
+      {"company", company, "order_status", status, "board_user", user, "invoice_date",
+       d.invoice_date(), "management_no", d.management_no(), "pipeline", d.pipeline_id(), "stage",
+       d.stage_id(), "association_change", association});
+  return domain::idempotency_key({.tenant_id = tenant_id,
+                                  .kind = domain::command_kind::sync_deal,
+                                  .object_id = d.deal_id(),
+                                  .target = "order_" + status,
+                                  .revision = d.deal_updated_at_ms(),
+                                  .decision = digest});
 }
 
 v1::SyncCommand plan_deal_not_found(const std::string& tenant_id, int64_t deal_id,

@@ -30,7 +30,8 @@ enum class EventAction {
 std::string_view to_string(EventAction action);
 
 // deal.creation; deal.propertyChange of dealstage, pipeline, hubspot_owner_id;
-// deal.associationChange (DEAL_TO_COMPANY / COMPANY_TO_DEAL); deal.deletion;
+// deal.associationChange (DEAL_TO_COMPANY / COMPANY_TO_DEAL); an operator's
+// replay (service::kReplaySubscriptionType, made by hbsync-ctl); deal.deletion;
 // deal.merge and company.merge. Everything else (other company.* events,
 // other properties, contacts, ...) is ignored.
 EventAction classify(const v1::HubSpotEvent& event);
@@ -49,6 +50,12 @@ struct DealSnapshot {
   std::optional<std::string> closedate;
   std::vector<domain::CompanyAssociation> companies;
   int64_t updated_at_ms = 0;  // the deal's updatedAt: the command revision
+  // When the read answers a deal<->company association change: the event's
+  // occurredAt (0 otherwise). HubSpot does not move updatedAt for those, so
+  // a deal whose company went A -> B -> A would otherwise decide A twice
+  // with one id and the second decision would be dropped as a duplicate of
+  // the first. Duplicates of one association webhook share it.
+  int64_t association_changed_at_ms = 0;
 };
 
 struct PlanInput {
@@ -73,6 +80,18 @@ inline constexpr std::string_view deal_not_found = "deal_not_found";
 // board_user_id is 0 when neither the owner nor a default user gives one
 // (the writer can still update the status of a linked project).
 v1::SyncCommand plan_deal(const PlanInput& input);
+
+// The command id of a SyncDealToProject: tenant, deal, order status, the
+// deal's updatedAt (revision) and a digest of everything the command decides
+// (company, order status, board user, invoice date, management_no, pipeline,
+// stage; not the sealed name, which is encrypted anew each time) and of the
+// association change it answers (`association_changed_at_ms`, when not 0).
+// HubSpot does not move a deal's updatedAt when its companies change, so the
+// digest is what makes a deal decided for another company a new command
+// rather than a duplicate; a duplicate webhook of one state gives the same
+// id.
+std::string sync_deal_command_id(const std::string& tenant_id, const v1::SyncDealToProject& deal,
+                                 int64_t association_changed_at_ms = 0);
 
 // A RecordSkip for a deal HubSpot no longer has (404 on the re-read).
 v1::SyncCommand plan_deal_not_found(const std::string& tenant_id, int64_t deal_id,

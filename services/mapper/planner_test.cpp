@@ -62,7 +62,7 @@ TEST(PlannerTest, MappedStageWithPrimaryCompanyGivesSyncDeal) {
   EXPECT_EQ(d.pipeline_id(), "default");
   EXPECT_EQ(d.stage_id(), "closedwon");
   EXPECT_EQ(d.deal_updated_at_ms(), 1795600000000);
-  EXPECT_EQ(c.command_id(), "v1:62515:sync_deal:10000000001:order_5:1795600000000");
+  EXPECT_EQ(c.command_id(), "v1:62515:sync_deal:10000000001:order_5:1795600000000:d974d8fc4379365ef");
   EXPECT_EQ(command_key(c), "62515:deal:10000000001");
 }
 
@@ -219,6 +219,66 @@ TEST(PlannerTest, CommandIdStableForDuplicatesAndNewForNewRevision) {
             "v1:62515:record_skip:10000000001:no_company:1795600000000");
 }
 
+// Issue 8 C10: HubSpot does not move a deal's updatedAt when its companies
+// change. A deal decided for another company at the same revision is a new
+// command (the old one may have failed for good: a duplicate of it would be
+// dropped), while the same state decided twice is still one command.
+TEST(PlannerTest, CommandIdCoversTheDecision) {
+  auto unnamed = deal();
+  unnamed.companies = {{.company_id = 10000000005, .type_ids = {341}}};
+  auto named = unnamed;  // a named primary company associated later
+  named.companies.push_back({.company_id = 10000000009, .type_ids = {5}});
+  const auto a = plan(settings(), unnamed);
+  const auto b = plan(settings(), named);
+  ASSERT_EQ(a.sync_deal().company_id(), 10000000005);
+  ASSERT_EQ(b.sync_deal().company_id(), 10000000009);
+  ASSERT_EQ(a.sync_deal().deal_updated_at_ms(), b.sync_deal().deal_updated_at_ms());
+  EXPECT_NE(a.command_id(), b.command_id());
+  // The same state twice (a duplicate webhook, a later re-read): same id.
+  EXPECT_EQ(plan(settings(), named, kUsers, kNow + std::chrono::minutes(5)).command_id(),
+            b.command_id());
+  // Every decided field counts: the board user ...
+  const std::vector<domain::BoardUser> no_match = {{.id = 8, .email = "x@example.com"}};
+  EXPECT_NE(plan(settings(), named, no_match).command_id(), b.command_id());
+  // ... the invoice date, the management number.
+  auto closes_later = named;
+  closes_later.closedate = "2026-12-20T03:00:00Z";
+  EXPECT_NE(plan(settings(), closes_later).command_id(), b.command_id());
+  auto s = settings();
+  s.management_no.enabled = false;
+  EXPECT_NE(plan(s, named).command_id(), b.command_id());
+  // The id is computed from the command itself, so the writer and tests can
+  // check it.
+  EXPECT_EQ(sync_deal_command_id("62515", b.sync_deal()), b.command_id());
+  // Company ids 12 + 34 vs 1 + 234 must not meet in the digest's input.
+  auto c1 = b.sync_deal();
+  auto c2 = b.sync_deal();
+  c1.set_company_id(12);
+  c1.set_board_user_id(34);
+  c2.set_company_id(1);
+  c2.set_board_user_id(234);
+  EXPECT_NE(sync_deal_command_id("62515", c1), sync_deal_command_id("62515", c2));
+}
+
+// A -> B -> A through association changes alone (a primary set, then
+// removed): the move back to A is a new command, answering its own
+// association change; a duplicate of that webhook is not.
+TEST(PlannerTest, CommandIdAnswersTheAssociationChange) {
+  auto a = deal();
+  const auto first = plan(settings(), a);
+  a.association_changed_at_ms = a.updated_at_ms + 60000;
+  auto b = a;
+  b.companies.push_back({.company_id = 10000000009, .type_ids = {5}});
+  b.companies[0].type_ids = {341};
+  const auto to_b = plan(settings(), b);
+  a.association_changed_at_ms += 60000;  // B removed: A again
+  const auto back = plan(settings(), a);
+  EXPECT_EQ(back.sync_deal().company_id(), first.sync_deal().company_id());
+  EXPECT_NE(back.command_id(), first.command_id());
+  EXPECT_NE(back.command_id(), to_b.command_id());
+  EXPECT_EQ(plan(settings(), a).command_id(), back.command_id());  // the same webhook again
+}
+
 v1::HubSpotEvent event(std::string type, std::string property = "") {
   v1::HubSpotEvent e;
   e.set_portal_id(62515);
@@ -242,6 +302,9 @@ TEST(PlannerTest, Classify) {
   EXPECT_EQ(classify(event("deal.deletion")), EventAction::deactivate_deal);
   EXPECT_EQ(classify(event("deal.merge")), EventAction::repoint_deals);
   EXPECT_EQ(classify(event("company.merge")), EventAction::repoint_companies);
+  // hbsync-ctl dlq replay: decide the deal again.
+  EXPECT_EQ(classify(event("hbsync.replay")), EventAction::reread_deal);
+  EXPECT_EQ(deal_id_of(event("hbsync.replay")), 111);
 
   auto a = event("deal.associationChange");
   a.set_association_type("DEAL_TO_COMPANY");

@@ -400,6 +400,7 @@ Outcome CommandHandler::sync_deal(Job& job) {
                    .message = "an earlier state of the deal; a newer one was applied"});
       return {.code = "stale"};
     }
+    record_company_change(job, *link);
     return update_status(job, deal_id, link->project_id, link->order_status, status,
                          cmd.deal_updated_at_ms());
   }
@@ -419,7 +420,8 @@ Outcome CommandHandler::sync_deal(Job& job) {
                      {.project_id = existing->id,
                       .order_status = existing->order_status_code,
                       .active = true,
-                      .revision_ms = 0});
+                      .revision_ms = 0,
+                      .company_id = cmd.company_id()});
     record(job, {.action = std::string(action::linked),
                  .deal_id = deal_id,
                  .company_id = cmd.company_id(),
@@ -478,7 +480,8 @@ Outcome CommandHandler::sync_deal(Job& job) {
                    {.project_id = project_id,
                     .order_status = status,
                     .active = true,
-                    .revision_ms = cmd.deal_updated_at_ms()});
+                    .revision_ms = cmd.deal_updated_at_ms(),
+                    .company_id = cmd.company_id()});
   record(job, {.action = std::string(action::created),
                .deal_id = deal_id,
                .company_id = cmd.company_id(),
@@ -486,6 +489,26 @@ Outcome CommandHandler::sync_deal(Job& job) {
                .project_id = project_id,
                .message = "project created with order status " + std::to_string(status)});
   return {};
+}
+
+// SPEC F3.5 gives a project its client once, at creation; the project keeps
+// it when the deal's chosen company changes later (a primary set, a company
+// removed or added): board projects carry estimates and invoices addressed to
+// their client, board's API reference does not confirm that a project's
+// client can be changed, and the original product synced companies on the
+// first sync only. The change is recorded (`company_changed`), never silent.
+// A link written before links kept their company (company 0) just learns it.
+void CommandHandler::record_company_change(Job& job, const DealLink& link) {
+  const auto& cmd = job.command.sync_deal();
+  if (link.company_id == 0 || link.company_id == cmd.company_id()) return;
+  record(job, {.action = std::string(action::unchanged),
+               .deal_id = cmd.deal_id(),
+               .company_id = cmd.company_id(),
+               .project_id = link.project_id,
+               .reason_code = "company_changed",
+               .message = "the deal's company changed from " + std::to_string(link.company_id) +
+                          " to " + std::to_string(cmd.company_id()) +
+                          "; the project keeps its board client"});
 }
 
 Outcome CommandHandler::find_project(Job& job, const std::string& management_no,
@@ -506,9 +529,12 @@ Outcome CommandHandler::update_status(Job& job, int64_t deal_id, int64_t project
                                       int to, int64_t revision) {
   const std::string& tenant = job.settings.tenant_id;
   if (from == to) {
-    state_.link_deal(
-        tenant, deal_id,
-        {.project_id = project_id, .order_status = to, .active = true, .revision_ms = revision});
+    state_.link_deal(tenant, deal_id,
+                     {.project_id = project_id,
+                      .order_status = to,
+                      .active = true,
+                      .revision_ms = revision,
+                      .company_id = job.command.sync_deal().company_id()});
     record(job, {.action = std::string(action::unchanged),
                  .deal_id = deal_id,
                  .project_id = project_id,
@@ -526,9 +552,12 @@ Outcome CommandHandler::update_status(Job& job, int64_t deal_id, int64_t project
     }
     return board_failure(updated.error(), "PATCH /v1/projects/order_status");
   }
-  state_.link_deal(
-      tenant, deal_id,
-      {.project_id = project_id, .order_status = to, .active = true, .revision_ms = revision});
+  state_.link_deal(tenant, deal_id,
+                   {.project_id = project_id,
+                    .order_status = to,
+                    .active = true,
+                    .revision_ms = revision,
+                    .company_id = job.command.sync_deal().company_id()});
   record(job, {.action = std::string(action::updated),
                .deal_id = deal_id,
                .project_id = project_id,

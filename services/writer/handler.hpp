@@ -69,6 +69,7 @@ class CommandHandler {
                        std::optional<board::Project>& found);
   Outcome update_status(Job& job, int64_t deal_id, int64_t project_id, int from, int to,
                         int64_t revision);
+  void record_company_change(Job& job, const DealLink& link);
   Outcome record_skip(Job& job);
   Outcome deactivate(Job& job, int64_t deal_id, std::string_view reason_code);
   Outcome repoint(Job& job);

@@ -205,7 +205,8 @@ std::optional<DealLink> State::deal_link(const std::string& tenant, int64_t deal
   return DealLink{.project_id = to_int(parts[0]),
                   .order_status = static_cast<int>(to_int(parts[1])),
                   .active = parts[2] == "1",
-                  .revision_ms = to_int(parts[3])};
+                  .revision_ms = to_int(parts[3]),
+                  .company_id = parts.size() > 4 ? to_int(parts[4]) : 0};
 }
 
 std::optional<int64_t> State::deal_of_project(const std::string& tenant, int64_t project_id) {
@@ -219,7 +220,8 @@ void State::link_deal(const std::string& tenant, int64_t deal_id, const DealLink
   const std::string project = std::to_string(link.project_id);
   both_ways(redis_, {{"HSET", links_key(tenant, "deal"), deal,
                       project + "," + std::to_string(link.order_status) + "," +
-                          (link.active ? "1" : "0") + "," + std::to_string(link.revision_ms)},
+                          (link.active ? "1" : "0") + "," + std::to_string(link.revision_ms) +
+                          "," + std::to_string(link.company_id)},
                      {"HSET", links_key(tenant, "project"), project, deal}});
 }
 

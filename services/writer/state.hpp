@@ -21,7 +21,8 @@
 //   hbsync:tenant:<t>:links:company  <companyId> -> "<clientId>,<urlWritten 0|1>"
 //   hbsync:tenant:<t>:links:client   <clientId>  -> "<companyId>"
 //   hbsync:tenant:<t>:links:deal     <dealId>    -> "<projectId>,<orderStatus>,<active
-//   0|1>,<revisionMs>" hbsync:tenant:<t>:links:project  <projectId> -> "<dealId>"
+//   0|1>,<revisionMs>,<companyId>" (links written before companyId have 4 parts)
+//   hbsync:tenant:<t>:links:project  <projectId> -> "<dealId>"
 // Both directions are written in one MULTI/EXEC.
 //
 // Company locks `hbsync:lock:<t>:company:<companyId>` (SET NX PX, owner
@@ -56,6 +57,11 @@ struct DealLink {
   int order_status = 0;
   bool active = true;
   int64_t revision_ms = 0;  // the deal's updatedAt of the last command applied
+  // The deal's company in the last command applied (0: not known, a link
+  // written before this was kept). The project stays on the client it was
+  // created with (board projects keep their first client), so this may be a
+  // later company than the client's: it tells when the company changed.
+  int64_t company_id = 0;
 };
 
 class State {

@@ -119,6 +119,21 @@ TEST_F(WriterStateTest, LinksAreKeptBothWays) {
   EXPECT_TRUE(d->active);
   EXPECT_EQ(d->revision_ms, 1234);
   EXPECT_EQ(state.deal_of_project("t1", 700).value_or(0), 20);
+  EXPECT_EQ(d->company_id, 0);  // not given
+  state.link_deal("t1", 20,
+                  {.project_id = 700,
+                   .order_status = 5,
+                   .active = true,
+                   .revision_ms = 1234,
+                   .company_id = 31});
+  EXPECT_EQ(state.deal_link("t1", 20)->company_id, 31);
+  // A link written before the company was kept reads as company 0.
+  redis_->command({"HSET", State::links_key("t1", "deal"), "21", "701,4,1,99"});
+  auto old = state.deal_link("t1", 21);
+  ASSERT_TRUE(old.has_value());
+  EXPECT_EQ(old->project_id, 701);
+  EXPECT_EQ(old->revision_ms, 99);
+  EXPECT_EQ(old->company_id, 0);
   state.unlink_deal("t1", 20, 700);
   EXPECT_FALSE(state.deal_link("t1", 20).has_value());
   EXPECT_FALSE(state.deal_of_project("t1", 700).has_value());

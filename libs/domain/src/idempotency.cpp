@@ -30,7 +30,35 @@ std::string idempotency_key(const CommandIdentity& identity) {
     key += ':';
     key += std::to_string(*identity.revision);
   }
+  if (!identity.decision.empty()) {
+    key += ":d";
+    append_escaped(key, identity.decision);
+  }
   return key;
+}
+
+std::string decision_digest(std::initializer_list<std::string_view> fields) {
+  constexpr uint64_t kOffset = 14695981039346656037ULL;
+  constexpr uint64_t kPrime = 1099511628211ULL;
+  uint64_t hash = kOffset;
+  auto mix = [&](std::string_view bytes) {
+    for (unsigned char c : bytes) {
+      hash ^= c;
+      hash *= kPrime;
+    }
+  };
+  for (std::string_view field : fields) {
+    mix(std::to_string(field.size()));
+    mix(":");
+    mix(field);
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i) {
+    out[static_cast<size_t>(i)] = kHex[hash & 0xF];
+    hash >>= 4;
+  }
+  return out;
 }
 
 }  // namespace hbsync::domain

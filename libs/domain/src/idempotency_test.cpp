@@ -55,5 +55,37 @@ TEST(IdempotencyKeyTest, RevisionSeparatesRepeatedTargets) {
   EXPECT_NE(first, again);
 }
 
+// A decision is part of the identity: the same deal at the same revision
+// decided for another company is another command (issue 8 C10).
+TEST(IdempotencyKeyTest, DecisionSeparatesCommandsOfOneRevision) {
+  const auto a = decision_digest({"company=1", "order=5"});
+  const auto b = decision_digest({"company=2", "order=5"});
+  ASSERT_NE(a, b);
+  const CommandIdentity first{"t", command_kind::sync_deal, 7, "order_5", 100, a};
+  const CommandIdentity other{"t", command_kind::sync_deal, 7, "order_5", 100, b};
+  EXPECT_NE(idempotency_key(first), idempotency_key(other));
+  EXPECT_EQ(idempotency_key(first), "v1:t:sync_deal:7:order_5:100:d" + a);
+  // Without a decision the key is what it always was.
+  EXPECT_EQ(idempotency_key({"t", command_kind::sync_deal, 7, "order_5", 100}),
+            "v1:t:sync_deal:7:order_5:100");
+}
+
+TEST(DecisionDigestTest, DeterministicSixteenHexDigits) {
+  const auto d = decision_digest({"a", "b"});
+  EXPECT_EQ(d, decision_digest({"a", "b"}));
+  EXPECT_EQ(d.size(), 16u);
+  EXPECT_EQ(d.find_first_not_of("0123456789abcdef"), std::string::npos);
+  // Pinned: the digest is part of command ids, which must not change between
+  // builds or a deploy would turn every in-flight duplicate into a new command.
+  EXPECT_EQ(decision_digest({}), "cbf29ce484222325");
+}
+
+TEST(DecisionDigestTest, FieldBoundariesAndOrderMatter) {
+  std::set<std::string> digests = {
+      decision_digest({"ab", "c"}), decision_digest({"a", "bc"}), decision_digest({"abc"}),
+      decision_digest({"c", "ab"}), decision_digest({"ab", "c", ""}), decision_digest({""})};
+  EXPECT_EQ(digests.size(), 6u);
+}
+
 }  // namespace
 }  // namespace hbsync::domain

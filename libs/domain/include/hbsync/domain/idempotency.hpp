@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,11 +37,26 @@ struct CommandIdentity {
   // for both moves to A and the second would be dropped; with it, duplicates
   // of one change still share a key.
   std::optional<int64_t> revision;
+  // What the command decided beyond its target, as decision_digest() gives
+  // it ("" for commands without one). A source change that does not move the
+  // revision can still change the decision: HubSpot does not move a deal's
+  // updatedAt when a company is associated, so a deal that failed for want
+  // of a named company and then got one is decided again with the same
+  // revision; the digest makes that a new command instead of a duplicate of
+  // the failed one. The same state decided twice gives the same digest.
+  std::string_view decision{};
 };
 
-// "v1:<tenant>:<kind>:<object_id>:<target>" plus ":<revision>" when set.
-// '%' and ':' inside the text parts are written as %25 and %3A, so different
-// identities never give the same key. Deterministic: no clock, no randomness.
+// "v1:<tenant>:<kind>:<object_id>:<target>" plus ":<revision>" when set and
+// ":d<decision>" when the decision is not empty. '%' and ':' inside the text
+// parts are written as %25 and %3A, so different identities never give the
+// same key. Deterministic: no clock, no randomness.
 std::string idempotency_key(const CommandIdentity& identity);
+
+// 16 lower-case hex digits (64-bit FNV-1a) over the fields, each prefixed
+// by its length so that no two field lists give the same input. Not a
+// secret and not a security boundary: it tells decisions of one object at
+// one revision apart. Deterministic across processes and builds.
+std::string decision_digest(std::initializer_list<std::string_view> fields);
 
 }  // namespace hbsync::domain
