@@ -591,12 +591,9 @@ Commands:
 }
 
 int dlq_main(std::span<const std::string> argv) {
-  const std::vector<OptionSpec> specs = {{"--tenant", "", true},
-                                         {"--json", "", false},
-                                         {"--all", "", false},
-                                         {"--force", "", false},
-                                         {"--as-sent", "", false},
-                                         {"--yes", "-y", false}};
+  const std::vector<OptionSpec> specs = {{"--tenant", "", true},   {"--json", "", false},
+                                         {"--all", "", false},     {"--force", "", false},
+                                         {"--as-sent", "", false}, {"--yes", "-y", false}};
   if (argv.empty()) throw UsageError("dlq needs a command: list, show, replay");
   const std::string& command = argv[0];
   if (command == "--help" || command == "-h" || command == "help") {

@@ -369,7 +369,8 @@ TEST_F(DlqTest, BadUsageIsExit2) {
   }
   Result help = ctl({"dlq", "--help"});
   EXPECT_EQ(help.code, 0);
-  for (const char* s : {"list", "show ID", "replay ID", "--all", "--force", "--yes", "--as-sent", "(sealed)"}) {
+  for (const char* s :
+       {"list", "show ID", "replay ID", "--all", "--force", "--yes", "--as-sent", "(sealed)"}) {
     EXPECT_NE(help.out.find(s), std::string::npos) << s;
   }
 }

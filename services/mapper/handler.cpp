@@ -116,9 +116,8 @@ EventHandler::Outcome EventHandler::reread_and_plan(const tenant::Settings& sett
   const int64_t deal_id = deal_id_of(event);
   if (deal_id <= 0) return {};
   const std::string read_key = tenant_id + ":" + std::to_string(deal_id);
-  if (auto seen = read_revisions_.get(read_key); replay.empty() && seen &&
-                                                 event.occurred_at_ms() > 0 &&
-                                                 event.occurred_at_ms() <= *seen) {
+  if (auto seen = read_revisions_.get(read_key);
+      replay.empty() && seen && event.occurred_at_ms() > 0 && event.occurred_at_ms() <= *seen) {
     log::debug("event covered by an earlier read", {{"deal_id", deal_id}});
     return {};
   }

@@ -62,7 +62,8 @@ TEST(PlannerTest, MappedStageWithPrimaryCompanyGivesSyncDeal) {
   EXPECT_EQ(d.pipeline_id(), "default");
   EXPECT_EQ(d.stage_id(), "closedwon");
   EXPECT_EQ(d.deal_updated_at_ms(), 1795600000000);
-  EXPECT_EQ(c.command_id(), "v1:62515:sync_deal:10000000001:order_5:1795600000000:d974d8fc4379365ef");
+  EXPECT_EQ(c.command_id(),
+            "v1:62515:sync_deal:10000000001:order_5:1795600000000:d974d8fc4379365ef");
   EXPECT_EQ(command_key(c), "62515:deal:10000000001");
 }
 

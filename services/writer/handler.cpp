@@ -501,14 +501,14 @@ Outcome CommandHandler::sync_deal(Job& job) {
 void CommandHandler::record_company_change(Job& job, const DealLink& link) {
   const auto& cmd = job.command.sync_deal();
   if (link.company_id == 0 || link.company_id == cmd.company_id()) return;
-  record(job, {.action = std::string(action::unchanged),
-               .deal_id = cmd.deal_id(),
-               .company_id = cmd.company_id(),
-               .project_id = link.project_id,
-               .reason_code = "company_changed",
-               .message = "the deal's company changed from " + std::to_string(link.company_id) +
-                          " to " + std::to_string(cmd.company_id()) +
-                          "; the project keeps its board client"});
+  record(job,
+         {.action = std::string(action::unchanged),
+          .deal_id = cmd.deal_id(),
+          .company_id = cmd.company_id(),
+          .project_id = link.project_id,
+          .reason_code = "company_changed",
+          .message = "the deal's company changed from " + std::to_string(link.company_id) + " to " +
+                     std::to_string(cmd.company_id()) + "; the project keeps its board client"});
 }
 
 Outcome CommandHandler::find_project(Job& job, const std::string& management_no,

@@ -218,11 +218,11 @@ std::optional<int64_t> State::deal_of_project(const std::string& tenant, int64_t
 void State::link_deal(const std::string& tenant, int64_t deal_id, const DealLink& link) {
   const std::string deal = std::to_string(deal_id);
   const std::string project = std::to_string(link.project_id);
-  both_ways(redis_, {{"HSET", links_key(tenant, "deal"), deal,
-                      project + "," + std::to_string(link.order_status) + "," +
-                          (link.active ? "1" : "0") + "," + std::to_string(link.revision_ms) +
-                          "," + std::to_string(link.company_id)},
-                     {"HSET", links_key(tenant, "project"), project, deal}});
+  both_ways(redis_,
+            {{"HSET", links_key(tenant, "deal"), deal,
+              project + "," + std::to_string(link.order_status) + "," + (link.active ? "1" : "0") +
+                  "," + std::to_string(link.revision_ms) + "," + std::to_string(link.company_id)},
+             {"HSET", links_key(tenant, "project"), project, deal}});
 }
 
 void State::unlink_deal(const std::string& tenant, int64_t deal_id, int64_t project_id) {

@@ -190,8 +190,8 @@ TEST_F(Decisions, NamedPrimaryCompanyAssociatedLaterSyncsTheDeal) {
   auto after = history_of(t, deal);
   ASSERT_GT(after.size(), entries) << "the replay was not handled\n" << describe(t, deal);
   for (size_t i = 0; i + entries < after.size(); ++i) {  // newest first: the replay's
-    EXPECT_NE(after[i].command_id, failed_command) << "the stale command was applied again: "
-                                                   << Stack::describe(after[i]);
+    EXPECT_NE(after[i].command_id, failed_command)
+        << "the stale command was applied again: " << Stack::describe(after[i]);
     EXPECT_NE(after[i].action, "failed") << Stack::describe(after[i]);
   }
   EXPECT_EQ(projects_of(t, deal).size(), 1u) << describe(t, deal);
@@ -261,8 +261,9 @@ TEST_F(Decisions, ReplayAppliesTheSameDecisionOnceItsCauseIsFixed) {
 TEST_F(Decisions, CompanyChangedAfterTheProjectExistsIsRecorded) {
   Tenant t = s().provision();
   const std::string first = s().create_company(t, {.name = "株式会社ファースト商事"});
-  const std::string deal = s().create_deal(t, {.name = "決定案件 会社変更", .stage = stage::contract},
-                                           {{.company_id = first, .primary = false}});
+  const std::string deal =
+      s().create_deal(t, {.name = "決定案件 会社変更", .stage = stage::contract},
+                      {{.company_id = first, .primary = false}});
   const BoardProject project = wait_project(t, deal);
   EXPECT_EQ(client_name(t, project.client_id), "株式会社ファースト商事");
   ASSERT_TRUE(s().wait_idle(kSync));

@@ -81,9 +81,9 @@ TEST(DecisionDigestTest, DeterministicSixteenHexDigits) {
 }
 
 TEST(DecisionDigestTest, FieldBoundariesAndOrderMatter) {
-  std::set<std::string> digests = {
-      decision_digest({"ab", "c"}), decision_digest({"a", "bc"}), decision_digest({"abc"}),
-      decision_digest({"c", "ab"}), decision_digest({"ab", "c", ""}), decision_digest({""})};
+  std::set<std::string> digests = {decision_digest({"ab", "c"}),     decision_digest({"a", "bc"}),
+                                   decision_digest({"abc"}),         decision_digest({"c", "ab"}),
+                                   decision_digest({"ab", "c", ""}), decision_digest({""})};
   EXPECT_EQ(digests.size(), 6u);
 }
 
