@@ -12,7 +12,6 @@
 // One stack for the suite; every test has its own tenant.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <string>
 #include <vector>
 
