@@ -6,6 +6,9 @@
 #include <sstream>
 
 #include "ctl.hpp"
+#include "hbsync/board/api.hpp"
+#include "hbsync/http/client.hpp"
+#include "hbsync/tenant/board_users.hpp"
 #include "hbsync/tenant/settings.hpp"
 #include "hbsync/tenant/store.hpp"
 
@@ -52,6 +55,37 @@ void no_positionals(const Args& args, const char* command) {
   }
 }
 
+// The tenant's board users, stored for the mapper (tenant/board_users.hpp) so
+// that its first deal needs no users list call. A failure leaves the tenant
+// applied: the mapper then reads the users with the tenant's first deal.
+void store_board_users(const Environment& env, redis::Client& redis, tenant::Store& store,
+                       const std::string& tenant_id) {
+  const char* later = "; the mapper reads them with the tenant's first deal\n";
+  try {
+    auto settings = store.get(tenant_id);
+    if (!settings) return;
+    http::Client http;
+    board::Api api(env.board, http, redis);
+    auto listed =
+        api.account({.api_key = settings->board.api_key, .api_token = settings->board.api_token})
+            .list_all_users();
+    if (!listed) {
+      std::cerr << "board users not stored (GET /v1/users: "
+                << board::to_string(listed.error().kind) << ", HTTP " << listed.error().status
+                << ")" << later;
+      return;
+    }
+    tenant::BoardUsers users{.users = {}, .fetched_at_ms = now_ms()};
+    for (const auto& u : *listed) {
+      users.users.push_back({.id = u.id, .email = u.email, .valid = u.valid});
+    }
+    tenant::save_board_users(redis, env.keyring, tenant_id, users);
+    std::cout << "board users stored (" << users.users.size() << ")\n";
+  } catch (const std::exception& e) {
+    std::cerr << "board users not stored (" << e.what() << ")" << later;
+  }
+}
+
 int apply(const Args& args) {
   auto file = args.value("--file");
   if (!file || file->empty()) throw UsageError("tenant apply needs -f FILE (or -f - for stdin)");
@@ -74,8 +108,9 @@ int apply(const Args& args) {
     return kFailed;
   }
   // apply_json succeeded, so the document parses and names a valid id.
-  std::cout << "tenant " << tenant::from_json(json).settings.tenant_id << " applied (version "
-            << result.version << ")\n";
+  const std::string id = tenant::from_json(json).settings.tenant_id;
+  std::cout << "tenant " << id << " applied (version " << result.version << ")\n";
+  store_board_users(env, redis, store, id);
   return kOk;
 }
 
@@ -150,7 +185,10 @@ Commands:
                   problem is printed with its field path and nothing is saved.
                   Credentials omitted or given as "(set)" keep the stored value.
                   --expect-version N saves only if the stored version is N
-                  (0 = the tenant must not exist yet).
+                  (0 = the tenant must not exist yet). Then reads the tenant's
+                  board users (GET /v1/users, HBSYNC_BOARD_API_URL) and stores
+                  them sealed for the mapper; when board cannot be asked, says
+                  so on stderr and still exits 0 (the mapper reads them later).
   get ID          Print the tenant's settings as JSON, credentials and the
                   installing user's e-mail shown only as "(set)"/"(not set)".
   list [--json]   Tenant ids, one per line (or a JSON array).
