@@ -5,6 +5,7 @@
 // failures and their replay, deactivation and merges.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <regex>
 
 #include "harness.hpp"
@@ -210,6 +211,37 @@ TEST_F(WriterTest, AProjectWhoseLinkWasLostIsFoundByManagementNoNotCreatedAgain)
   ASSERT_TRUE(stack->wait_idle(60s));
   EXPECT_EQ(calls(), 3 + 2 + 2 + 1);
   EXPECT_EQ(projects_of(t, 9103).size(), 1u);
+}
+
+// `hbsync-ctl tenant apply` stores the tenant's board users, so a new
+// company's first deal through the whole pipeline (webhook, mapper, writer)
+// costs 3 board calls: client search, client create, project create.
+TEST_F(WriterTest, AfterTenantApplyANewCompanysFirstDealCostsThreeBoardCalls) {
+  auto t = stack->provision();
+  auto got = stack->ctl({"tenant", "get", t.id});
+  ASSERT_EQ(got.exit_code, 0) << got.output;
+  const std::string file = stack->dir() + "/tenant-" + t.id + ".json";
+  std::ofstream(file) << got.output;
+  auto applied = stack->ctl({"tenant", "apply", "-f", file});
+  ASSERT_EQ(applied.exit_code, 0) << applied.output;
+  EXPECT_NE(applied.output.find("board users stored (2)"), std::string::npos) << applied.output;
+  EXPECT_EQ(stack->board_route_calls(t, "GET /v1/users"), 1);
+  const int64_t before = stack->board_calls_for(t);
+
+  const auto company = stack->create_company(t, {.name = "株式会社初回同期"});
+  const auto deal = stack->create_deal(
+      t, {.name = "初回案件", .stage = hbsync::e2e::stage::won, .owner_id = 7001},
+      {{.company_id = company, .primary = true}});
+  const int64_t deal_id = std::stoll(deal);
+  ASSERT_TRUE(stack->wait_for_history(
+      t, "created", [&](const auto& e) { return e.action == "created" && e.deal_id == deal_id; },
+      30s));
+  ASSERT_TRUE(stack->wait_idle(60s));
+  EXPECT_EQ(stack->board_calls_for(t) - before, 3);
+  EXPECT_EQ(stack->board_route_calls(t, "GET /v1/users"), 1) << "the users were read again";
+  auto p = projects_of(t, deal_id);
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].user_id, t.board_user_ids.at(1));  // OWNER.A@e2e.example, the deal's owner
 }
 
 TEST_F(WriterTest, OrderStatusIsPatchedOnlyWhenDifferentAndStaleCommandsChangeNothing) {
