@@ -1,5 +1,7 @@
 // hbsync-ctl tenant ...: provisioning tenants from tenant.json (issue 4), the
 // way platform teams keep tenants in Git and tests and the demo set them up.
+#include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -64,8 +66,15 @@ void store_board_users(const Environment& env, redis::Client& redis, tenant::Sto
   try {
     auto settings = store.get(tenant_id);
     if (!settings) return;
+    // Best effort: an apply never waits long on board (capped, whatever
+    // HBSYNC_BOARD_* say).
+    board::Options options = env.board;
+    options.timeout = std::min(options.timeout, std::chrono::milliseconds(10000));
+    options.max_rate_wait = std::min(options.max_rate_wait, std::chrono::milliseconds(10000));
+    options.retry.max_elapsed =
+        std::min(options.retry.max_elapsed, std::chrono::milliseconds(20000));
     http::Client http;
-    board::Api api(env.board, http, redis);
+    board::Api api(options, http, redis);
     auto listed =
         api.account({.api_key = settings->board.api_key, .api_token = settings->board.api_token})
             .list_all_users();
@@ -187,8 +196,9 @@ Commands:
                   --expect-version N saves only if the stored version is N
                   (0 = the tenant must not exist yet). Then reads the tenant's
                   board users (GET /v1/users, HBSYNC_BOARD_API_URL) and stores
-                  them sealed for the mapper; when board cannot be asked, says
-                  so on stderr and still exits 0 (the mapper reads them later).
+                  them sealed for the mapper; when board cannot be asked
+                  (giving up after about 20 s), says so on stderr and still
+                  exits 0 (the mapper reads them with the first deal).
   get ID          Print the tenant's settings as JSON, credentials and the
                   installing user's e-mail shown only as "(set)"/"(not set)".
   list [--json]   Tenant ids, one per line (or a JSON array).
