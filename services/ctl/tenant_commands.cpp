@@ -167,6 +167,8 @@ int remove(const Args& args) {
     std::cerr << "tenant " << id << " not found\n";
     return kNotFound;
   }
+  // The board users' e-mails (sealed) go with the credentials.
+  redis.command({"DEL", tenant::board_users_key(id)}).throw_if_error();
   std::cout << "tenant " << id << " removed\n";
   return kOk;
 }
@@ -202,7 +204,8 @@ Commands:
   get ID          Print the tenant's settings as JSON, credentials and the
                   installing user's e-mail shown only as "(set)"/"(not set)".
   list [--json]   Tenant ids, one per line (or a JSON array).
-  remove ID --yes Delete the tenant's settings and credentials.
+  remove ID --yes Delete the tenant's settings, credentials and stored board
+                  users.
   rotate-keys     Re-encrypt every credential not written with the active key
                   (HBSYNC_ENCRYPTION_ACTIVE_KEY); prints how many. Once it
                   prints 0, old keys can be dropped from HBSYNC_ENCRYPTION_KEYS.
