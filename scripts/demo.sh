@@ -27,6 +27,8 @@ ingress="${HBSYNC_INGRESS_PUBLIC_BASE_URL:-http://127.0.0.1:8081}"
 client_id="${HBSYNC_HUBSPOT_CLIENT_ID:-hbsync-demo-app}"
 timeout="${HBSYNC_DEMO_TIMEOUT:-60}"
 export HBSYNC_REDIS_URL="${HBSYNC_REDIS_URL:-redis://127.0.0.1:6390/0}"
+# `hbsync-ctl tenant apply` reads the tenant's board users from this board.
+export HBSYNC_BOARD_API_URL="$bd"
 link_property=board_client_url
 
 die() {

@@ -56,6 +56,7 @@ Environment declare_environment(config::Loader& loader) {
   // One short-lived process needs one connection.
   env.redis.pool_size = 1;
   env.keyring = tenant::Keyring::load(loader);
+  env.board = board::Options::load(loader);
   return env;
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "hbsync/board/api.hpp"
 #include "hbsync/config/config.hpp"
 #include "hbsync/kafka/options.hpp"
 #include "hbsync/kafka/producer.hpp"
@@ -59,6 +60,8 @@ Args parse_args(std::span<const std::string> argv, const std::vector<OptionSpec>
 struct Environment {
   redis::Options redis;
   tenant::Keyring keyring;
+  // `tenant apply` reads the tenant's board users (HBSYNC_BOARD_*).
+  board::Options board;
 };
 Environment declare_environment(config::Loader& loader);
 std::string variables_help(const config::Loader& loader);

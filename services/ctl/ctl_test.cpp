@@ -52,6 +52,10 @@ class CtlTest : public ::testing::Test {
     env_["HBSYNC_REDIS_URL"] = redis_.url();
     env_["HBSYNC_ENCRYPTION_KEYS"] = "k1:" + Keyring::generate_key();
     env_["HBSYNC_REDIS_CONNECT_TIMEOUT"] = "500ms";
+    // `tenant apply` then reads the board users: no board here (refused at
+    // once, not retried), which must not fail the apply.
+    env_["HBSYNC_BOARD_API_URL"] = "http://127.0.0.1:1";
+    env_["HBSYNC_BOARD_RETRY_MAX_ATTEMPTS"] = "1";
   }
   ~CtlTest() override { fs::remove_all(dir_); }
 
@@ -92,6 +96,7 @@ TEST_F(CtlTest, ApplyGetListRemove) {
   Result applied = ctl({"tenant", "apply", "-f", file});
   EXPECT_EQ(applied.code, 0) << applied.err;
   EXPECT_EQ(applied.out, "tenant 12345678 applied (version 1)\n");
+  EXPECT_NE(applied.err.find("board users not stored"), std::string::npos) << applied.err;
   expect_no_secrets(applied);
 
   Result got = ctl({"tenant", "get", "12345678"});

@@ -1,11 +1,16 @@
 // hbsync-ctl tenant ...: provisioning tenants from tenant.json (issue 4), the
 // way platform teams keep tenants in Git and tests and the demo set them up.
+#include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <sstream>
 
 #include "ctl.hpp"
+#include "hbsync/board/api.hpp"
+#include "hbsync/http/client.hpp"
+#include "hbsync/tenant/board_users.hpp"
 #include "hbsync/tenant/settings.hpp"
 #include "hbsync/tenant/store.hpp"
 
@@ -52,6 +57,44 @@ void no_positionals(const Args& args, const char* command) {
   }
 }
 
+// The tenant's board users, stored for the mapper (tenant/board_users.hpp) so
+// that its first deal needs no users list call. A failure leaves the tenant
+// applied: the mapper then reads the users with the tenant's first deal.
+void store_board_users(const Environment& env, redis::Client& redis, tenant::Store& store,
+                       const std::string& tenant_id) {
+  const char* later = "; the mapper reads them with the tenant's first deal\n";
+  try {
+    auto settings = store.get(tenant_id);
+    if (!settings) return;
+    // Best effort: an apply never waits long on board (capped, whatever
+    // HBSYNC_BOARD_* say).
+    board::Options options = env.board;
+    options.timeout = std::min(options.timeout, std::chrono::milliseconds(10000));
+    options.max_rate_wait = std::min(options.max_rate_wait, std::chrono::milliseconds(10000));
+    options.retry.max_elapsed =
+        std::min(options.retry.max_elapsed, std::chrono::milliseconds(20000));
+    http::Client http;
+    board::Api api(options, http, redis);
+    auto listed =
+        api.account({.api_key = settings->board.api_key, .api_token = settings->board.api_token})
+            .list_all_users();
+    if (!listed) {
+      std::cerr << "board users not stored (GET /v1/users: "
+                << board::to_string(listed.error().kind) << ", HTTP " << listed.error().status
+                << ")" << later;
+      return;
+    }
+    tenant::BoardUsers users{.users = {}, .fetched_at_ms = now_ms()};
+    for (const auto& u : *listed) {
+      users.users.push_back({.id = u.id, .email = u.email, .valid = u.valid});
+    }
+    tenant::save_board_users(redis, env.keyring, tenant_id, users);
+    std::cout << "board users stored (" << users.users.size() << ")\n";
+  } catch (const std::exception& e) {
+    std::cerr << "board users not stored (" << e.what() << ")" << later;
+  }
+}
+
 int apply(const Args& args) {
   auto file = args.value("--file");
   if (!file || file->empty()) throw UsageError("tenant apply needs -f FILE (or -f - for stdin)");
@@ -74,8 +117,9 @@ int apply(const Args& args) {
     return kFailed;
   }
   // apply_json succeeded, so the document parses and names a valid id.
-  std::cout << "tenant " << tenant::from_json(json).settings.tenant_id << " applied (version "
-            << result.version << ")\n";
+  const std::string id = tenant::from_json(json).settings.tenant_id;
+  std::cout << "tenant " << id << " applied (version " << result.version << ")\n";
+  store_board_users(env, redis, store, id);
   return kOk;
 }
 
@@ -123,6 +167,8 @@ int remove(const Args& args) {
     std::cerr << "tenant " << id << " not found\n";
     return kNotFound;
   }
+  // The board users' e-mails (sealed) go with the credentials.
+  redis.command({"DEL", tenant::board_users_key(id)}).throw_if_error();
   std::cout << "tenant " << id << " removed\n";
   return kOk;
 }
@@ -150,11 +196,16 @@ Commands:
                   problem is printed with its field path and nothing is saved.
                   Credentials omitted or given as "(set)" keep the stored value.
                   --expect-version N saves only if the stored version is N
-                  (0 = the tenant must not exist yet).
+                  (0 = the tenant must not exist yet). Then reads the tenant's
+                  board users (GET /v1/users, HBSYNC_BOARD_API_URL) and stores
+                  them sealed for the mapper; when board cannot be asked
+                  (giving up after about 20 s), says so on stderr and still
+                  exits 0 (the mapper reads them with the first deal).
   get ID          Print the tenant's settings as JSON, credentials and the
                   installing user's e-mail shown only as "(set)"/"(not set)".
   list [--json]   Tenant ids, one per line (or a JSON array).
-  remove ID --yes Delete the tenant's settings and credentials.
+  remove ID --yes Delete the tenant's settings, credentials and stored board
+                  users.
   rotate-keys     Re-encrypt every credential not written with the active key
                   (HBSYNC_ENCRYPTION_ACTIVE_KEY); prints how many. Once it
                   prints 0, old keys can be dropped from HBSYNC_ENCRYPTION_KEYS.

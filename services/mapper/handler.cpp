@@ -5,6 +5,7 @@
 #include "hbsync/log/log.hpp"
 #include "hbsync/service/commands.hpp"
 #include "hbsync/service/dead_letter.hpp"
+#include "hbsync/tenant/board_users.hpp"
 #include "hbsync/tenant/crypto.hpp"
 
 namespace hbsync::mapper {
@@ -19,7 +20,6 @@ EventHandler::EventHandler(HandlerOptions options, tenant::Store* store, redis::
       board_(board),
       producer_(producer),
       owners_(options_.cache_ttl),
-      board_users_(options_.cache_ttl),
       read_revisions_(options_.cache_ttl) {
   if (store_ != nullptr) {
     tokens_ = std::make_unique<hubspot::TokenProviders>(oauth_, *store_, redis_);
@@ -185,30 +185,7 @@ EventHandler::Outcome EventHandler::reread_and_plan(const tenant::Settings& sett
     if (!email->empty()) snap.owner_email = *email;
   }
   if (snap.owner_email) {
-    auto cached = board_users_.get(tenant_id);
-    if (!cached) {
-      auto account = board_.account(board::Credentials{.api_key = settings.board.api_key,
-                                                       .api_token = settings.board.api_token});
-      auto listed = account.list_all_users();
-      if (listed) {
-        cached.emplace();
-        for (const auto& u : *listed) {
-          cached->push_back({.id = u.id, .email = u.email, .valid = u.valid});
-        }
-      } else if (listed.error().retryable()) {
-        log::warn("board users not readable",
-                  {{"tenant", tenant_id}, {"status", listed.error().status}});
-        return {.kind = Outcome::retry,
-                .reason_code = "board_unavailable",
-                .reason = "GET /v1/users failed"};
-      } else {
-        log::warn("board users not readable: default board user applies",
-                  {{"tenant", tenant_id}, {"status", listed.error().status}});
-        cached.emplace();
-      }
-      board_users_.put(tenant_id, *cached);
-    }
-    users = std::move(*cached);
+    if (auto o = board_users(settings, *snap.owner_email, users); o.kind != Outcome::done) return o;
   }
 
   auto command =
@@ -221,6 +198,60 @@ EventHandler::Outcome EventHandler::reread_and_plan(const tenant::Settings& sett
   auto published = publish(command, replay);
   if (published.kind == Outcome::done) read_revisions_.put(read_key, snap.updated_at_ms);
   return published;
+}
+
+EventHandler::Outcome EventHandler::board_users(const tenant::Settings& settings,
+                                                const std::string& owner_email,
+                                                std::vector<domain::BoardUser>& users) {
+  using std::chrono::milliseconds;
+  const std::string& tenant_id = settings.tenant_id;
+  const int64_t now =
+      std::chrono::duration_cast<milliseconds>(options_.now().time_since_epoch()).count();
+  auto stored = tenant::load_board_users(redis_, store_->keyring(), tenant_id);
+  bool refresh = !stored;
+  if (stored) {
+    const milliseconds age(now - stored->fetched_at_ms);
+    const bool matched =
+        domain::resolve_board_user(owner_email, stored->users, std::nullopt).rule ==
+        domain::UserRule::owner_email;
+    // A list from the future (clocks apart by more than a minute) is read again.
+    refresh = age >= options_.users_max_age || age < -milliseconds(std::chrono::minutes(1)) ||
+              (!matched && age >= options_.users_miss_refresh);
+  }
+  if (!refresh) {
+    users = std::move(stored->users);
+    return {};
+  }
+  auto account = board_.account(
+      board::Credentials{.api_key = settings.board.api_key, .api_token = settings.board.api_token});
+  auto listed = account.list_all_users();
+  if (!listed) {
+    if (stored) {
+      log::warn("board users not refreshed: the stored list applies",
+                {{"tenant", tenant_id}, {"status", listed.error().status}});
+      users = std::move(stored->users);
+      return {};
+    }
+    if (listed.error().retryable()) {
+      log::warn("board users not readable",
+                {{"tenant", tenant_id}, {"status", listed.error().status}});
+      return {.kind = Outcome::retry,
+              .reason_code = "board_unavailable",
+              .reason = "GET /v1/users failed"};
+    }
+    log::warn("board users not readable: default board user applies",
+              {{"tenant", tenant_id}, {"status", listed.error().status}});
+    users.clear();
+    return {};
+  }
+  tenant::BoardUsers fresh{.users = {}, .fetched_at_ms = now};
+  for (const auto& u : *listed)
+    fresh.users.push_back({.id = u.id, .email = u.email, .valid = u.valid});
+  tenant::save_board_users(redis_, store_->keyring(), tenant_id, fresh);
+  log::info("board users read",
+            {{"tenant", tenant_id}, {"users", static_cast<int64_t>(fresh.users.size())}});
+  users = std::move(fresh.users);
+  return {};
 }
 
 EventHandler::Outcome EventHandler::publish(const v1::SyncCommand& command,

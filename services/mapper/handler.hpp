@@ -28,6 +28,15 @@ namespace hbsync::mapper {
 
 struct HandlerOptions {
   std::chrono::milliseconds cache_ttl{std::chrono::minutes(10)};  // HBSYNC_MAPPER_CACHE_TTL
+  // The tenant's board users come from Redis (tenant/board_users.hpp, stored
+  // when the tenant is applied) and are read again from board (GET /v1/users)
+  // when none are stored, when the stored list is older than users_max_age,
+  // or when a deal owner's e-mail matches no valid user and the list is older
+  // than users_miss_refresh (so a new board user is picked up within that
+  // long, at most one call per tenant per interval for owners with no user).
+  std::chrono::milliseconds users_max_age{std::chrono::hours(24)};  // HBSYNC_MAPPER_USERS_MAX_AGE
+  std::chrono::milliseconds users_miss_refresh{
+      std::chrono::minutes(30)};  // HBSYNC_MAPPER_USERS_MISS_REFRESH
   std::string commands_topic = "sync.commands";
   std::string dlq_topic = "sync.dlq";
   std::function<std::chrono::system_clock::time_point()> now = [] {
@@ -63,6 +72,11 @@ class EventHandler {
   bool dead_letter(const kafka::Message& message, const Outcome& outcome,
                    const std::string& tenant_id);
   Outcome hubspot_failure(const hubspot::Error& error, std::string_view what);
+  // The board users to resolve `owner_email` against (rules at
+  // HandlerOptions::users_max_age); retry when board must be asked and is
+  // unavailable with nothing stored.
+  Outcome board_users(const tenant::Settings& settings, const std::string& owner_email,
+                      std::vector<domain::BoardUser>& users);
 
   hubspot::TokenSource& tokens_for(const std::string& tenant_id);
 
@@ -77,8 +91,6 @@ class EventHandler {
   std::unique_ptr<hubspot::TokenProviders> tokens_;  // null without a store
   // "<tenant>:<owner id>" -> e-mail ("" when the owner is unknown).
   TtlCache<std::string, std::string> owners_;
-  // tenant -> board users.
-  TtlCache<std::string, std::vector<domain::BoardUser>> board_users_;
   // "<tenant>:<deal id>" -> the deal's updatedAt (HubSpot's clock) in the
   // last read that was published. An event that occurred at or before it was
   // already seen by that read (the read came after the deal's last change,

@@ -35,9 +35,15 @@ int main(int argc, char** argv) {
     }
   }
   mapper::HandlerOptions options;
-  options.cache_ttl =
-      config.duration("HBSYNC_MAPPER_CACHE_TTL", "10m",
-                      "How long HubSpot owners and board users are cached per tenant");
+  options.cache_ttl = config.duration("HBSYNC_MAPPER_CACHE_TTL", "10m",
+                                      "How long HubSpot owner e-mails are cached per tenant");
+  options.users_max_age =
+      config.duration("HBSYNC_MAPPER_USERS_MAX_AGE", "24h",
+                      "Board users stored in Redis are read again from board when older than this");
+  options.users_miss_refresh = config.duration(
+      "HBSYNC_MAPPER_USERS_MISS_REFRESH", "30m",
+      "A deal owner's e-mail with no board user reads the users again when the stored list "
+      "is older than this (picks up new board users)");
 
   const int64_t concurrency = config.integer(
       "HBSYNC_MAPPER_CONCURRENCY", 1,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -18,6 +19,7 @@
 #include "hbsync/kafka/consumer.hpp"
 #include "hbsync/kafka/producer.hpp"
 #include "hbsync/redis/redis.hpp"
+#include "hbsync/tenant/board_users.hpp"
 #include "hbsync/tenant/crypto.hpp"
 #include "hbsync/tenant/store.hpp"
 #include "hbsync/testing/dev_broker.hpp"
@@ -380,6 +382,65 @@ TEST_F(MapperTest, DealEventsBecomeSyncCommands) {
   // The debug line the service tests rely on, for every finished message.
   EXPECT_NE(read_file(log_).find(R"("msg":"message handled","topic":"hubspot.events")"),
             std::string::npos);
+}
+
+// Board users come from Redis (stored sealed when the tenant is applied):
+// no users call for a tenant's deals while the list is fresh, and an owner
+// with no board user reads them again once the list is older than
+// HBSYNC_MAPPER_USERS_MISS_REFRESH (30 min), picking up a user added since.
+TEST_F(MapperTest, BoardUsersComeFromRedisAndAnUnmatchedOwnerRefreshesThem) {
+  auto users_calls = [&] {
+    auto doc = board_->control("GET", "/_sim/calls");
+    int64_t n = 0;
+    if (!doc["accounts"].HasMember("bkey")) return n;
+    const auto& routes = doc["accounts"]["bkey"]["routes"];
+    if (!routes.HasMember("GET /v1/users")) return n;
+    for (const auto& st : routes["GET /v1/users"].GetObject()) n += st.value.GetInt64();
+    return n;
+  };
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  // What `tenant apply` stored before the owner's board user existed.
+  hbsync::tenant::save_board_users(
+      *redis_, keyring_, kPortal,
+      {.users = {{.id = 77, .email = "other@example.com"}}, .fetched_at_ms = now});
+  const std::string company = create("companies", R"({"properties":{"name":"株式会社U"}})");
+  auto deal = [&](const std::string& name) {
+    return create("deals", R"({"properties":{"dealname":")" + name +
+                               R"(","pipeline":"default","dealstage":"closedwon",
+        "hubspot_owner_id":"501"},"associations":[{"id":")" +
+                               company + R"(","primary":true}]})");
+  };
+  const std::string deal1 = deal("U1");
+  produce(event("deal.creation", std::stoll(deal1)));
+  auto first = consume_commands(1, 30s);
+  ASSERT_EQ(first.size(), 1u) << read_file(log_);
+  ASSERT_TRUE(first[0].command.has_sync_deal());
+  EXPECT_EQ(first[0].command.sync_deal().board_user_id(), 999);  // the default: no match
+  EXPECT_EQ(users_calls(), 0) << "a fresh stored list is used as it is";
+
+  // The same list, 31 minutes old: the unmatched owner reads the users again.
+  hbsync::tenant::save_board_users(
+      *redis_, keyring_, kPortal,
+      {.users = {{.id = 77, .email = "other@example.com"}}, .fetched_at_ms = now - 31 * 60 * 1000});
+  const std::string deal2 = deal("U2");
+  produce(event("deal.creation", std::stoll(deal2)));
+  auto both = consume_commands(2, 30s);
+  ASSERT_EQ(both.size(), 2u) << read_file(log_);
+  const auto second = std::find_if(both.begin(), both.end(), [&](const Got& g) {
+    return g.command.sync_deal().deal_id() == std::stoll(deal2);
+  });
+  ASSERT_NE(second, both.end());
+  EXPECT_EQ(second->command.sync_deal().board_user_id(), board_user_id_);
+  EXPECT_EQ(users_calls(), 1);
+  auto stored = hbsync::tenant::load_board_users(*redis_, keyring_, kPortal);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->users.size(), 2u);
+  EXPECT_GE(stored->fetched_at_ms, now);
+  // Sealed: no e-mail in clear in Redis.
+  auto raw = redis_->command({"GET", hbsync::tenant::board_users_key(kPortal)});
+  EXPECT_EQ(raw.str.find("@example.com"), std::string::npos);
 }
 
 class MapperFailureTest : public MapperTest {

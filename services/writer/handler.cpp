@@ -219,7 +219,8 @@ struct CommandHandler::Job {
   board::Account board;
   hubspot::Portal hubspot;
   LeaseKeeper& keeper;
-  int64_t locked_company = 0;  // the company lock held, 0: none
+  int64_t locked_company = 0;   // the company lock held, 0: none
+  bool client_created = false;  // ensure_client made the client (it has no projects yet)
 };
 
 CommandHandler::CommandHandler(HandlerOptions options, tenant::Store& store, State& state,
@@ -408,9 +409,13 @@ Outcome CommandHandler::sync_deal(Job& job) {
   int64_t client_id = 0;
   if (auto o = ensure_client(job, cmd.company_id(), client_id); o.kind != Outcome::done) return o;
 
-  // A project made by an earlier attempt that crashed before linking it.
+  // No link, yet the project may exist: made by an earlier attempt that
+  // crashed before linking it, or linked in a Redis that has since lost the
+  // link (restarted from an older snapshot). Look it up by management_no,
+  // unless this command has just created the client: a client made a moment
+  // ago has no projects, so a new company's first deal stays at 3 board calls.
   std::optional<board::Project> existing;
-  if (job.claims > 1 && !cmd.management_no().empty()) {
+  if (!job.client_created && !cmd.management_no().empty()) {
     if (auto o = find_project(job, cmd.management_no(), existing); o.kind != Outcome::done) {
       return o;
     }
@@ -651,6 +656,7 @@ Outcome CommandHandler::ensure_client(Job& job, int64_t company_id, int64_t& cli
       return board_failure(created.error(), "POST /v1/clients");
     }
     what = action::created;
+    job.client_created = true;
   }
   client_id = *found;
   if (!renew(job)) return retry("claim_lost", "the claim was taken over");

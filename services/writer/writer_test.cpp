@@ -5,6 +5,7 @@
 // failures and their replay, deactivation and merges.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <regex>
 
 #include "harness.hpp"
@@ -152,6 +153,95 @@ TEST_F(WriterTest, ACrashBetweenCreatingAndLinkingAProjectIsRecoveredByManagemen
   EXPECT_EQ(projects[0].order_status, 4);         // then brought to the command's status
   EXPECT_EQ(stack->board_clients(t).size(), 1u);  // the existing client was linked
   EXPECT_EQ(count_history(t, "created", 9002), 0);
+}
+
+// A deal whose link was lost (Redis restarted from an older snapshot) has its
+// project found by management_no, never a second one; and what each case costs
+// in board calls (board's own count for the tenant's key).
+TEST_F(WriterTest, AProjectWhoseLinkWasLostIsFoundByManagementNoNotCreatedAgain) {
+  auto t = stack->provision();
+  const int64_t company = std::stoll(stack->create_company(t, {.name = "株式会社リンク消失"}));
+  auto calls = [&] { return stack->board_calls_for(t); };
+
+  // A new company's first deal: client search, client create, project create.
+  send(sync_deal(t, 9101, company, 1, 1000), 9101);
+  ASSERT_TRUE(stack->wait_for_history(
+      t, "created", [](const auto& e) { return e.action == "created" && e.deal_id == 9101; }, 30s));
+  ASSERT_TRUE(stack->wait_idle(60s));
+  EXPECT_EQ(calls(), 3) << "first deal of a new company";
+  EXPECT_EQ(stack->board_route_calls(t, "GET /v1/projects"), 0);
+
+  // A new deal of the linked company: the lookup by management_no, then create.
+  send(sync_deal(t, 9102, company, 2, 1000), 9102);
+  ASSERT_TRUE(stack->wait_for_history(
+      t, "created", [](const auto& e) { return e.action == "created" && e.deal_id == 9102; }, 30s));
+  ASSERT_TRUE(stack->wait_idle(60s));
+  EXPECT_EQ(calls(), 3 + 2) << "new deal of a known client";
+
+  // Deal 9103's project exists in board, but its link is gone (no claim was
+  // ever taken for this command: claims = 1).
+  const int64_t client = stack->board_clients(t).at(0).id;
+  stack->board().control(
+      "POST", "/_sim/accounts/" + t.board_api_key + "/projects",
+      R"({"name":"Deal name","client_id":)" + std::to_string(client) + R"(,"user_id":)" +
+          std::to_string(t.board_user_ids.back()) +
+          R"(,"order_status":1,"invoice_timing_kbn":1,"invoice_date":"2026-12-31","management_no":"HS-9103"})");
+  send(sync_deal(t, 9103, company, 4, 3000), 9103);
+  ASSERT_TRUE(stack->wait_for_history(
+      t, "project linked", [](const auto& e) { return e.action == "linked" && e.deal_id == 9103; },
+      30s));
+  ASSERT_TRUE(stack->wait_idle(60s));
+  auto projects = projects_of(t, 9103);
+  ASSERT_EQ(projects.size(), 1u) << "a second project was created";
+  EXPECT_EQ(projects[0].order_status, 4);  // the order status rule, as for a linked deal
+  EXPECT_EQ(count_history(t, "created", 9103), 0);
+  EXPECT_EQ(calls(), 3 + 2 + 2) << "lookup + order status";
+  EXPECT_EQ(stack->board_route_calls(t, "GET /v1/projects"), 2);
+  EXPECT_EQ(stack->board_clients(t).size(), 1u);
+
+  // Linked now: the next change costs the order status call alone.
+  send(sync_deal(t, 9103, company, 5, 4000), 9103);
+  ASSERT_TRUE(stack->wait_for_history(
+      t, "updated",
+      [](const auto& e) {
+        return e.action == "updated" && e.deal_id == 9103 &&
+               e.message.find("-> 5") != std::string::npos;
+      },
+      30s));
+  ASSERT_TRUE(stack->wait_idle(60s));
+  EXPECT_EQ(calls(), 3 + 2 + 2 + 1);
+  EXPECT_EQ(projects_of(t, 9103).size(), 1u);
+}
+
+// `hbsync-ctl tenant apply` stores the tenant's board users, so a new
+// company's first deal through the whole pipeline (webhook, mapper, writer)
+// costs 3 board calls: client search, client create, project create.
+TEST_F(WriterTest, AfterTenantApplyANewCompanysFirstDealCostsThreeBoardCalls) {
+  auto t = stack->provision();
+  auto got = stack->ctl({"tenant", "get", t.id});
+  ASSERT_EQ(got.exit_code, 0) << got.output;
+  const std::string file = stack->dir() + "/tenant-" + t.id + ".json";
+  std::ofstream(file) << got.output;
+  auto applied = stack->ctl({"tenant", "apply", "-f", file});
+  ASSERT_EQ(applied.exit_code, 0) << applied.output;
+  EXPECT_NE(applied.output.find("board users stored (2)"), std::string::npos) << applied.output;
+  EXPECT_EQ(stack->board_route_calls(t, "GET /v1/users"), 1);
+  const int64_t before = stack->board_calls_for(t);
+
+  const auto company = stack->create_company(t, {.name = "株式会社初回同期"});
+  const auto deal = stack->create_deal(
+      t, {.name = "初回案件", .stage = hbsync::e2e::stage::won, .owner_id = 7001},
+      {{.company_id = company, .primary = true}});
+  const int64_t deal_id = std::stoll(deal);
+  ASSERT_TRUE(stack->wait_for_history(
+      t, "created", [&](const auto& e) { return e.action == "created" && e.deal_id == deal_id; },
+      30s));
+  ASSERT_TRUE(stack->wait_idle(60s));
+  EXPECT_EQ(stack->board_calls_for(t) - before, 3);
+  EXPECT_EQ(stack->board_route_calls(t, "GET /v1/users"), 1) << "the users were read again";
+  auto p = projects_of(t, deal_id);
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].user_id, t.board_user_ids.at(1));  // OWNER.A@e2e.example, the deal's owner
 }
 
 TEST_F(WriterTest, OrderStatusIsPatchedOnlyWhenDifferentAndStaleCommandsChangeNothing) {

@@ -925,6 +925,7 @@ Stack::CtlResult Stack::ctl(const std::vector<std::string>& args) {
   testing::Process p(argv,
                      {{"HBSYNC_REDIS_URL", redis_server_->url()},
                       {"HBSYNC_KAFKA_BROKERS", broker_->bootstrap()},
+                      {"HBSYNC_BOARD_API_URL", board_->base()},
                       {"HBSYNC_ENCRYPTION_KEYS", encryption_keys_},
                       {"HBSYNC_LOG_LEVEL", "warn"}},
                      log);

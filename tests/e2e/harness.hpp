@@ -319,7 +319,7 @@ class Stack {
   void clear_faults();
 
   // ---- operator CLI ----------------------------------------------------------
-  // Runs hbsync-ctl with the services' Redis, Kafka and key settings (e.g.
+  // Runs hbsync-ctl with the services' Redis, Kafka, board and key settings (e.g.
   // {"dlq", "replay", "--all", "--yes"}); waits up to 60 s.
   struct CtlResult {
     int exit_code = -1;  // -1: did not finish in time (killed)

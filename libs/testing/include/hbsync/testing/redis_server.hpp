@@ -32,6 +32,18 @@ class RedisServer {
   void start();
   void restart();
 
+  // ---- snapshots: Redis coming back with older data ----------------------
+  // (RDB files; the server itself runs without persistence, so nothing is
+  // saved unless a test asks.)
+  // SAVE, then a copy of the RDB file at `path`; returns `path`. Throws
+  // std::runtime_error when the server does not confirm the save.
+  std::string snapshot(const std::string& path);
+  // Kills the server (SIGKILL: nothing saved on the way down), puts the RDB
+  // file at `path` in its place and starts it on the same port: what a crash
+  // and a restart from an older snapshot (or a restore) does. Returns once it
+  // answers PING with the snapshot loaded.
+  void restart_from(const std::string& path);
+
  private:
   void spawn();
 
