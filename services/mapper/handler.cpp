@@ -36,6 +36,8 @@ kafka::HandlerResult EventHandler::handle(const kafka::Message& m) {
       tenant_id = std::to_string(event.portal_id());
     }
     outcome = process(m);
+  } catch (const redis::Error& e) {
+    outcome = redis_failure("tenant store", e.what());
   } catch (const std::exception& e) {
     log::warn("event handling failed", {{"topic", m.topic},
                                         {"partition", m.partition},
@@ -80,18 +82,40 @@ EventHandler::Outcome EventHandler::process(const kafka::Message& m) {
             .reason = "HBSYNC_ENCRYPTION_KEYS is not set"};
   }
   auto settings = store_->get(tenant_id);
-  if (!settings) {
-    log::info("event of an unknown tenant ignored", {{"tenant", tenant_id}});
-    return {};
-  }
+  if (!settings) return unknown_tenant(tenant_id);
   if (action == EventAction::reread_deal) return reread_and_plan(*settings, event);
   auto command = plan_lifecycle(tenant_id, event, options_.now());
   if (!command) return {};
   return publish(*command);
 }
 
+// Never committed silently: while Redis has no tenant data set (lost, see
+// docs/operations.md) the event waits for the tenants to be re-applied; a
+// tenant that is truly unknown (removed) goes to the dead letters.
+EventHandler::Outcome EventHandler::unknown_tenant(const std::string& tenant_id) {
+  if (!store_->instance_marker()) {
+    log::warn("event of an unknown tenant while redis has no tenant data: retried",
+              {{"tenant", tenant_id}});
+    return {.kind = Outcome::retry,
+            .reason_code = "redis_state_lost",
+            .reason = "tenant data missing in redis (instance marker gone)"};
+  }
+  log::warn("event of an unknown tenant dead-lettered", {{"tenant", tenant_id}});
+  return {.kind = Outcome::dead_letter,
+          .reason_code = "unknown_tenant",
+          .reason = "tenant " + tenant_id + " is not configured"};
+}
+
+EventHandler::Outcome EventHandler::redis_failure(std::string_view what, const std::string& text) {
+  log::error("redis call failed", {{"call", what}, {"error", text}});
+  return {.kind = Outcome::retry,
+          .reason_code = "redis_error",
+          .reason = std::string(what) + " failed: redis: " + text};
+}
+
 EventHandler::Outcome EventHandler::hubspot_failure(const hubspot::Error& error,
                                                     std::string_view what) {
+  if (!error.redis_error.empty()) return redis_failure(what, error.redis_error);
   std::string code = "hubspot_" + std::string(hubspot::to_string(error.kind));
   std::string reason = std::string(what) +
                        " failed: " + std::string(hubspot::to_string(error.kind)) + " (HTTP " +
@@ -185,6 +209,8 @@ EventHandler::Outcome EventHandler::reread_and_plan(const tenant::Settings& sett
         for (const auto& u : *listed) {
           cached->push_back({.id = u.id, .email = u.email, .valid = u.valid});
         }
+      } else if (!listed.error().redis_error.empty()) {
+        return redis_failure("GET /v1/users", listed.error().redis_error);
       } else if (listed.error().retryable()) {
         log::warn("board users not readable",
                   {{"tenant", tenant_id}, {"status", listed.error().status}});

@@ -59,6 +59,8 @@ class EventHandler {
   bool dead_letter(const kafka::Message& message, const Outcome& outcome,
                    const std::string& tenant_id);
   Outcome hubspot_failure(const hubspot::Error& error, std::string_view what);
+  Outcome unknown_tenant(const std::string& tenant_id);
+  static Outcome redis_failure(std::string_view what, const std::string& text);
 
   hubspot::TokenSource& tokens_for(const std::string& tenant_id);
 

@@ -32,6 +32,15 @@ class RedisServer {
   void start();
   void restart();
 
+  // ---- faults: a hung or wiped Redis ----------------------------------------
+  // SIGSTOP: connections stay open, nothing is answered (a hung server).
+  void pause();
+  // SIGCONT after pause().
+  void resume();
+  // Stops and starts again empty on the same port (a Redis without
+  // persistence restarted): every key is gone.
+  void wipe();
+
  private:
   void spawn();
 
