@@ -52,8 +52,8 @@ void TenantDirectory::resolve(std::vector<int64_t> portals,
   {
     std::lock_guard lock(mutex_);
     if (!stopping_ && pending_.size() < options_.max_pending) {
-      pending_.push_back({std::move(portals), std::move(done),
-                          Clock::now() + options_.lookup_timeout});
+      pending_.push_back(
+          {std::move(portals), std::move(done), Clock::now() + options_.lookup_timeout});
       wake_.notify_all();
       return;
     }

@@ -31,7 +31,7 @@ struct DirectoryOptions {
   std::chrono::milliseconds refresh_interval{10000};  // HBSYNC_INGRESS_TENANT_REFRESH
   std::chrono::milliseconds lookup_timeout{300};      // HBSYNC_INGRESS_TENANT_LOOKUP_TIMEOUT
   std::chrono::milliseconds negative_ttl{10000};      // HBSYNC_INGRESS_TENANT_NEGATIVE_TTL
-  size_t max_pending = 1024;   // lookups waiting at most; beyond, they fail at once
+  size_t max_pending = 1024;      // lookups waiting at most; beyond, they fail at once
   size_t max_strangers = 100000;  // negative cache entries at most
 };
 

@@ -88,21 +88,21 @@ void publish_batch(const WebhookOptions& options, kafka::Producer& producer,
     return;
   }
   size_t count = messages.size();
-  producer.produce_batch(std::move(messages), [respond, count, correlation_id](
-                                                  const kafka::BatchResult& result) {
-    if (result.ok) {
-      count_event("published", static_cast<double>(count));
-      respond(http::Response{204, {}, {}});
-      return;
-    }
-    log::Scope scope("", correlation_id);
-    count_event("publish_failed", static_cast<double>(count));
-    log::warn("events not acknowledged by Kafka",
-              {{"events", count}, {"failed", result.failed}, {"error", result.first_error}});
-    auto response = http::Response::error(503, "events not stored, retry later");
-    response.headers.set("Retry-After", "5");
-    respond(std::move(response));
-  });
+  producer.produce_batch(
+      std::move(messages), [respond, count, correlation_id](const kafka::BatchResult& result) {
+        if (result.ok) {
+          count_event("published", static_cast<double>(count));
+          respond(http::Response{204, {}, {}});
+          return;
+        }
+        log::Scope scope("", correlation_id);
+        count_event("publish_failed", static_cast<double>(count));
+        log::warn("events not acknowledged by Kafka",
+                  {{"events", count}, {"failed", result.failed}, {"error", result.first_error}});
+        auto response = http::Response::error(503, "events not stored, retry later");
+        response.headers.set("Retry-After", "5");
+        respond(std::move(response));
+      });
 }
 
 }  // namespace

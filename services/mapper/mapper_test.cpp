@@ -459,17 +459,17 @@ TEST_F(MapperFailureTest, RedisRefusingWritesIsReportedAsARedisError) {
   hbsync::http::ClientResult ready;
   EXPECT_TRUE(ht::wait_until(
       [&] {
-        ready = client.send({.method = "GET",
-                             .url = "http://127.0.0.1:" + std::to_string(port_) + "/readyz"});
+        ready = client.send(
+            {.method = "GET", .url = "http://127.0.0.1:" + std::to_string(port_) + "/readyz"});
         return ready.ok() && ready.response.status == 503;
       },
       10s));
   EXPECT_NE(ready.response.body.find("OOM"), std::string::npos) << ready.response.body;
-  EXPECT_NE(client
-                .send({.method = "GET",
-                       .url = "http://127.0.0.1:" + std::to_string(port_) + "/metrics"})
-                .response.body.find("hbsync_redis_write_refused 1"),
-            std::string::npos);
+  EXPECT_NE(
+      client
+          .send({.method = "GET", .url = "http://127.0.0.1:" + std::to_string(port_) + "/metrics"})
+          .response.body.find("hbsync_redis_write_refused 1"),
+      std::string::npos);
   redis_->command({"CONFIG", "SET", "maxmemory", "0"});
 }
 

@@ -173,7 +173,8 @@ TEST(RedisLoss, WipedMidBurstNothingAcknowledgedIsLostAfterTheDocumentedRecovery
   const std::string tenant_json = save_tenant_json(s, t);
   constexpr int kCompanies = 4, kDeals = 40;
   Burst burst(s, t, kCompanies, kDeals, 150ms);
-  ASSERT_TRUE(wait_for("a third of the deals created", [&] { return burst.created() >= 13; }, 60s));
+  ASSERT_TRUE(wait_for(
+      "a third of the deals created", [&] { return burst.created() >= 13; }, 60s));
 
   s.redis_server().wipe();
   // Every service notices: not ready, with the reason, and the alert metric.
@@ -185,18 +186,19 @@ TEST(RedisLoss, WipedMidBurstNothingAcknowledgedIsLostAfterTheDocumentedRecovery
                  !s.ready(name, i);
         });
       },
-      20s, [&] { return "ingress: " + readyz("ingress", s) + "; writer: " + readyz("writer", s); }));
+      20s,
+      [&] { return "ingress: " + readyz("ingress", s) + "; writer: " + readyz("writer", s); }));
   EXPECT_NE(readyz("mapper", s).find("redis state lost"), std::string::npos);
   // The burst goes on meanwhile: HubSpot's webhooks get 503 and are retried.
-  ASSERT_TRUE(wait_for("more deals created while Redis is empty",
-                       [&] { return burst.created() >= 20; }, 60s));
+  ASSERT_TRUE(wait_for(
+      "more deals created while Redis is empty", [&] { return burst.created() >= 20; }, 60s));
 
   // The documented recovery: apply the tenants again.
   auto applied = s.ctl({"tenant", "apply", "-f", tenant_json});
   ASSERT_EQ(applied.exit_code, 0) << applied.output;
-  ASSERT_TRUE(wait_for("every service ready again",
-                       [&] { return every_service(s, [&](auto& n, int i) { return s.ready(n, i); }); },
-                       30s));
+  ASSERT_TRUE(wait_for(
+      "every service ready again",
+      [&] { return every_service(s, [&](auto& n, int i) { return s.ready(n, i); }); }, 30s));
   burst.join();
   ASSERT_EQ(burst.error(), "");
   ASSERT_TRUE(s.wait_idle(180s));
@@ -219,7 +221,8 @@ TEST(RedisLoss, HungFifteenSecondsHealthAnswersAndNothingIsLost) {
   const Tenant t = s.provision();
   constexpr int kCompanies = 4, kDeals = 40;
   Burst burst(s, t, kCompanies, kDeals, 150ms);
-  ASSERT_TRUE(wait_for("a quarter of the deals created", [&] { return burst.created() >= 10; }, 60s));
+  ASSERT_TRUE(wait_for(
+      "a quarter of the deals created", [&] { return burst.created() >= 10; }, 60s));
 
   std::map<std::string, int64_t> slowest;  // service -> max /healthz latency in ms
   int64_t probes = 0, failures = 0;
@@ -233,8 +236,8 @@ TEST(RedisLoss, HungFifteenSecondsHealthAnswersAndNothingIsLost) {
       r.timeout = 2s;
       const auto started = Clock::now();
       auto res = client.send(r);
-      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started)
-                          .count();
+      const auto ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
       ++probes;
       if (!res.ok() || res.response.status != 200) ++failures;
       auto& m = slowest[name + "/" + std::to_string(i)];

@@ -231,7 +231,7 @@ Result<http::ClientResponse> Api::execute(const Call& call, const std::string* p
         // Failing closed keeps every replica inside HubSpot's limit.
         error = Error{.kind = Error::network,
                       .message = std::string("rate limiter unavailable: ") + e.what(),
-                    .redis_error = e.what()};
+                      .redis_error = e.what()};
         return retry::Outcome::retry("rate limiter unavailable");
       }
       if (!slot) {

@@ -218,10 +218,10 @@ void Frame::note_write(const redis::Reply& reply) {
 bool Frame::check_redis(std::string& reason) {
   std::vector<redis::Reply> replies;
   try {
-    replies = redis_->pipeline({{"GET", tenant::Store::kInstanceKey},
-                                {"SCARD", tenant::Store::kTenantsKey},
-                                {"SET", "hbsync:probe:" + info_.name, std::to_string(unix_ms()),
-                                 "PX", "60000"}});
+    replies = redis_->pipeline(
+        {{"GET", tenant::Store::kInstanceKey},
+         {"SCARD", tenant::Store::kTenantsKey},
+         {"SET", "hbsync:probe:" + info_.name, std::to_string(unix_ms()), "PX", "60000"}});
   } catch (const redis::Error& e) {
     // Unreachable or hung: the data-set state stays what it was last seen.
     reason = std::string("redis unavailable: ") + e.what();
@@ -282,10 +282,9 @@ void Frame::readiness_loop() {
       log::warn("redis check failing", {{"reason", redis_reason}});
     }
     readiness_->ready = all_ok;
-    readiness_->body = std::string("{\"ready\":") + (all_ok ? "true" : "false") +
-                       ",\"checks\":{" + checks + "}" +
-                       (redis_reason.empty() ? "" : ",\"reason\":\"" + json_escape(redis_reason) + "\"") +
-                       "}";
+    readiness_->body =
+        std::string("{\"ready\":") + (all_ok ? "true" : "false") + ",\"checks\":{" + checks + "}" +
+        (redis_reason.empty() ? "" : ",\"reason\":\"" + json_escape(redis_reason) + "\"") + "}";
     readiness_->wake.wait_for(lock, ready_interval_, [this] { return readiness_->stop; });
     if (readiness_->stop) return;
   }

@@ -156,11 +156,10 @@ PutResult Store::put(const Settings& settings, std::optional<int64_t> expected_v
     args.emplace_back(path(field));
     args.push_back(keyring_.encrypt(value, associated_data(id, field)));
   }
-  redis::Reply reply = kPutScript.eval(
-      redis_,
-      {kTenantsKey, settings_key(id), secrets_key(id), meta_key(id), kTenantsVersionKey,
-       kInstanceKey},
-      args);
+  redis::Reply reply = kPutScript.eval(redis_,
+                                       {kTenantsKey, settings_key(id), secrets_key(id),
+                                        meta_key(id), kTenantsVersionKey, kInstanceKey},
+                                       args);
   if (!reply.is_array() || reply.elements.size() != 2) {
     throw redis::Error(redis::Error::Kind::protocol, "unexpected reply from the tenant put script");
   }
