@@ -26,6 +26,7 @@
 #include "harness.hpp"
 #include "hbsync/tenant/crypto.hpp"
 #include "hbsync/tenant/store.hpp"
+#include "hbsync/webhook/signature.hpp"
 
 namespace hbsync::e2e {
 namespace {
@@ -215,6 +216,51 @@ TEST(RedisLoss, WipedMidBurstNothingAcknowledgedIsLostAfterTheDocumentedRecovery
   }
 }
 
+// Signed webhooks of portals that are no tenant, one after the other until
+// `until`, as a stranger (or an attacker with the app's secret) would send
+// them; every answer's status and time.
+struct StrangerFlood {
+  std::mutex mutex;
+  std::vector<std::pair<int, int64_t>> answers;  // status, ms
+  std::vector<std::thread> threads;
+  std::atomic<int64_t> next_portal{880000000};
+
+  StrangerFlood(Stack& s, int senders, Clock::time_point until) {
+    const std::string url =
+        "http://127.0.0.1:" + std::to_string(s.port("ingress")) + "/webhooks/hubspot";
+    for (int i = 0; i < senders; ++i) {
+      threads.emplace_back([this, url, until] {
+        http::Client client;
+        while (Clock::now() < until) {
+          const std::string body =
+              R"([{"eventId":1,"subscriptionId":2,"portalId":)" + std::to_string(next_portal++) +
+              R"(,"appId":3,"occurredAt":1700000000000,"subscriptionType":"deal.creation",)"
+              R"("attemptNumber":0,"objectId":1,"changeSource":"CRM_UI"}])";
+          const auto ts = webhook::unix_millis();
+          http::ClientRequest r{.method = "POST", .url = url, .body = body};
+          r.timeout = 10s;
+          r.headers.set("Content-Type", "application/json");
+          r.headers.set("X-HubSpot-Request-Timestamp", std::to_string(ts));
+          r.headers.set("X-HubSpot-Signature-v3",
+                        webhook::sign_v3(kAppSecret, "POST", url, body, ts));
+          const auto started = Clock::now();
+          auto res = client.send(r);
+          const auto ms =
+              std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+          std::lock_guard lock(mutex);
+          answers.emplace_back(res.ok() ? res.response.status : 0, ms);
+        }
+      });
+    }
+  }
+  ~StrangerFlood() { join(); }
+  void join() {
+    for (auto& t : threads) {
+      if (t.joinable()) t.join();
+    }
+  }
+};
+
 TEST(RedisLoss, HungFifteenSecondsHealthAnswersAndNothingIsLost) {
   Stack s(options());
   Finish finish{s};
@@ -228,6 +274,7 @@ TEST(RedisLoss, HungFifteenSecondsHealthAnswersAndNothingIsLost) {
   int64_t probes = 0, failures = 0;
   s.redis_server().pause();
   const auto until = Clock::now() + 15s;
+  StrangerFlood flood(s, 8, until);
   http::Client client;
   while (Clock::now() < until) {
     every_service(s, [&](const std::string& name, int i) {
@@ -246,8 +293,18 @@ TEST(RedisLoss, HungFifteenSecondsHealthAnswersAndNothingIsLost) {
     });
     std::this_thread::sleep_for(50ms);  // probe pacing, not a wait for a condition
   }
+  flood.join();
   s.redis_server().resume();
 
+  int64_t flood_slowest = 0, flood_not_503 = 0;
+  for (const auto& [status, ms] : flood.answers) {
+    flood_slowest = std::max(flood_slowest, ms);
+    if (status != 503) ++flood_not_503;
+  }
+  std::cout << "redis hung 15s: unknown-portal webhooks=" << flood.answers.size()
+            << " not_503=" << flood_not_503 << " max_ms=" << flood_slowest << "\n";
+  EXPECT_EQ(flood_not_503, 0);
+  EXPECT_LT(flood_slowest, 1000);
   std::string latencies;
   for (const auto& [name, ms] : slowest) latencies += " " + name + "=" + std::to_string(ms) + "ms";
   std::cout << "redis hung 15s: healthz probes=" << probes << " failed=" << failures
