@@ -318,7 +318,11 @@ int Frame::run() {
     // While Redis lost its data nothing is handled, so nothing is committed:
     // the messages wait in Kafka for the recovery (docs/operations.md).
     auto gated = [this, handler = pending.handler](const kafka::Message& m) {
-      if (redis_lost_.load() && !wait_redis_state()) return kafka::HandlerResult::retry;
+      if (redis_lost_.load()) {
+        log::warn("message held: redis state lost",
+                  {{"topic", m.topic}, {"partition", m.partition}, {"offset", m.offset}});
+        if (!wait_redis_state()) return kafka::HandlerResult::retry;
+      }
       return handler(m);
     };
     consumers_.push_back(std::make_unique<kafka::Consumer>(pending.options, gated));
