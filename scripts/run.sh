@@ -100,7 +100,13 @@ wait_for() {  # wait_for NAME SECONDS CHECK-COMMAND...
 }
 
 echo "Starting redis-server on 127.0.0.1:$redis_port"
-start redis redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no
+# Durable as production must be (docs/operations.md, "Redis: durability, loss
+# detection and recovery"): AOF, fsync every second. The dev Kafka broker keeps
+# nothing between runs, so neither does Redis: its directory starts empty.
+rm -rf "$run_dir/redis"
+mkdir -p "$run_dir/redis"
+start redis redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$run_dir/redis" \
+  --appendonly yes --appendfsync everysec --save ""
 wait_for redis 10 redis-cli -p "$redis_port" ping
 
 echo "Starting the dev Kafka broker (librdkafka mock cluster)"

@@ -60,6 +60,8 @@ class IngressTest : public ::testing::Test {
     hbsync::redis::Options ro;
     ro.url = redis_->url();
     hbsync::redis::Client redis(ro);
+    // As `hbsync-ctl tenant apply` leaves it: tenants and the instance marker.
+    redis.command({"SET", "hbsync:instance", "ingress-test"});
     redis.command({"SADD", "hbsync:tenants", "62515", "777"});
     ASSERT_TRUE(hbsync::testing::wait_until([&] { return get("/readyz") == 200; }, 30s))
         << read_file(log_);

@@ -27,15 +27,32 @@ int main(int argc, char** argv) {
   options.verify.max_future_skew =
       config.duration("HBSYNC_INGRESS_SIGNATURE_MAX_FUTURE", "1m",
                       "How far in the future a request timestamp may be (clock skew)");
-  auto tenant_refresh = config.duration("HBSYNC_INGRESS_TENANT_REFRESH", "10s",
-                                        "How often the set of tenant portals is reloaded");
+  hbsync::ingress::DirectoryOptions directory;
+  directory.refresh_interval = config.duration("HBSYNC_INGRESS_TENANT_REFRESH", "10s",
+                                               "How often the set of tenant portals is reloaded");
+  directory.lookup_timeout = config.duration(
+      "HBSYNC_INGRESS_TENANT_LOOKUP_TIMEOUT", "300ms",
+      "How long looking up a portal not in memory may take before its webhook gets 503");
+  directory.negative_ttl = config.duration(
+      "HBSYNC_INGRESS_TENANT_NEGATIVE_TTL", "10s",
+      "How long a portal found not to be a tenant is remembered as such (a tenant applied "
+      "meanwhile is seen after at most this or HBSYNC_INGRESS_TENANT_REFRESH)");
   if (options.client_secret.empty() && !config.help_requested()) {
     config.reject("HBSYNC_HUBSPOT_CLIENT_SECRET", "is required but not set");
   }
   options.topic = frame.topics().hubspot_events;
   frame.configured();
 
-  hbsync::ingress::TenantDirectory tenants(frame.redis(), tenant_refresh);
+  // Lookups on their own connection with a short timeout: a hung Redis
+  // costs a webhook at most about twice the lookup timeout, never a thread.
+  auto lookup_options = frame.redis_options();
+  lookup_options.command_timeout = directory.lookup_timeout;
+  lookup_options.connect_timeout = directory.lookup_timeout;
+  lookup_options.pool_size = 1;
+  hbsync::redis::Client lookups(lookup_options);
+  hbsync::ingress::TenantDirectory tenants(frame.redis(), lookups, directory);
+  options.redis_state_lost = [&frame] { return frame.redis_state_lost(); };
+  options.redis_marked = [&frame] { return frame.redis_marked(); };
   frame.add_worker(
       "tenant-directory", [&tenants] { tenants.run(); }, [&tenants] { tenants.stop(); });
   hbsync::ingress::install_webhook_route(frame.router(), options, frame.producer(), tenants);

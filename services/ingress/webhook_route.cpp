@@ -2,6 +2,9 @@
 
 #include <prometheus/counter.h>
 
+#include <algorithm>
+#include <memory>
+
 #include "event_parser.hpp"
 #include "hbsync/log/log.hpp"
 #include "hbsync/metrics/metrics.hpp"
@@ -38,6 +41,12 @@ http::Response reject(int status, const std::string& reason, const std::string& 
   return http::Response::error(status, message);
 }
 
+http::Response unavailable(const std::string& reason, const std::string& message) {
+  auto response = reject(503, reason, message);
+  response.headers.set("Retry-After", "5");
+  return response;
+}
+
 bool is_json_content_type(std::string_view value) {
   auto semi = value.find(';');
   std::string_view media = value.substr(0, semi);
@@ -45,15 +54,67 @@ bool is_json_content_type(std::string_view value) {
   return http::iequals(media, "application/json");
 }
 
+// Publishes the tenants' events of a verified batch and answers once Kafka
+// has them; strangers' events are counted and dropped. Called on an HTTP
+// thread or on the tenant directory's lookup thread: never blocks.
+void publish_batch(const WebhookOptions& options, kafka::Producer& producer,
+                   std::vector<ParsedEvent>& events, const TenantDirectory::Answers& tenants,
+                   const std::string& correlation_id, const http::Responder& respond) {
+  std::vector<kafka::OutgoingMessage> messages;
+  messages.reserve(events.size());
+  size_t unknown = 0;
+  for (auto& e : events) {
+    if (!tenants.at(e.event.portal_id())) {
+      ++unknown;
+      continue;
+    }
+    kafka::OutgoingMessage m;
+    m.topic = options.topic;
+    m.key = std::move(e.key);
+    m.value = e.event.SerializeAsString();
+    m.headers.emplace_back("hbsync-schema", "hbsync.v1.HubSpotEvent");
+    m.correlation_id = correlation_id;
+    messages.push_back(std::move(m));
+  }
+  if (unknown > 0 && options.redis_marked && !options.redis_marked()) {
+    // No tenant data set in Redis (never applied, or lost): "unknown" may be
+    // a tenant Redis forgot. HubSpot retries until the tenants are back.
+    respond(unavailable("tenant_data_missing", "tenant data unavailable, retry later"));
+    return;
+  }
+  if (unknown > 0) count_event("unknown_portal", static_cast<double>(unknown));
+  if (messages.empty()) {
+    respond(http::Response{204, {}, {}});
+    return;
+  }
+  size_t count = messages.size();
+  producer.produce_batch(
+      std::move(messages), [respond, count, correlation_id](const kafka::BatchResult& result) {
+        if (result.ok) {
+          count_event("published", static_cast<double>(count));
+          respond(http::Response{204, {}, {}});
+          return;
+        }
+        log::Scope scope("", correlation_id);
+        count_event("publish_failed", static_cast<double>(count));
+        log::warn("events not acknowledged by Kafka",
+                  {{"events", count}, {"failed", result.failed}, {"error", result.first_error}});
+        auto response = http::Response::error(503, "events not stored, retry later");
+        response.headers.set("Retry-After", "5");
+        respond(std::move(response));
+      });
+}
+
 }  // namespace
 
 void install_webhook_route(http::Router& router, WebhookOptions options, kafka::Producer& producer,
                            TenantDirectory& tenants) {
   ingress_metrics();
+  auto shared = std::make_shared<const WebhookOptions>(std::move(options));
   router.add(
       "POST", "/webhooks/hubspot",
-      [options = std::move(options), &producer, &tenants](http::Request& request,
-                                                          http::Responder respond) {
+      [shared, &producer, &tenants](http::Request& request, http::Responder respond) {
+        const WebhookOptions& options = *shared;
         std::string correlation_id = log::new_correlation_id();
         log::Scope scope("", correlation_id);
         auto content_type = request.headers.get("Content-Type");
@@ -73,54 +134,33 @@ void install_webhook_route(http::Router& router, WebhookOptions options, kafka::
                      "signature verification failed: " + std::string(webhook::to_string(verdict))));
           return;
         }
+        if (options.redis_state_lost && options.redis_state_lost()) {
+          // Nothing is acknowledged while Redis lost its data: the services
+          // cannot tell tenants from strangers (docs/operations.md).
+          respond(unavailable("redis_state_lost", "tenant data lost, retry later"));
+          return;
+        }
         auto parsed = parse_events(request.body, webhook::unix_millis());
         if (!parsed.ok) {
           respond(reject(400, "malformed", parsed.error));
           return;
         }
-
-        std::vector<kafka::OutgoingMessage> messages;
-        messages.reserve(parsed.events.size());
-        size_t unknown = 0;
-        for (auto& e : parsed.events) {
-          auto known = tenants.is_tenant(e.event.portal_id());
-          if (!known) {
-            // Better HubSpot retries later than an event dropped on a guess.
-            respond(reject(503, "tenant_lookup", "tenant lookup unavailable, retry later"));
-            return;
-          }
-          if (!*known) {
-            ++unknown;
-            continue;
-          }
-          kafka::OutgoingMessage m;
-          m.topic = options.topic;
-          m.key = std::move(e.key);
-          m.value = e.event.SerializeAsString();
-          m.headers.emplace_back("hbsync-schema", "hbsync.v1.HubSpotEvent");
-          m.correlation_id = correlation_id;
-          messages.push_back(std::move(m));
-        }
-        if (unknown > 0) count_event("unknown_portal", static_cast<double>(unknown));
-        if (messages.empty()) {
-          respond(http::Response{204, {}, {}});
-          return;
-        }
-        size_t count = messages.size();
-        producer.produce_batch(std::move(messages), [respond, count, correlation_id](
-                                                        const kafka::BatchResult& result) {
-          if (result.ok) {
-            count_event("published", static_cast<double>(count));
-            respond(http::Response{204, {}, {}});
-            return;
-          }
+        std::vector<int64_t> portals;
+        for (const auto& e : parsed.events) portals.push_back(e.event.portal_id());
+        std::sort(portals.begin(), portals.end());
+        portals.erase(std::unique(portals.begin(), portals.end()), portals.end());
+        auto events = std::make_shared<std::vector<ParsedEvent>>(std::move(parsed.events));
+        // The HTTP thread never waits on Redis: a portal not in memory is
+        // looked up on the directory's thread, which answers through `done`.
+        tenants.resolve(std::move(portals), [shared, &producer, events, correlation_id, respond](
+                                                std::optional<TenantDirectory::Answers> answers) {
           log::Scope scope("", correlation_id);
-          count_event("publish_failed", static_cast<double>(count));
-          log::warn("events not acknowledged by Kafka",
-                    {{"events", count}, {"failed", result.failed}, {"error", result.first_error}});
-          auto response = http::Response::error(503, "events not stored, retry later");
-          response.headers.set("Retry-After", "5");
-          respond(std::move(response));
+          if (!answers) {
+            // Better HubSpot retries later than an event dropped on a guess.
+            respond(unavailable("tenant_lookup", "tenant lookup unavailable, retry later"));
+            return;
+          }
+          publish_batch(*shared, producer, *events, *answers, correlation_id, respond);
         });
       });
 }

@@ -2,6 +2,7 @@
 // has every event of the batch (SPEC section 2, ingress).
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "hbsync/http/router.hpp"
@@ -16,6 +17,11 @@ struct WebhookOptions {
   std::string public_base_url;  // scheme://host[:port] HubSpot calls; + request target = signed URI
   std::string topic;            // hubspot.events
   webhook::VerifyOptions verify;
+  // Redis data-set state (service::Frame): while lost every webhook gets
+  // 503; until marked (no tenant data set seen) an unknown portal gets 503
+  // instead of 204. Unset: always fine.
+  std::function<bool()> redis_state_lost{};
+  std::function<bool()> redis_marked{};
 };
 
 void install_webhook_route(http::Router& router, WebhookOptions options, kafka::Producer& producer,

@@ -36,6 +36,8 @@ kafka::HandlerResult EventHandler::handle(const kafka::Message& m) {
       tenant_id = std::to_string(event.portal_id());
     }
     outcome = process(m);
+  } catch (const redis::Error& e) {
+    outcome = redis_failure("tenant store", e.what());
   } catch (const std::exception& e) {
     log::warn("event handling failed", {{"topic", m.topic},
                                         {"partition", m.partition},
@@ -80,10 +82,7 @@ EventHandler::Outcome EventHandler::process(const kafka::Message& m) {
             .reason = "HBSYNC_ENCRYPTION_KEYS is not set"};
   }
   auto settings = store_->get(tenant_id);
-  if (!settings) {
-    log::info("event of an unknown tenant ignored", {{"tenant", tenant_id}});
-    return {};
-  }
+  if (!settings) return unknown_tenant(tenant_id);
   // An operator's replay (hbsync-ctl dlq replay): decided afresh, and the
   // header goes on with the command so the writer may claim it again even
   // if the same decision failed for good before.
@@ -95,8 +94,33 @@ EventHandler::Outcome EventHandler::process(const kafka::Message& m) {
   return publish(*command, replay);
 }
 
+// Never committed silently: while Redis has no tenant data set (lost, see
+// docs/operations.md) the event waits for the tenants to be re-applied; a
+// tenant that is truly unknown (removed) goes to the dead letters.
+EventHandler::Outcome EventHandler::unknown_tenant(const std::string& tenant_id) {
+  if (!store_->instance_marker()) {
+    log::warn("event of an unknown tenant while redis has no tenant data: retried",
+              {{"tenant", tenant_id}});
+    return {.kind = Outcome::retry,
+            .reason_code = "redis_state_lost",
+            .reason = "tenant data missing in redis (instance marker gone)"};
+  }
+  log::warn("event of an unknown tenant dead-lettered", {{"tenant", tenant_id}});
+  return {.kind = Outcome::dead_letter,
+          .reason_code = "unknown_tenant",
+          .reason = "tenant " + tenant_id + " is not configured"};
+}
+
+EventHandler::Outcome EventHandler::redis_failure(std::string_view what, const std::string& text) {
+  log::error("redis call failed", {{"call", what}, {"error", text}});
+  return {.kind = Outcome::retry,
+          .reason_code = "redis_error",
+          .reason = std::string(what) + " failed: redis: " + text};
+}
+
 EventHandler::Outcome EventHandler::hubspot_failure(const hubspot::Error& error,
                                                     std::string_view what) {
+  if (!error.redis_error.empty()) return redis_failure(what, error.redis_error);
   std::string code = "hubspot_" + std::string(hubspot::to_string(error.kind));
   std::string reason = std::string(what) +
                        " failed: " + std::string(hubspot::to_string(error.kind)) + " (HTTP " +
@@ -226,6 +250,9 @@ EventHandler::Outcome EventHandler::board_users(const tenant::Settings& settings
       board::Credentials{.api_key = settings.board.api_key, .api_token = settings.board.api_token});
   auto listed = account.list_all_users();
   if (!listed) {
+    if (!listed.error().redis_error.empty()) {
+      return redis_failure("GET /v1/users", listed.error().redis_error);
+    }
     if (stored) {
       log::warn("board users not refreshed: the stored list applies",
                 {{"tenant", tenant_id}, {"status", listed.error().status}});

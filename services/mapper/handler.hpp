@@ -77,6 +77,8 @@ class EventHandler {
   // unavailable with nothing stored.
   Outcome board_users(const tenant::Settings& settings, const std::string& owner_email,
                       std::vector<domain::BoardUser>& users);
+  Outcome unknown_tenant(const std::string& tenant_id);
+  static Outcome redis_failure(std::string_view what, const std::string& text);
 
   hubspot::TokenSource& tokens_for(const std::string& tenant_id);
 

@@ -188,7 +188,13 @@ class LeaseKeeper {
 
 }  // namespace
 
+Outcome redis_failure(std::string_view call, const std::string& text) {
+  log::error("redis call failed", {{"call", call}, {"error", text}});
+  return retry("redis_error", std::string(call) + " failed: redis: " + text);
+}
+
 Outcome board_failure(const board::Error& error, std::string_view call) {
+  if (!error.redis_error.empty()) return redis_failure(call, error.redis_error);
   std::string code = "board_" + std::string(board::to_string(error.kind));
   std::string message = std::string(call) +
                         " failed: " + std::string(board::to_string(error.kind)) + " (HTTP " +
@@ -200,6 +206,7 @@ Outcome board_failure(const board::Error& error, std::string_view call) {
 }
 
 Outcome hubspot_failure(const hubspot::Error& error, std::string_view call) {
+  if (!error.redis_error.empty()) return redis_failure(call, error.redis_error);
   std::string code = "hubspot_" + std::string(hubspot::to_string(error.kind));
   std::string message = std::string(call) +
                         " failed: " + std::string(hubspot::to_string(error.kind)) + " (HTTP " +
@@ -264,7 +271,24 @@ kafka::HandlerResult CommandHandler::handle(const kafka::Message& m) {
   try {
     auto settings = store_.get(tenant_id);
     if (!settings) {
-      log::info("command of an unknown tenant ignored", {{"command_id", command.command_id()}});
+      // Never committed silently: while Redis has no tenant data set (lost,
+      // docs/operations.md) the command waits for the tenants to be
+      // re-applied; a tenant that is truly unknown goes to the dead letters.
+      if (!store_.instance_marker()) {
+        log::warn("command of an unknown tenant while redis has no tenant data: retried",
+                  {{"command_id", command.command_id()}});
+        count(name, "retried");
+        return kafka::HandlerResult::retry;
+      }
+      log::warn("command of an unknown tenant dead-lettered",
+                {{"command_id", command.command_id()}});
+      if (!service::publish_dead_letter(producer_, options_.dlq_topic, m,
+                                        {.tenant_id = tenant_id,
+                                         .code = "unknown_tenant",
+                                         .message = "tenant is not configured"},
+                                        options_.now())) {
+        return kafka::HandlerResult::retry;
+      }
       count(name, "unknown_tenant");
       return handled();
     }
@@ -341,8 +365,14 @@ kafka::HandlerResult CommandHandler::handle(const kafka::Message& m) {
     log::info("command applied", {{"command_id", command.command_id()}, {"action", name}});
     return handled();
   } catch (const std::exception& e) {
-    log::warn("command handling failed",
-              {{"command_id", command.command_id()}, {"error", e.what()}});
+    if (dynamic_cast<const redis::Error*>(&e) != nullptr) {
+      log::error("redis call failed", {{"command_id", command.command_id()},
+                                       {"reason_code", "redis_error"},
+                                       {"error", e.what()}});
+    } else {
+      log::warn("command handling failed",
+                {{"command_id", command.command_id()}, {"error", e.what()}});
+    }
     if (claim && claim->state == Claim::State::claimed) {
       try {
         state_.release(command.command_id(), owner);

@@ -256,4 +256,86 @@ TEST(ServiceFrameTest, SigtermMidStreamExitsZeroAndCommitsOnlyWhatWasHandled) {
   std::cout << "acked " << acked << " messages, committed " << total_committed << std::endl;
 }
 
+// Redis restarted without its data after a tenant was applied: every
+// service goes not ready with the reason and raises hbsync_redis_state_lost;
+// a consumer holds its messages (nothing committed) until the tenants are
+// applied again, then handles them.
+TEST(ServiceFrameTest, WipedRedisEveryServiceNotReadyNothingCommittedUntilRecovery) {
+  hbsync::testing::RedisServer redis;
+  hbsync::testing::DevBroker broker(1, 3);
+  int status = 0;
+  const std::string cli = "redis-cli -p " + std::to_string(redis.port()) + " ";
+  // What `hbsync-ctl tenant apply` leaves for this purpose: marker and tenant.
+  auto apply = [&](const std::string& marker) {
+    run_capture(cli + "SET hbsync:instance " + marker + " NX", status);
+    run_capture(cli + "SADD hbsync:tenants 62515", status);
+  };
+  apply("first");
+  hbsync::http::Client client;
+  std::map<std::string, ServiceProcess> services;
+  for (const auto& name : kServices) {
+    services.emplace(name, start_service(name, redis.url(), broker.bootstrap()));
+  }
+  for (auto& [name, s] : services) {
+    ASSERT_TRUE(hbsync::testing::wait_until(
+        [&] { return http_get(client, s.port, "/readyz") == 200; }, 30s))
+        << name << "\n"
+        << read_file(s.log_path);
+  }
+
+  redis.wipe();
+  for (auto& [name, s] : services) {
+    std::string body, metrics;
+    EXPECT_TRUE(hbsync::testing::wait_until(
+        [&] {
+          return http_get(client, s.port, "/readyz", &body) == 503 &&
+                 body.find("redis state lost") != std::string::npos &&
+                 http_get(client, s.port, "/metrics", &metrics) == 200 &&
+                 metrics.find("hbsync_redis_state_lost 1") != std::string::npos;
+        },
+        10s))
+        << name << ": " << body;
+    EXPECT_EQ(http_get(client, s.port, "/healthz"), 200) << name;
+    EXPECT_NE(read_file(s.log_path).find("redis state lost"), std::string::npos) << name;
+  }
+
+  // A message for the mapper while the state is lost: held, not committed.
+  hbsync::config::Loader loader("test", "test", 0, nullptr,
+                                [&](const std::string& name) -> std::optional<std::string> {
+                                  if (name == "HBSYNC_KAFKA_BROKERS") return broker.bootstrap();
+                                  return std::nullopt;
+                                });
+  hbsync::kafka::Producer producer(hbsync::kafka::ProducerOptions::load(
+      loader, hbsync::kafka::ClientOptions::load(loader, "service-test")));
+  ASSERT_TRUE(producer.produce_sync({"hubspot.events", "62515:deal:1", "v", {}, ""}).ok);
+  auto& mapper = services.at("mapper");
+  ASSERT_TRUE(hbsync::testing::wait_until(
+      [&] {
+        return read_file(mapper.log_path).find("message held: redis state lost") !=
+               std::string::npos;
+      },
+      30s))
+      << read_file(mapper.log_path);
+  auto committed_total = [&] {
+    int64_t total = 0;
+    for (auto& [p, o] : committed_offsets(broker.bootstrap(), "hbsync-mapper", "hubspot.events", 3))
+      total += std::max<int64_t>(o, 0);
+    return total;
+  };
+  EXPECT_EQ(committed_total(), 0) << "nothing is committed while Redis lost its data";
+
+  apply("second");  // the documented recovery
+  for (auto& [name, s] : services) {
+    EXPECT_TRUE(hbsync::testing::wait_until(
+        [&] { return http_get(client, s.port, "/readyz") == 200; }, 15s))
+        << name;
+  }
+  EXPECT_TRUE(hbsync::testing::wait_until([&] { return committed_total() == 1; }, 30s))
+      << read_file(mapper.log_path);
+  for (auto& [name, s] : services) {
+    s.process.signal(SIGTERM);
+    EXPECT_EQ(s.process.wait(20s), 0) << name << "\n" << read_file(s.log_path);
+  }
+}
+
 }  // namespace

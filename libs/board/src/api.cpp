@@ -258,7 +258,8 @@ Result<http::ClientResponse> Api::execute(const Credentials& credentials, const 
       // Without the shared limiter we cannot know the budget is free:
       // failing closed keeps every replica inside board's limit.
       error = Error{.kind = Error::network,
-                    .message = std::string("rate limiter unavailable: ") + e.what()};
+                    .message = std::string("rate limiter unavailable: ") + e.what(),
+                    .redis_error = e.what()};
       return retry::Outcome::retry("rate limiter unavailable");
     }
     if (!slot) {

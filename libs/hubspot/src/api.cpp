@@ -230,7 +230,8 @@ Result<http::ClientResponse> Api::execute(const Call& call, const std::string* p
       } catch (const redis::Error& e) {
         // Failing closed keeps every replica inside HubSpot's limit.
         error = Error{.kind = Error::network,
-                      .message = std::string("rate limiter unavailable: ") + e.what()};
+                      .message = std::string("rate limiter unavailable: ") + e.what(),
+                      .redis_error = e.what()};
         return retry::Outcome::retry("rate limiter unavailable");
       }
       if (!slot) {

@@ -168,6 +168,10 @@ Result<std::string> TokenProvider::token() {
     std::optional<Stored> s = load();
     if (!s || (s->access_token.empty() && s->refresh_token.empty())) return not_connected();
     if (fresh(*s) && !s->access_token.empty()) return s->access_token;
+  } catch (const redis::Error& e) {
+    return Error{.kind = Error::network,
+                 .message = std::string("token store: ") + e.what(),
+                 .redis_error = e.what()};
   } catch (const std::exception& e) {
     return Error{.kind = Error::network, .message = std::string("token store: ") + e.what()};
   }
@@ -184,6 +188,10 @@ Result<std::string> TokenProvider::after_unauthorized(const std::string& rejecte
                    .status = 401,
                    .message = "HubSpot rejected the access token and there is no refresh token"};
     }
+  } catch (const redis::Error& e) {
+    return Error{.kind = Error::network,
+                 .message = std::string("token store: ") + e.what(),
+                 .redis_error = e.what()};
   } catch (const std::exception& e) {
     return Error{.kind = Error::network, .message = std::string("token store: ") + e.what()};
   }
@@ -259,6 +267,10 @@ Result<std::string> TokenProvider::refresh_once(
       }
       std::this_thread::sleep_for(kLeasePoll);
     }
+  } catch (const redis::Error& e) {
+    return Error{.kind = Error::network,
+                 .message = std::string("token refresh: ") + e.what(),
+                 .redis_error = e.what()};
   } catch (const std::exception& e) {
     return Error{.kind = Error::network, .message = std::string("token refresh: ") + e.what()};
   }

@@ -10,6 +10,7 @@
 #include "hbsync/http/server.hpp"
 #include "hbsync/log/log.hpp"
 #include "hbsync/metrics/metrics.hpp"
+#include "hbsync/tenant/store.hpp"
 
 namespace hbsync::service {
 
@@ -44,11 +45,40 @@ std::string json_escape(const std::string& s) {
   return out;
 }
 
+struct RedisStateMetrics {
+  prometheus::Gauge& lost;
+  prometheus::Gauge& write_refused;
+};
+
+RedisStateMetrics& redis_state_metrics() {
+  static RedisStateMetrics m{
+      prometheus::BuildGauge()
+          .Name("hbsync_redis_state_lost")
+          .Help("1 while the Redis data set this service saw is gone (instance marker missing): "
+                "the service is not ready and consumes nothing; re-apply the tenants")
+          .Register(metrics::registry())
+          .Add({}),
+      prometheus::BuildGauge()
+          .Name("hbsync_redis_write_refused")
+          .Help("1 while Redis refuses writes (e.g. OOM at maxmemory, read-only replica)")
+          .Register(metrics::registry())
+          .Add({}),
+  };
+  return m;
+}
+
+int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 struct Frame::Readiness {
   std::mutex mutex;
   std::condition_variable wake;
+  std::condition_variable state_changed;  // redis_lost_ turned false, or stopping
   bool ready = false;
   bool stop = false;
   std::string body = R"({"ready":false,"checks":{}})";
@@ -100,6 +130,7 @@ void Frame::configured() {
   log::parse_level(log_level_, level);
   log::init(info_.name, level);
   metrics::common().build_info.Add({{"service", info_.name}, {"version", "0.1.0"}}).Set(1);
+  redis_state_metrics();  // exported as 0 from the start, so an alert has a series
   redis_ = std::make_unique<redis::Client>(redis_options_);
   producer_ = std::make_unique<kafka::Producer>(producer_options_);
   add_common_routes();
@@ -146,6 +177,80 @@ void Frame::add_common_routes() {
   });
 }
 
+void Frame::note_marker(const redis::Reply& marker, const redis::Reply& tenants) {
+  const bool present = marker.is_string() && !marker.str.empty();
+  const bool had_tenants = tenants.is_integer() && tenants.integer > 0;
+  const bool lost = !present && (!redis_marker_seen_.empty() || had_tenants);
+  if (present && !redis_marker_seen_.empty() && marker.str != redis_marker_seen_) {
+    log::warn("redis instance marker changed: a new data set (tenants re-applied)", {});
+  }
+  if (present) redis_marker_seen_ = marker.str;
+  redis_marked_ = present;
+  if (lost == redis_lost_.load()) return;
+  redis_state_metrics().lost.Set(lost ? 1 : 0);
+  if (lost) {
+    log::error("redis state lost: the instance marker is gone; not ready, consuming nothing",
+               {{"marker", tenant::Store::kInstanceKey},
+                {"tenants", had_tenants ? tenants.integer : 0},
+                {"recovery", "re-apply every tenant with hbsync-ctl tenant apply"}});
+  } else {
+    log::info("redis state restored: resuming", {{"marker", tenant::Store::kInstanceKey}});
+  }
+  {
+    std::lock_guard lock(readiness_->mutex);
+    redis_lost_ = lost;
+  }
+  readiness_->state_changed.notify_all();
+}
+
+void Frame::note_write(const redis::Reply& reply) {
+  const std::string refusal = reply.is_error() ? reply.str : std::string();
+  if (refusal == redis_write_refusal_) return;
+  if (!refusal.empty()) {
+    log::error("redis refuses writes", {{"error", refusal}});
+  } else {
+    log::info("redis takes writes again", {});
+  }
+  redis_write_refusal_ = refusal;
+  redis_state_metrics().write_refused.Set(refusal.empty() ? 0 : 1);
+}
+
+bool Frame::check_redis(std::string& reason) {
+  std::vector<redis::Reply> replies;
+  try {
+    replies = redis_->pipeline(
+        {{"GET", tenant::Store::kInstanceKey},
+         {"SCARD", tenant::Store::kTenantsKey},
+         {"SET", "hbsync:probe:" + info_.name, std::to_string(unix_ms()), "PX", "60000"}});
+  } catch (const redis::Error& e) {
+    // Unreachable or hung: the data-set state stays what it was last seen.
+    reason = std::string("redis unavailable: ") + e.what();
+    return false;
+  }
+  if (!replies[0].is_error() && !replies[1].is_error()) note_marker(replies[0], replies[1]);
+  note_write(replies[2]);
+  if (redis_lost_.load()) {
+    reason = std::string("redis state lost: ") + tenant::Store::kInstanceKey +
+             " is missing; re-apply the tenants (hbsync-ctl tenant apply)";
+    return false;
+  }
+  for (const auto& reply : replies) {
+    if (reply.is_error()) {
+      reason = "redis error: " + reply.str;
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Frame::wait_redis_state() {
+  std::unique_lock lock(readiness_->mutex);
+  readiness_->state_changed.wait_for(lock, std::chrono::seconds(10), [this] {
+    return !redis_lost_.load() || stopping_.load() || readiness_->stop;
+  });
+  return !redis_lost_.load();
+}
+
 void Frame::readiness_loop() {
   while (true) {
     bool all_ok = !stopping_.load();
@@ -156,7 +261,8 @@ void Frame::readiness_loop() {
       checks += "\"" + json_escape(name) + "\":\"" + (ok ? "ok" : "failing") + "\"";
     };
     auto timeout = std::min(ready_interval_, std::chrono::milliseconds(2000));
-    record("redis", redis_->ping());
+    std::string redis_reason;
+    record("redis", check_redis(redis_reason));
     record("kafka", producer_->ready(timeout));
     for (auto& c : checks_) {
       bool ok = false;
@@ -172,9 +278,13 @@ void Frame::readiness_loop() {
     if (readiness_->ready != all_ok) {
       log::info(all_ok ? "ready" : "not ready", {{"checks", checks}});
     }
+    if (readiness_->ready != all_ok && !redis_reason.empty()) {
+      log::warn("redis check failing", {{"reason", redis_reason}});
+    }
     readiness_->ready = all_ok;
     readiness_->body =
-        std::string("{\"ready\":") + (all_ok ? "true" : "false") + ",\"checks\":{" + checks + "}}";
+        std::string("{\"ready\":") + (all_ok ? "true" : "false") + ",\"checks\":{" + checks + "}" +
+        (redis_reason.empty() ? "" : ",\"reason\":\"" + json_escape(redis_reason) + "\"") + "}";
     readiness_->wake.wait_for(lock, ready_interval_, [this] { return readiness_->stop; });
     if (readiness_->stop) return;
   }
@@ -205,7 +315,17 @@ int Frame::run() {
   readiness_->thread = std::thread([this] { readiness_loop(); });
 
   for (auto& pending : pending_consumers_) {
-    consumers_.push_back(std::make_unique<kafka::Consumer>(pending.options, pending.handler));
+    // While Redis lost its data nothing is handled, so nothing is committed:
+    // the messages wait in Kafka for the recovery (docs/operations.md).
+    auto gated = [this, handler = pending.handler](const kafka::Message& m) {
+      if (redis_lost_.load()) {
+        log::warn("message held: redis state lost",
+                  {{"topic", m.topic}, {"partition", m.partition}, {"offset", m.offset}});
+        if (!wait_redis_state()) return kafka::HandlerResult::retry;
+      }
+      return handler(m);
+    };
+    consumers_.push_back(std::make_unique<kafka::Consumer>(pending.options, gated));
     kafka::Consumer* consumer = consumers_.back().get();
     add_worker(
         "consumer:" + pending.options.group_id, [consumer] { consumer->run(); },
@@ -231,11 +351,12 @@ int Frame::run() {
   sigwait(&set, &sig);
   auto started = std::chrono::steady_clock::now();
   log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
-  stopping_ = true;
   {
     std::lock_guard lock(readiness_->mutex);
+    stopping_ = true;
     readiness_->ready = false;
   }
+  readiness_->state_changed.notify_all();
 
   // New work stops first; work in hand finishes and is committed; the HTTP
   // requests still in flight (e.g. webhooks waiting for Kafka) get their

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <stdexcept>
+
+#include <openssl/rand.h>
 
 namespace hbsync::tenant {
 
@@ -16,7 +19,8 @@ if ARGV[4] ~= '' then
 end
 redis.call('SET', KEYS[2], ARGV[2])
 redis.call('DEL', KEYS[3])
-if #ARGV > 5 then redis.call('HSET', KEYS[3], unpack(ARGV, 6)) end
+if #ARGV > 6 then redis.call('HSET', KEYS[3], unpack(ARGV, 7)) end
+redis.call('SET', KEYS[6], ARGV[6], 'NX')
 local version = redis.call('INCR', KEYS[5])
 redis.call('HSET', KEYS[4], 'version', version, 'updated_at_ms', ARGV[3])
 redis.call('SADD', KEYS[1], ARGV[1])
@@ -90,6 +94,19 @@ int64_t to_int64(const redis::Reply& reply) {
   return 0;
 }
 
+// 128 random bits, hex: tells one Redis data set from another.
+std::string new_instance_id() {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed");
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out.push_back(hex[b >> 4]);
+    out.push_back(hex[b & 0xf]);
+  }
+  return out;
+}
+
 DecryptError with_context(const DecryptError& e, const std::string& tenant_id, SecretField field) {
   return DecryptError(e.reason(),
                       "tenant " + tenant_id + ", " + std::string(path(field)) + ": " + e.what());
@@ -131,6 +148,7 @@ PutResult Store::put(const Settings& settings, std::optional<int64_t> expected_v
       std::to_string(now_ms()),
       expected_version ? std::to_string(*expected_version) : std::string(),
       kChangesChannel,
+      new_instance_id(),
   };
   for (auto field : secret_fields()) {
     std::string value = secret_value(settings, field);
@@ -138,9 +156,10 @@ PutResult Store::put(const Settings& settings, std::optional<int64_t> expected_v
     args.emplace_back(path(field));
     args.push_back(keyring_.encrypt(value, associated_data(id, field)));
   }
-  redis::Reply reply = kPutScript.eval(
-      redis_, {kTenantsKey, settings_key(id), secrets_key(id), meta_key(id), kTenantsVersionKey},
-      args);
+  redis::Reply reply = kPutScript.eval(redis_,
+                                       {kTenantsKey, settings_key(id), secrets_key(id),
+                                        meta_key(id), kTenantsVersionKey, kInstanceKey},
+                                       args);
   if (!reply.is_array() || reply.elements.size() != 2) {
     throw redis::Error(redis::Error::Kind::protocol, "unexpected reply from the tenant put script");
   }
@@ -212,6 +231,12 @@ std::optional<Settings> Store::get(const std::string& tenant_id) {
 int64_t Store::version(const std::string& tenant_id) {
   if (!is_valid_tenant_id(tenant_id)) return 0;
   return to_int64(redis_.command({"HGET", meta_key(tenant_id), "version"}));
+}
+
+std::optional<std::string> Store::instance_marker() {
+  redis::Reply reply = redis_.command({"GET", kInstanceKey});
+  if (!reply.is_string()) return std::nullopt;
+  return reply.str;
 }
 
 int64_t Store::tenants_version() {

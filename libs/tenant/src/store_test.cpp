@@ -323,5 +323,30 @@ TEST_F(StoreTest, HubSpotTokensAreReplacedAlone) {
   EXPECT_FALSE(store_.get("12"));
 }
 
+// The instance marker: written by the first tenant write, kept by later ones
+// (so services can tell this data set from an empty or another one), and
+// written again after Redis lost everything and a tenant is re-applied.
+TEST(StoreMarkerTest, FirstPutWritesTheInstanceMarkerLaterPutsKeepIt) {
+  testing::RedisServer server;
+  redis::Client redis(redis::Options{.url = server.url()});
+  Keyring keyring = Keyring::parse("k1:" + kKey1);
+  Store store(redis, keyring);
+  EXPECT_FALSE(store.instance_marker());
+  ASSERT_TRUE(store.put(tenant("12345678")).ok());
+  const auto first = store.instance_marker();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->size(), 32u);
+  ASSERT_TRUE(store.put(tenant("9")).ok());
+  ASSERT_TRUE(store.put(tenant("12345678")).ok());
+  EXPECT_EQ(store.instance_marker(), first);
+
+  server.wipe();
+  EXPECT_FALSE(store.instance_marker());
+  ASSERT_TRUE(store.put(tenant("12345678")).ok());
+  const auto second = store.instance_marker();
+  ASSERT_TRUE(second);
+  EXPECT_NE(second, first);
+}
+
 }  // namespace
 }  // namespace hbsync::tenant

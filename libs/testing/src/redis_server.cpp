@@ -126,4 +126,21 @@ void RedisServer::restart() {
   start();
 }
 
+// ---- faults ------------------------------------------------------------------
+
+void RedisServer::pause() {
+  process_.signal(SIGSTOP);
+}
+
+void RedisServer::resume() {
+  process_.signal(SIGCONT);
+}
+
+void RedisServer::wipe() {
+  // A stopped (paused) process takes SIGTERM only once continued.
+  process_.signal(SIGCONT);
+  process_.kill_hard();
+  start();
+}
+
 }  // namespace hbsync::testing

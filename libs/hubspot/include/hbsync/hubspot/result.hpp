@@ -39,6 +39,10 @@ struct Error {
   // A create whose answer was lost (timeout, closed connection, 504): HubSpot
   // may have made the record. Look it up before creating it again.
   bool maybe_applied = false;
+  // Set when the call failed on Redis (the shared rate limiter), not on the
+  // network: Redis's own error text (e.g. "OOM command not allowed ..."),
+  // so callers report a Redis error as one. kind is network then.
+  std::string redis_error{};
 
   bool retryable() const {
     return kind == rate_limited || kind == locked || kind == server || kind == network;

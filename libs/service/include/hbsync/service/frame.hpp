@@ -68,6 +68,17 @@ class Frame {
 
   // True once shutdown has begun (readiness then reports 503).
   bool stopping() const { return stopping_.load(); }
+
+  // Redis data-set state, checked by the readiness loop (docs/operations.md,
+  // "Redis: durability, loss detection and recovery"). Lost: the instance
+  // marker (tenant::Store::kInstanceKey) this process saw is gone, or tenants
+  // exist without one. While lost the service is not ready and its consumers
+  // hold their messages (nothing is committed); ingress refuses webhooks.
+  bool redis_state_lost() const { return redis_lost_.load(); }
+  // The last check found the marker (some tenant was applied to this data
+  // set). Until then an unknown portal cannot be told from a lost tenant.
+  bool redis_marked() const { return redis_marked_.load(); }
+  const redis::Options& redis_options() const { return redis_options_; }
   // The bound HTTP port (after run() started the listener).
   uint16_t http_port() const;
 
@@ -85,6 +96,14 @@ class Frame {
 
   void add_common_routes();
   void readiness_loop();
+  // One round trip: reachable, takes writes, same data set. False with the
+  // reason when not.
+  bool check_redis(std::string& reason);
+  void note_marker(const redis::Reply& marker, const redis::Reply& tenants);
+  void note_write(const redis::Reply& reply);
+  // Consumers call it while the state is lost: waits (bounded) for the
+  // recovery; true when the state is good again.
+  bool wait_redis_state();
 
   Info info_;
   config::Loader loader_;
@@ -117,6 +136,10 @@ class Frame {
   std::unique_ptr<ServerHolder> server_;
   std::atomic<bool> stopping_{false};
   bool configured_ = false;
+  std::atomic<bool> redis_lost_{false};
+  std::atomic<bool> redis_marked_{false};
+  std::string redis_marker_seen_;    // readiness thread only
+  std::string redis_write_refusal_;  // readiness thread only: last refusal text
 };
 
 }  // namespace hbsync::service

@@ -17,6 +17,12 @@
 //   hbsync:tenants:version             counter, +1 on any tenant write or removal: one GET
 //                                      tells a cache whether anything changed at all.
 //   channel hbsync:tenants:changed     PUBLISH <tenant id> after each write or removal.
+//   hbsync:instance                    string: a random id, set (if absent) by every tenant
+//                                      write. It tells one Redis data set from another: a
+//                                      service that saw it and then finds it gone knows
+//                                      Redis lost its data (restarted without persistence,
+//                                      wiped) and stops (docs/operations.md, "Redis:
+//                                      durability, loss detection and recovery").
 //
 // Every write is one Lua script, so a reader (which also reads through one
 // script) never sees settings without their secrets, or a version that does
@@ -54,6 +60,7 @@ class Store {
   static constexpr const char* kTenantsKey = "hbsync:tenants";
   static constexpr const char* kTenantsVersionKey = "hbsync:tenants:version";
   static constexpr const char* kChangesChannel = "hbsync:tenants:changed";
+  static constexpr const char* kInstanceKey = "hbsync:instance";
   static std::string settings_key(const std::string& tenant_id);
   static std::string secrets_key(const std::string& tenant_id);
   static std::string meta_key(const std::string& tenant_id);
@@ -84,6 +91,11 @@ class Store {
   // Cheap change check for caches: 0 when the tenant does not exist.
   int64_t version(const std::string& tenant_id);
   int64_t tenants_version();
+
+  // The instance marker (kInstanceKey), nullopt when Redis has none: no
+  // tenant was ever applied to this data set, or the data was lost. Throws
+  // redis::Error.
+  std::optional<std::string> instance_marker();
 
   // Tenant ids, in numeric order.
   std::vector<std::string> list();

@@ -44,6 +44,15 @@ class RedisServer {
   // answers PING with the snapshot loaded.
   void restart_from(const std::string& path);
 
+  // ---- faults: a hung or wiped Redis ----------------------------------------
+  // SIGSTOP: connections stay open, nothing is answered (a hung server).
+  void pause();
+  // SIGCONT after pause().
+  void resume();
+  // Stops and starts again empty on the same port (a Redis without
+  // persistence restarted): every key is gone.
+  void wipe();
+
  private:
   void spawn();
 
