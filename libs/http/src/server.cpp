@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 #include <future>
+#include <list>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -20,6 +21,7 @@
 #include <boost/beast/http.hpp>
 
 #include "hbsync/log/log.hpp"
+#include "request_checks.hpp"
 
 namespace hbsync::http {
 namespace {
@@ -92,6 +94,12 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   void for_each_session(void (Session::*action)());
   void session_started(Session* session, std::weak_ptr<Session> weak);
   void session_finished(Session* session);
+  // The idle list: sessions waiting for the first byte of a request, oldest
+  // first. At the connection cap the oldest one is closed for a newcomer.
+  void session_idle(Session* session);
+  void session_busy(Session* session);
+  std::shared_ptr<Session> take_idle();
+  bool admit();  // on the acceptor strand: may a new connection be served?
 
   ServerOptions options;
   Router router;
@@ -101,10 +109,18 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   // so it is still alive while ~io_context destroys the remaining sessions.
   mutable std::mutex mutex;
   std::condition_variable all_closed;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+  struct Entry {
+    std::weak_ptr<Session> weak;
+    std::list<Session*>::iterator idle_pos;
+    bool idle = false;
+  };
+  std::unordered_map<Session*, Entry> sessions;
+  std::list<Session*> idle_sessions;
   std::atomic<size_t> active{0};
   std::atomic<size_t> in_flight{0};
   std::atomic<uint64_t> accepted{0};
+  std::atomic<uint64_t> evicted{0};
+  std::atomic<uint64_t> refused{0};
   std::atomic<bool> draining{false};
   std::atomic<bool> running{false};
   std::atomic<int64_t> last_limit_log_ns{0};
@@ -143,7 +159,7 @@ class Session : public std::enable_shared_from_this<Session> {
       : server_(server),
         stream_(std::move(socket)),
         handler_timer_(stream_.get_executor()),
-        first_deadline_(Clock::now() + server.options.read_timeout) {
+        read_timer_(stream_.get_executor()) {
     beast::error_code ec;
     auto endpoint = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_address_ = endpoint.address().to_string();
@@ -167,6 +183,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (phase_ == Phase::idle) close();
   }
   void force_close() { close(); }
+  // At the connection cap, for a newcomer: only if still waiting.
+  void evict() {
+    if (phase_ == Phase::idle) close();
+  }
 
   void deliver(uint64_t seq, Response response) {
     if (seq != seq_ || phase_ != Phase::handling) return;
@@ -195,20 +215,19 @@ class Session : public std::enable_shared_from_this<Session> {
       start_reading();
       return;
     }
-    // Waiting for the first byte separately lets a keep-alive connection idle
-    // for idle_timeout while a started request must complete in read_timeout;
-    // it is also the state in which shutdown may close the connection.
-    if (first_request_) {
-      stream_.expires_at(first_deadline_);
-    } else {
-      stream_.expires_after(server_.options.idle_timeout);
-    }
+    // Waiting for the first byte separately lets a connection idle for
+    // idle_timeout while a started request must complete in the header and
+    // body timeouts; it is also the state in which shutdown, or a newcomer at
+    // the connection cap, may close the connection.
+    server_.session_idle(this);
+    stream_.expires_after(server_.options.idle_timeout);
     stream_.async_read_some(
         buffer_.prepare(4096),
         beast::bind_front_handler(&Session::on_first_bytes, shared_from_this()));
   }
 
   void on_first_bytes(beast::error_code ec, std::size_t bytes) {
+    server_.session_busy(this);
     if (ec || phase_ == Phase::closing) {
       close();
       return;
@@ -220,10 +239,30 @@ class Session : public std::enable_shared_from_this<Session> {
   void start_reading() {
     phase_ = Phase::reading;
     started_ = Clock::now();
-    stream_.expires_at(first_request_ ? first_deadline_ : started_ + server_.options.read_timeout);
-    first_request_ = false;
+    timed_out_ = false;
+    // Our own timer, not the stream's: the stream's closes the socket, and a
+    // request cut short in time gets a 408 first.
+    stream_.expires_never();
+    arm_read_timer(server_.options.header_timeout);
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              beast::bind_front_handler(&Session::on_header, shared_from_this()));
+  }
+
+  void arm_read_timer(std::chrono::milliseconds timeout) {
+    uint64_t generation = ++read_timer_generation_;
+    read_timer_.expires_after(timeout);
+    read_timer_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
+      if (ec || generation != self->read_timer_generation_ || self->phase_ != Phase::reading) {
+        return;
+      }
+      self->timed_out_ = true;
+      self->stream_.cancel();
+    });
+  }
+
+  void stop_read_timer() {
+    ++read_timer_generation_;
+    read_timer_.cancel();
   }
 
   void on_header(beast::error_code ec, std::size_t) {
@@ -233,6 +272,12 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     auto& req = parser_->get();
     method_ = std::string(sv(req.method_string()));
+    if (auto rejection = detail::check_request_head(req, req.version())) {
+      stop_read_timer();
+      reject(rejection->status, rejection->reason);
+      return;
+    }
+    if (!parser_->is_done()) arm_read_timer(server_.options.body_timeout);
     if (!parser_->is_done() && iequals(sv(req[bhttp::field::expect]), "100-continue")) {
       continue_.emplace(bhttp::status::continue_, req.version());
       bhttp::async_write(stream_, *continue_,
@@ -270,7 +315,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_read_error(beast::error_code ec) {
     if (phase_ == Phase::closing) return;
-    if (ec == bhttp::error::header_limit) {
+    stop_read_timer();
+    if (timed_out_) {
+      reject(408, parser_ && parser_->is_header_done() ? "request body not received in time"
+                                                       : "request header not received in time");
+    } else if (ec == bhttp::error::header_limit) {
       reject(431, "request header fields too large");
     } else if (ec == bhttp::error::body_limit) {
       reject(413, "request body too large");
@@ -284,13 +333,18 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
+  // The reason is a fixed text naming the rule (never a header value or a
+  // body), so it can be logged as is.
   void reject(int status, std::string_view message) {
+    log::info("http request rejected",
+              {{"status", status}, {"reason", std::string(message)}});
     close_after_ = true;
     version_ = 11;
     write_response(Response::error(status, message));
   }
 
   void handle_request() {
+    stop_read_timer();
     phase_ = Phase::handling;
     counted_in_flight_ = true;
     server_.in_flight.fetch_add(1);
@@ -407,7 +461,7 @@ class Session : public std::enable_shared_from_this<Session> {
       close();
       return;
     }
-    stream_.expires_after(std::min<std::chrono::milliseconds>(server_.options.read_timeout,
+    stream_.expires_after(std::min<std::chrono::milliseconds>(server_.options.body_timeout,
                                                               std::chrono::milliseconds(2000)));
     stream_.async_read_some(net::buffer(discard_),
                             beast::bind_front_handler(&Session::on_discard, shared_from_this()));
@@ -428,6 +482,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void close() {
     phase_ = Phase::closing;
     handler_timer_.cancel();
+    stop_read_timer();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.close();
@@ -436,6 +491,9 @@ class Session : public std::enable_shared_from_this<Session> {
   Server::Impl& server_;
   beast::tcp_stream stream_;
   net::steady_timer handler_timer_;
+  net::steady_timer read_timer_;  // header and body deadlines (reading phase)
+  uint64_t read_timer_generation_ = 0;
+  bool timed_out_ = false;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<bhttp::response<bhttp::empty_body>> continue_;
@@ -445,12 +503,10 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string method_;
   std::string route_ = "unmatched";
   Phase phase_ = Phase::idle;
-  Clock::time_point first_deadline_;
   Clock::time_point started_ = Clock::now();
   uint64_t seq_ = 0;
   unsigned version_ = 11;
   int status_ = 0;
-  bool first_request_ = true;
   bool keep_alive_ = true;
   bool close_after_ = false;
   bool head_ = false;
@@ -477,16 +533,72 @@ void ResponderState::respond(Response response) {
 
 void Server::Impl::session_started(Session* session, std::weak_ptr<Session> weak) {
   std::lock_guard lock(mutex);
-  sessions.emplace(session, std::move(weak));
+  sessions.emplace(session, Entry{std::move(weak), idle_sessions.end(), false});
 }
 
 void Server::Impl::session_finished(Session* session) {
   {
     std::lock_guard lock(mutex);
-    sessions.erase(session);
+    if (auto it = sessions.find(session); it != sessions.end()) {
+      if (it->second.idle) idle_sessions.erase(it->second.idle_pos);
+      sessions.erase(it);
+    }
     active.fetch_sub(1);
   }
   all_closed.notify_all();
+}
+
+void Server::Impl::session_idle(Session* session) {
+  std::lock_guard lock(mutex);
+  auto it = sessions.find(session);
+  if (it == sessions.end() || it->second.idle) return;
+  it->second.idle_pos = idle_sessions.insert(idle_sessions.end(), session);
+  it->second.idle = true;
+}
+
+void Server::Impl::session_busy(Session* session) {
+  std::lock_guard lock(mutex);
+  auto it = sessions.find(session);
+  if (it == sessions.end() || !it->second.idle) return;
+  idle_sessions.erase(it->second.idle_pos);
+  it->second.idle = false;
+}
+
+std::shared_ptr<Session> Server::Impl::take_idle() {
+  std::lock_guard lock(mutex);
+  while (!idle_sessions.empty()) {
+    Session* oldest = idle_sessions.front();
+    idle_sessions.pop_front();
+    auto& entry = sessions.at(oldest);
+    entry.idle = false;
+    if (auto alive = entry.weak.lock()) return alive;
+  }
+  return nullptr;
+}
+
+// Over the cap, the newcomer takes the place of the longest idle connection.
+// Closing it is asynchronous (on its strand), so the count can pass the cap
+// by the evictions in progress; kEvictionSlack bounds that.
+bool Server::Impl::admit() {
+  constexpr size_t kEvictionSlack = 32;
+  size_t open = active.load();
+  if (open < options.max_connections) return true;
+  if (open < options.max_connections + kEvictionSlack) {
+    if (auto victim = take_idle()) {
+      evicted.fetch_add(1);
+      auto executor = victim->executor();
+      net::post(executor, [victim = std::move(victim)]() { victim->evict(); });
+      return true;
+    }
+  }
+  refused.fetch_add(1);
+  int64_t now = Clock::now().time_since_epoch().count();
+  int64_t last = last_limit_log_ns.load();
+  if (now - last > 1'000'000'000 && last_limit_log_ns.compare_exchange_strong(last, now)) {
+    log::warn("http connection limit reached and no idle connection to close, refusing",
+              {{"max_connections", static_cast<uint64_t>(options.max_connections)}});
+  }
+  return false;
 }
 
 void Server::Impl::for_each_session(void (Session::*action)()) {
@@ -494,8 +606,8 @@ void Server::Impl::for_each_session(void (Session::*action)()) {
   {
     std::lock_guard lock(mutex);
     alive.reserve(sessions.size());
-    for (auto& [ptr, weak] : sessions) {
-      if (auto s = weak.lock()) alive.push_back(std::move(s));
+    for (auto& [ptr, entry] : sessions) {
+      if (auto s = entry.weak.lock()) alive.push_back(std::move(s));
     }
   }
   // Posted outside the lock: dropping the last reference runs ~Session,
@@ -521,13 +633,7 @@ void Server::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
-  if (active.load() >= options.max_connections) {
-    int64_t now = Clock::now().time_since_epoch().count();
-    int64_t last = last_limit_log_ns.load();
-    if (now - last > 1'000'000'000 && last_limit_log_ns.compare_exchange_strong(last, now)) {
-      log::warn("http connection limit reached, closing new connections",
-                {{"max_connections", static_cast<uint64_t>(options.max_connections)}});
-    }
+  if (!admit()) {
     beast::error_code ignored;
     socket.close(ignored);
   } else {
@@ -572,7 +678,7 @@ Router& Server::router() {
 void Server::start() {
   Impl& s = *impl_;
   if (s.running.load() || !s.threads.empty()) throw std::logic_error("http server already started");
-  raise_fd_limit(s.options.max_connections + 64);
+  raise_fd_limit(s.options.max_connections + 128);
 
   beast::error_code ec;
   auto address = net::ip::make_address(s.options.address, ec);
@@ -661,6 +767,14 @@ size_t Server::in_flight() const {
 
 uint64_t Server::accepted_connections() const {
   return impl_->accepted.load();
+}
+
+uint64_t Server::evicted_connections() const {
+  return impl_->evicted.load();
+}
+
+uint64_t Server::refused_connections() const {
+  return impl_->refused.load();
 }
 
 }  // namespace hbsync::http
