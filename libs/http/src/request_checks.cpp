@@ -66,7 +66,8 @@ std::optional<HeadRejection> check_transfer_encoding(const bhttp::fields& fields
 
 std::optional<HeadRejection> check_request_head(const bhttp::fields& fields, unsigned version) {
   for (const auto& [field, name] : kSingletons) {
-    if (fields.count(field) > 1) return HeadRejection{400, "duplicate " + std::string(name) + " header"};
+    if (fields.count(field) > 1)
+      return HeadRejection{400, "duplicate " + std::string(name) + " header"};
   }
   if (version >= 11 && fields.find(bhttp::field::host) == fields.end()) {
     return HeadRejection{400, "missing Host header"};

@@ -336,8 +336,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // The reason is a fixed text naming the rule (never a header value or a
   // body), so it can be logged as is.
   void reject(int status, std::string_view message) {
-    log::info("http request rejected",
-              {{"status", status}, {"reason", std::string(message)}});
+    log::info("http request rejected", {{"status", status}, {"reason", std::string(message)}});
     close_after_ = true;
     version_ = 11;
     write_response(Response::error(status, message));
@@ -759,6 +758,11 @@ bool Server::shutdown(std::chrono::milliseconds drain_timeout) {
 
 size_t Server::active_connections() const {
   return impl_->active.load();
+}
+
+size_t Server::idle_connections() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->idle_sessions.size();
 }
 
 size_t Server::in_flight() const {

@@ -68,8 +68,8 @@ Common& common() {
 }
 
 std::string_view method_label(std::string_view method) {
-  static constexpr std::array<std::string_view, 7> kMethods{"GET",    "HEAD",   "POST",   "PUT",
-                                                            "PATCH",  "DELETE", "OPTIONS"};
+  static constexpr std::array<std::string_view, 7> kMethods{"GET",   "HEAD",   "POST",   "PUT",
+                                                            "PATCH", "DELETE", "OPTIONS"};
   for (auto known : kMethods) {
     if (method == known) return known;
   }

@@ -74,17 +74,17 @@ Frame::Frame(Info info, int argc, char** argv)
                                                          1024, 64 * 1024 * 1024));
   http_max_connections_ = static_cast<size_t>(loader_.integer(
       "HBSYNC_HTTP_MAX_CONNECTIONS", 10000,
-      "Open HTTP connections at most; at the cap a new one replaces the longest idle one",
-      16, 1000000));
+      "Open HTTP connections at most; at the cap a new one replaces the longest idle one", 16,
+      1000000));
   http_idle_timeout_ = loader_.duration(
       "HBSYNC_HTTP_IDLE_TIMEOUT", "5s",
       "How long an HTTP connection may wait for the first byte of a request before it is closed");
   http_header_timeout_ = loader_.duration(
       "HBSYNC_HTTP_HEADER_TIMEOUT", "3s",
       "From a request's first byte, how long its headers may take to arrive (then 408)");
-  http_body_timeout_ =
-      loader_.duration("HBSYNC_HTTP_BODY_TIMEOUT", "10s",
-                       "After a request's headers, how long its body may take to arrive (then 408)");
+  http_body_timeout_ = loader_.duration(
+      "HBSYNC_HTTP_BODY_TIMEOUT", "10s",
+      "After a request's headers, how long its body may take to arrive (then 408)");
   log_level_ = loader_.choice("HBSYNC_LOG_LEVEL", "info", {"debug", "info", "warn", "error"},
                               "Minimum log level");
   shutdown_timeout_ =

@@ -45,7 +45,7 @@ struct ServerOptions {
   // that has been idle longest (no byte of a request yet) and takes its
   // place; only when none is idle is the new connection closed at accept.
   size_t max_connections = 10000;
-  std::string server_name = "hbsync";                // Server header
+  std::string server_name = "hbsync";  // Server header
 };
 
 // Called on an io thread after each response is written (also for 4xx
@@ -82,6 +82,7 @@ class Server {
   bool shutdown(std::chrono::milliseconds drain_timeout);
 
   size_t active_connections() const;
+  size_t idle_connections() const;        // waiting for the first byte of a request
   size_t in_flight() const;               // requests dispatched but not yet written
   uint64_t accepted_connections() const;  // total since start (tests, metrics)
   uint64_t evicted_connections() const;   // idle ones closed to admit a new one
