@@ -187,8 +187,8 @@ TEST_F(ServerLimitsTest, ReconnectingIdleFloodDoesNotLockOutRealRequests) {
   ASSERT_TRUE(eventually([&]() { return server.active_connections() >= kCap; }, 5000ms));
   ASSERT_TRUE(eventually([&]() { return reconnects.load() >= kFlood; }, 5000ms))
       << "reconnects " << reconnects.load() << " evicted " << server.evicted_connections()
-      << " refused " << server.refused_connections() << " active "
-      << server.active_connections() << " idle " << server.idle_connections();
+      << " refused " << server.refused_connections() << " active " << server.active_connections()
+      << " idle " << server.idle_connections();
 
   int served = 0;
   for (int i = 0; i < 9; ++i) {
