@@ -85,6 +85,12 @@ Frame::Frame(Info info, int argc, char** argv)
   http_body_timeout_ = loader_.duration(
       "HBSYNC_HTTP_BODY_TIMEOUT", "10s",
       "After a request's headers, how long its body may take to arrive (then 408)");
+  auto positive = [this](const char* name, std::chrono::milliseconds value) {
+    if (value.count() <= 0) loader_.reject(name, "must be above zero");
+  };
+  positive("HBSYNC_HTTP_IDLE_TIMEOUT", http_idle_timeout_);
+  positive("HBSYNC_HTTP_HEADER_TIMEOUT", http_header_timeout_);
+  positive("HBSYNC_HTTP_BODY_TIMEOUT", http_body_timeout_);
   log_level_ = loader_.choice("HBSYNC_LOG_LEVEL", "info", {"debug", "info", "warn", "error"},
                               "Minimum log level");
   shutdown_timeout_ =
