@@ -3,63 +3,19 @@
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <atomic>
-#include <condition_variable>
-#include <cstdio>
-#include <ctime>
 #include <future>
-#include <mutex>
-#include <optional>
 #include <stdexcept>
-#include <thread>
-#include <unordered_map>
-#include <vector>
-
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 
 #include "hbsync/log/log.hpp"
+#include "server_impl.hpp"
 
 namespace hbsync::http {
 namespace {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
-
-class Session;
-
-std::string_view sv(beast::string_view s) {
-  return {s.data(), s.size()};
-}
-
-// RFC 7231 IMF-fixdate, built by hand so the process locale cannot change it.
-std::string http_date() {
-  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  thread_local std::time_t cached_second = -1;
-  thread_local std::string cached;
-  std::time_t now = std::time(nullptr);
-  if (now != cached_second) {
-    std::tm t{};
-    gmtime_r(&now, &t);
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[t.tm_wday % 7],
-                  t.tm_mday, kMonths[t.tm_mon % 12], t.tm_year + 1900, t.tm_hour, t.tm_min,
-                  t.tm_sec);
-    cached = buf;
-    cached_second = now;
-  }
-  return cached;
-}
-
-bool has_line_break(std::string_view s) {
-  return s.find_first_of("\r\n") != std::string_view::npos;
-}
 
 void raise_fd_limit(size_t wanted) {
   rlimit rl{};
@@ -77,433 +33,42 @@ void raise_fd_limit(size_t wanted) {
 
 }  // namespace
 
-struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
-  explicit Impl(ServerOptions opts, Router r)
-      : options(std::move(opts)),
-        router(std::move(r)),
-        ioc(std::max(1, options.threads)),
-        acceptor(net::make_strand(ioc)),
-        accept_retry(acceptor.get_executor()) {}
-
-  void do_accept();
-  void on_accept(beast::error_code ec, tcp::socket socket);
-  void close_acceptor();
-  void run_io();
-  void for_each_session(void (Session::*action)());
-  void session_started(Session* session, std::weak_ptr<Session> weak);
-  void session_finished(Session* session);
-
-  ServerOptions options;
-  Router router;
-  RequestObserver observer;
-
-  // Everything a Session touches in its destructor is declared before ioc,
-  // so it is still alive while ~io_context destroys the remaining sessions.
-  mutable std::mutex mutex;
-  std::condition_variable all_closed;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
-  std::atomic<size_t> active{0};
-  std::atomic<size_t> in_flight{0};
-  std::atomic<uint64_t> accepted{0};
-  std::atomic<bool> draining{false};
-  std::atomic<bool> running{false};
-  std::atomic<int64_t> last_limit_log_ns{0};
-  std::mutex shutdown_mutex;  // a signal thread and ~Server may both call shutdown
-  bool drained_result = true;
-  uint16_t bound_port = 0;
-
-  net::io_context ioc;
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
-  tcp::acceptor acceptor;
-  net::steady_timer accept_retry;
-  std::vector<std::thread> threads;
-};
-
-namespace {
-
-// Shared between the Responder copies handed to the handler, the handler
-// timeout and the exception path; whoever comes first answers.
-struct ResponderState {
-  ResponderState(std::weak_ptr<Server::Impl> s, std::weak_ptr<Session> c, uint64_t q)
-      : server(std::move(s)), session(std::move(c)), seq(q) {}
-  ~ResponderState() {
-    if (!done.load()) respond(Response::error(500, "handler did not respond"));
-  }
-  void respond(Response response);
-
-  std::atomic<bool> done{false};
-  std::weak_ptr<Server::Impl> server;
-  std::weak_ptr<Session> session;
-  uint64_t seq;
-};
-
-class Session : public std::enable_shared_from_this<Session> {
- public:
-  Session(Server::Impl& server, tcp::socket&& socket)
-      : server_(server),
-        stream_(std::move(socket)),
-        handler_timer_(stream_.get_executor()),
-        first_deadline_(Clock::now() + server.options.read_timeout) {
-    beast::error_code ec;
-    auto endpoint = stream_.socket().remote_endpoint(ec);
-    if (!ec) remote_address_ = endpoint.address().to_string();
-    stream_.socket().set_option(tcp::no_delay(true), ec);
-    server_.active.fetch_add(1);
-  }
-
-  ~Session() {
-    if (counted_in_flight_) server_.in_flight.fetch_sub(1);
-    server_.session_finished(this);
-  }
-
-  void start() {
-    server_.session_started(this, weak_from_this());
-    net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(&Session::wait_for_request, shared_from_this()));
-  }
-
-  // Both run on the strand (posted by the server).
-  void drain() {
-    if (phase_ == Phase::idle) close();
-  }
-  void force_close() { close(); }
-
-  void deliver(uint64_t seq, Response response) {
-    if (seq != seq_ || phase_ != Phase::handling) return;
-    handler_timer_.cancel();
-    write_response(std::move(response));
-  }
-
-  net::any_io_executor executor() { return stream_.get_executor(); }
-
- private:
-  enum class Phase { idle, reading, handling, writing, closing };
-
-  void wait_for_request() {
-    phase_ = Phase::idle;
-    if (server_.draining.load()) {
-      close();
-      return;
-    }
-    parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(server_.options.header_limit));
-    parser_->body_limit(server_.options.body_limit);
-    close_after_ = false;
-    method_.clear();
-    route_ = "unmatched";
-    if (buffer_.size() > 0) {
-      start_reading();
-      return;
-    }
-    // Waiting for the first byte separately lets a keep-alive connection idle
-    // for idle_timeout while a started request must complete in read_timeout;
-    // it is also the state in which shutdown may close the connection.
-    if (first_request_) {
-      stream_.expires_at(first_deadline_);
-    } else {
-      stream_.expires_after(server_.options.idle_timeout);
-    }
-    stream_.async_read_some(
-        buffer_.prepare(4096),
-        beast::bind_front_handler(&Session::on_first_bytes, shared_from_this()));
-  }
-
-  void on_first_bytes(beast::error_code ec, std::size_t bytes) {
-    if (ec || phase_ == Phase::closing) {
-      close();
-      return;
-    }
-    buffer_.commit(bytes);
-    start_reading();
-  }
-
-  void start_reading() {
-    phase_ = Phase::reading;
-    started_ = Clock::now();
-    stream_.expires_at(first_request_ ? first_deadline_ : started_ + server_.options.read_timeout);
-    first_request_ = false;
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             beast::bind_front_handler(&Session::on_header, shared_from_this()));
-  }
-
-  void on_header(beast::error_code ec, std::size_t) {
-    if (ec) {
-      on_read_error(ec);
-      return;
-    }
-    auto& req = parser_->get();
-    method_ = std::string(sv(req.method_string()));
-    if (!parser_->is_done() && iequals(sv(req[bhttp::field::expect]), "100-continue")) {
-      continue_.emplace(bhttp::status::continue_, req.version());
-      bhttp::async_write(stream_, *continue_,
-                         beast::bind_front_handler(&Session::on_continue, shared_from_this()));
-      return;
-    }
-    read_body();
-  }
-
-  void on_continue(beast::error_code ec, std::size_t) {
-    continue_.reset();
-    if (ec) {
-      close();
-      return;
-    }
-    read_body();
-  }
-
-  void read_body() {
-    if (parser_->is_done()) {
-      handle_request();
-      return;
-    }
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      beast::bind_front_handler(&Session::on_body, shared_from_this()));
-  }
-
-  void on_body(beast::error_code ec, std::size_t) {
-    if (ec) {
-      on_read_error(ec);
-      return;
-    }
-    handle_request();
-  }
-
-  void on_read_error(beast::error_code ec) {
-    if (phase_ == Phase::closing) return;
-    if (ec == bhttp::error::header_limit) {
-      reject(431, "request header fields too large");
-    } else if (ec == bhttp::error::body_limit) {
-      reject(413, "request body too large");
-    } else if (ec == beast::error::timeout || ec == bhttp::error::end_of_stream ||
-               ec == bhttp::error::partial_message ||
-               ec.category() != bhttp::make_error_code(bhttp::error::bad_target).category()) {
-      // Timeouts, disconnects and socket errors: nobody is left to answer.
-      close();
-    } else {
-      reject(400, "malformed request: " + ec.message());
+// Over the cap, the newcomer takes the place of the longest idle connection.
+// Closing it is asynchronous (on its strand), so the count can pass the cap
+// by the evictions in progress; kEvictionSlack bounds that.
+bool Server::Impl::admit() {
+  constexpr size_t kEvictionSlack = 32;
+  size_t open = active.load();
+  if (open < options.max_connections) return true;
+  if (open < options.max_connections + kEvictionSlack) {
+    if (auto victim = take_idle()) {
+      evicted.fetch_add(1);
+      detail::post_action(std::move(victim), SessionAction::evict);
+      return true;
     }
   }
-
-  void reject(int status, std::string_view message) {
-    close_after_ = true;
-    version_ = 11;
-    write_response(Response::error(status, message));
+  refused.fetch_add(1);
+  int64_t now = Clock::now().time_since_epoch().count();
+  int64_t last = last_limit_log_ns.load();
+  if (now - last > 1'000'000'000 && last_limit_log_ns.compare_exchange_strong(last, now)) {
+    log::warn("http connection limit reached and no idle connection to close, refusing",
+              {{"max_connections", static_cast<uint64_t>(options.max_connections)}});
   }
-
-  void handle_request() {
-    phase_ = Phase::handling;
-    counted_in_flight_ = true;
-    server_.in_flight.fetch_add(1);
-
-    auto message = parser_->release();
-    parser_.reset();
-    version_ = message.version();
-    keep_alive_ = message.keep_alive();
-    head_ = message.method() == bhttp::verb::head;
-
-    request_ = Request{};
-    request_.method = method_;
-    request_.target = std::string(sv(message.target()));
-    for (const auto& field : message) {
-      request_.headers.add(std::string(sv(field.name_string())), std::string(sv(field.value())));
-    }
-    request_.body = std::move(message.body());
-    request_.remote_address = remote_address_;
-
-    auto state =
-        std::make_shared<ResponderState>(server_.weak_from_this(), weak_from_this(), ++seq_);
-    handler_timer_.expires_after(server_.options.handler_timeout);
-    handler_timer_.async_wait(
-        [self = shared_from_this(),
-         weak_state = std::weak_ptr<ResponderState>(state)](beast::error_code ec) {
-          if (ec) return;
-          if (auto st = weak_state.lock()) st->respond(Response::error(503, "handler timed out"));
-        });
-
-    try {
-      server_.router.dispatch(request_, [state](Response r) { state->respond(std::move(r)); });
-    } catch (const std::exception& e) {
-      log::error("http handler threw",
-                 {{"route", request_.route}, {"method", request_.method}, {"error", e.what()}});
-      state->respond(Response::error(500, "internal error"));
-    } catch (...) {
-      log::error("http handler threw",
-                 {{"route", request_.route}, {"method", request_.method}, {"error", "unknown"}});
-      state->respond(Response::error(500, "internal error"));
-    }
-    route_ = request_.route.empty() ? "unmatched" : request_.route;
-  }
-
-  void write_response(Response response) {
-    phase_ = Phase::writing;
-    // 1xx would leave the client waiting for a second response.
-    status_ = (response.status >= 200 && response.status <= 599) ? response.status : 500;
-    response_.emplace();
-    auto& res = *response_;
-    res.version(version_);
-    res.result(static_cast<unsigned>(status_));
-    for (const auto& [name, value] : response.headers) {
-      // Framing headers are ours to set; line breaks would split the header.
-      if (iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding") ||
-          iequals(name, "Connection") || name.empty() || has_line_break(name) ||
-          has_line_break(value)) {
-        continue;
-      }
-      res.insert(beast::string_view(name.data(), name.size()), value);
-    }
-    if (!response.headers.has("Server")) res.set(bhttp::field::server, server_.options.server_name);
-    res.set(bhttp::field::date, http_date());
-    bool close = close_after_ || !keep_alive_ || server_.draining.load();
-    close_after_ = close;
-    res.keep_alive(!close);
-    if (status_ == 204 || status_ == 304) {
-      // These carry no body and no Content-Length (RFC 9110 8.6).
-      res.body().clear();
-    } else {
-      res.body() = std::move(response.body);
-      res.prepare_payload();
-      if (head_) res.body().clear();  // Content-Length still describes the GET body
-    }
-
-    stream_.expires_after(server_.options.write_timeout);
-    bhttp::async_write(stream_, res,
-                       beast::bind_front_handler(&Session::on_write, shared_from_this()));
-  }
-
-  void on_write(beast::error_code ec, std::size_t) {
-    if (counted_in_flight_) {
-      counted_in_flight_ = false;
-      server_.in_flight.fetch_sub(1);
-    }
-    if (server_.observer) {
-      double seconds = std::chrono::duration<double>(Clock::now() - started_).count();
-      try {
-        server_.observer(route_, method_, status_, seconds);
-      } catch (const std::exception& e) {
-        log::warn("http request observer threw", {{"error", e.what()}});
-      }
-    }
-    response_.reset();
-    request_ = Request{};
-    head_ = false;
-    if (ec || phase_ == Phase::closing) {
-      close();
-    } else if (close_after_) {
-      linger_close();
-    } else {
-      wait_for_request();
-    }
-  }
-
-  // After an early answer (413 before the body was read) the client may still
-  // be sending; closing with unread data makes the kernel send a RST that can
-  // destroy our response before the client read it. So: half-close, discard
-  // what still arrives for a short while, then close.
-  void linger_close() {
-    phase_ = Phase::closing;
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    if (ec) {
-      close();
-      return;
-    }
-    stream_.expires_after(std::min<std::chrono::milliseconds>(server_.options.read_timeout,
-                                                              std::chrono::milliseconds(2000)));
-    stream_.async_read_some(net::buffer(discard_),
-                            beast::bind_front_handler(&Session::on_discard, shared_from_this()));
-  }
-
-  void on_discard(beast::error_code ec, std::size_t bytes) {
-    discarded_ += bytes;
-    // The deadline set in linger_close bounds the time; the byte cap only
-    // bounds a client that sends at line rate meanwhile.
-    if (ec || discarded_ > kMaxDiscard) {
-      close();
-      return;
-    }
-    stream_.async_read_some(net::buffer(discard_),
-                            beast::bind_front_handler(&Session::on_discard, shared_from_this()));
-  }
-
-  void close() {
-    phase_ = Phase::closing;
-    handler_timer_.cancel();
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
-  }
-
-  Server::Impl& server_;
-  beast::tcp_stream stream_;
-  net::steady_timer handler_timer_;
-  beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  std::optional<bhttp::response<bhttp::empty_body>> continue_;
-  std::optional<bhttp::response<bhttp::string_body>> response_;
-  Request request_;
-  std::string remote_address_;
-  std::string method_;
-  std::string route_ = "unmatched";
-  Phase phase_ = Phase::idle;
-  Clock::time_point first_deadline_;
-  Clock::time_point started_ = Clock::now();
-  uint64_t seq_ = 0;
-  unsigned version_ = 11;
-  int status_ = 0;
-  bool first_request_ = true;
-  bool keep_alive_ = true;
-  bool close_after_ = false;
-  bool head_ = false;
-  bool counted_in_flight_ = false;
-  static constexpr size_t kMaxDiscard = 64 * 1024 * 1024;
-  size_t discarded_ = 0;
-  char discard_[4096];
-};
-
-void ResponderState::respond(Response response) {
-  if (done.exchange(true)) return;
-  // Holding the server keeps its io_context alive while we post to it.
-  auto server_alive = server.lock();
-  if (!server_alive) return;
-  auto target = session.lock();
-  if (!target) return;
-  auto executor = target->executor();
-  net::post(executor, [target = std::move(target), seq = seq, r = std::move(response)]() mutable {
-    target->deliver(seq, std::move(r));
-  });
+  return false;
 }
 
-}  // namespace
-
-void Server::Impl::session_started(Session* session, std::weak_ptr<Session> weak) {
-  std::lock_guard lock(mutex);
-  sessions.emplace(session, std::move(weak));
-}
-
-void Server::Impl::session_finished(Session* session) {
-  {
-    std::lock_guard lock(mutex);
-    sessions.erase(session);
-    active.fetch_sub(1);
-  }
-  all_closed.notify_all();
-}
-
-void Server::Impl::for_each_session(void (Session::*action)()) {
+void Server::Impl::for_each_session(SessionAction action) {
   std::vector<std::shared_ptr<Session>> alive;
   {
     std::lock_guard lock(mutex);
     alive.reserve(sessions.size());
-    for (auto& [ptr, weak] : sessions) {
-      if (auto s = weak.lock()) alive.push_back(std::move(s));
+    for (auto& [ptr, entry] : sessions) {
+      if (auto s = entry.weak.lock()) alive.push_back(std::move(s));
     }
   }
   // Posted outside the lock: dropping the last reference runs ~Session,
   // which takes the lock.
-  for (auto& s : alive) {
-    auto executor = s->executor();
-    net::post(executor, [s = std::move(s), action]() { ((*s).*action)(); });
-  }
+  for (auto& s : alive) detail::post_action(std::move(s), action);
 }
 
 void Server::Impl::do_accept() {
@@ -521,18 +86,12 @@ void Server::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
-  if (active.load() >= options.max_connections) {
-    int64_t now = Clock::now().time_since_epoch().count();
-    int64_t last = last_limit_log_ns.load();
-    if (now - last > 1'000'000'000 && last_limit_log_ns.compare_exchange_strong(last, now)) {
-      log::warn("http connection limit reached, closing new connections",
-                {{"max_connections", static_cast<uint64_t>(options.max_connections)}});
-    }
+  if (!admit()) {
     beast::error_code ignored;
     socket.close(ignored);
   } else {
     accepted.fetch_add(1);
-    std::make_shared<Session>(*this, std::move(socket))->start();
+    detail::start_session(*this, std::move(socket));
   }
   do_accept();
 }
@@ -572,7 +131,7 @@ Router& Server::router() {
 void Server::start() {
   Impl& s = *impl_;
   if (s.running.load() || !s.threads.empty()) throw std::logic_error("http server already started");
-  raise_fd_limit(s.options.max_connections + 64);
+  raise_fd_limit(s.options.max_connections + 128);
 
   beast::error_code ec;
   auto address = net::ip::make_address(s.options.address, ec);
@@ -623,7 +182,7 @@ bool Server::shutdown(std::chrono::milliseconds drain_timeout) {
   if (!s.running.load()) return s.drained_result;
   s.draining.store(true);
   stop_accepting();
-  s.for_each_session(&Session::drain);
+  s.for_each_session(SessionAction::drain);
 
   auto deadline = Clock::now() + drain_timeout;
   bool drained;
@@ -635,7 +194,7 @@ bool Server::shutdown(std::chrono::milliseconds drain_timeout) {
     log::warn("http server shutdown: closing connections that did not drain",
               {{"connections", static_cast<uint64_t>(s.active.load())},
                {"in_flight", static_cast<uint64_t>(s.in_flight.load())}});
-    s.for_each_session(&Session::force_close);
+    s.for_each_session(SessionAction::force_close);
     std::unique_lock lock(s.mutex);
     s.all_closed.wait_for(lock, std::chrono::milliseconds(500),
                           [&s]() { return s.active.load() == 0; });
@@ -655,12 +214,25 @@ size_t Server::active_connections() const {
   return impl_->active.load();
 }
 
+size_t Server::idle_connections() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->idle_sessions.size();
+}
+
 size_t Server::in_flight() const {
   return impl_->in_flight.load();
 }
 
 uint64_t Server::accepted_connections() const {
   return impl_->accepted.load();
+}
+
+uint64_t Server::evicted_connections() const {
+  return impl_->evicted.load();
+}
+
+uint64_t Server::refused_connections() const {
+  return impl_->refused.load();
 }
 
 }  // namespace hbsync::http

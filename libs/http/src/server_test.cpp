@@ -20,114 +20,17 @@
 
 #include "hbsync/http/client.hpp"
 #include "hbsync/log/log.hpp"
+#include "raw_connection_test.hpp"
 
 namespace hbsync::http {
 namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-// A blocking TCP client that speaks raw bytes, for what a well-behaved HTTP
-// client cannot do: send nothing, send garbage, send slowly.
-class RawConnection {
- public:
-  explicit RawConnection(uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  }
-  ~RawConnection() { ::close(fd_); }
-  RawConnection(const RawConnection&) = delete;
-  RawConnection& operator=(const RawConnection&) = delete;
-
-  bool connected() const { return connected_; }
-
-  bool send(std::string_view data) {
-    while (!data.empty()) {
-      ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      data.remove_prefix(static_cast<size_t>(n));
-    }
-    return true;
-  }
-
-  // One response (headers + Content-Length body); "" on timeout or close.
-  std::string read_response(std::chrono::milliseconds timeout = 3000ms) {
-    auto deadline = Clock::now() + timeout;
-    for (;;) {
-      size_t header_end = buffer_.find("\r\n\r\n");
-      if (header_end != std::string::npos) {
-        size_t length = 0;
-        std::string head = buffer_.substr(0, header_end);
-        for (auto& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        if (size_t cl = head.find("content-length:"); cl != std::string::npos) {
-          length = std::stoul(head.substr(cl + 15));
-        }
-        size_t total = header_end + 4 + length;
-        if (buffer_.size() >= total) {
-          std::string response = buffer_.substr(0, total);
-          buffer_.erase(0, total);
-          return response;
-        }
-      }
-      if (!read_some(deadline)) return {};
-    }
-  }
-
-  // True if the server closed the connection within the timeout.
-  bool wait_closed(std::chrono::milliseconds timeout) {
-    auto deadline = Clock::now() + timeout;
-    while (read_some(deadline)) {
-    }
-    return closed_;
-  }
-
- private:
-  bool read_some(Clock::time_point deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) return false;
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-    char buf[8192];
-    ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-    if (n <= 0) {
-      closed_ = true;
-      return false;
-    }
-    buffer_.append(buf, static_cast<size_t>(n));
-    return true;
-  }
-
-  int fd_ = -1;
-  bool connected_ = false;
-  bool closed_ = false;
-  std::string buffer_;
-};
-
-// Counters change on the server's io threads just after the client saw the
-// response, so tests wait for them briefly.
-template <class Predicate>
-bool eventually(Predicate predicate, std::chrono::milliseconds timeout = 2000ms) {
-  auto deadline = Clock::now() + timeout;
-  while (!predicate()) {
-    if (Clock::now() > deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
-
-int status_of(const std::string& raw) {
-  if (raw.size() < 12) return 0;
-  return std::stoi(raw.substr(9, 3));
-}
-
-std::string body_of(const std::string& raw) {
-  size_t end = raw.find("\r\n\r\n");
-  return end == std::string::npos ? "" : raw.substr(end + 4);
-}
+using testsupport::body_of;
+using testsupport::eventually;
+using testsupport::RawConnection;
+using testsupport::status_of;
 
 class ServerTest : public ::testing::Test {
  protected:
@@ -285,9 +188,10 @@ TEST_F(ServerTest, MalformedRequestGets400AndClose) {
   EXPECT_EQ(status_of(bad_length.read_response()), 400);
 }
 
-TEST_F(ServerTest, SilentClientIsDroppedAtReadTimeout) {
+TEST_F(ServerTest, SilentClientIsDroppedAtIdleTimeoutAndSlowHeadersAtHeaderTimeout) {
   ServerOptions options;
-  options.read_timeout = 300ms;
+  options.idle_timeout = 300ms;
+  options.header_timeout = 300ms;
   Router router;
   router.add_sync("GET", "/", [](Request&) { return Response::text(200, "ok"); });
   Server& server = start(std::move(router), options);
@@ -300,7 +204,7 @@ TEST_F(ServerTest, SilentClientIsDroppedAtReadTimeout) {
   EXPECT_GE(elapsed, 250ms);
   EXPECT_LE(elapsed, 1500ms);
 
-  // Trickling bytes does not extend the deadline.
+  // Trickling bytes does not extend the deadline; the client is told 408.
   t0 = Clock::now();
   RawConnection slow(server.port());
   ASSERT_TRUE(slow.send("GET / HTTP/1.1\r\n"));
@@ -311,13 +215,14 @@ TEST_F(ServerTest, SilentClientIsDroppedAtReadTimeout) {
   }
   EXPECT_TRUE(closed);
   EXPECT_LE(Clock::now() - t0, 1500ms);
+  EXPECT_EQ(status_of(slow.take_buffer()), 408);
   EXPECT_TRUE(eventually([&]() { return server.active_connections() == 0; }));
 }
 
 TEST_F(ServerTest, IdleKeepAliveConnectionClosedAtIdleTimeout) {
   ServerOptions options;
   options.idle_timeout = 300ms;
-  options.read_timeout = 5000ms;
+  options.header_timeout = 5000ms;
   Router router;
   router.add_sync("GET", "/", [](Request&) { return Response::text(200, "ok"); });
   Server& server = start(std::move(router), options);
@@ -510,20 +415,26 @@ TEST_F(ServerTest, StopAcceptingRefusesNewConnectionsButServesExisting) {
   EXPECT_EQ(status_of(existing.read_response()), 200);
 }
 
-TEST_F(ServerTest, ConnectionsBeyondTheLimitAreClosed) {
+TEST_F(ServerTest, ConnectionsBeyondTheLimitAreClosedWhenNoneIsIdle) {
   ServerOptions options;
   options.max_connections = 2;
   Router router;
   router.add_sync("GET", "/", [](Request&) { return Response::text(200, "ok"); });
   Server& server = start(std::move(router), options);
+  // Both have started a request: neither is idle, so neither makes room.
   RawConnection a(server.port());
   RawConnection b(server.port());
-  ASSERT_TRUE(eventually([&]() { return server.active_connections() == 2; }));
+  ASSERT_TRUE(a.send("GET / HTTP/1.1\r\n"));
+  ASSERT_TRUE(b.send("GET / HTTP/1.1\r\n"));
+  ASSERT_TRUE(eventually(
+      [&]() { return server.active_connections() == 2 && server.idle_connections() == 0; }));
   RawConnection c(server.port());
   EXPECT_TRUE(c.wait_closed(2000ms));
-  ASSERT_TRUE(a.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(a.send("Host: x\r\n\r\n"));
   EXPECT_EQ(status_of(a.read_response()), 200);
   EXPECT_EQ(server.accepted_connections(), 2u);
+  EXPECT_EQ(server.refused_connections(), 1u);
+  EXPECT_EQ(server.evicted_connections(), 0u);
 }
 
 TEST_F(ServerTest, NoContentHasNoBodyAndStatusIsSanitised) {

@@ -2,6 +2,7 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <array>
 #include <sstream>
 
 namespace hbsync::metrics {
@@ -66,11 +67,32 @@ Common& common() {
   return c;
 }
 
+std::string_view method_label(std::string_view method) {
+  static constexpr std::array<std::string_view, 7> kMethods{"GET",   "HEAD",   "POST",   "PUT",
+                                                            "PATCH", "DELETE", "OPTIONS"};
+  for (auto known : kMethods) {
+    if (method == known) return known;
+  }
+  return "other";
+}
+
+std::string status_label(int status) {
+  static constexpr std::array<int, 25> kCodes{200, 201, 202, 204, 206, 301, 302, 304, 400,
+                                              401, 403, 404, 405, 408, 409, 413, 415, 422,
+                                              429, 431, 500, 501, 502, 503, 504};
+  for (int known : kCodes) {
+    if (status == known) return std::to_string(status);
+  }
+  if (status < 100 || status > 599) return "other";
+  return std::to_string(status / 100) + "xx";
+}
+
 void observe_http(const std::string& route, const std::string& method, int status, double seconds) {
   auto& c = common();
-  c.http_requests.Add({{"route", route}, {"method", method}, {"code", std::to_string(status)}})
+  const std::string method_value(method_label(method));
+  c.http_requests.Add({{"route", route}, {"method", method_value}, {"code", status_label(status)}})
       .Increment();
-  c.http_request_duration.Add({{"route", route}, {"method", method}}, latency_buckets())
+  c.http_request_duration.Add({{"route", route}, {"method", method_value}}, latency_buckets())
       .Observe(seconds);
 }
 

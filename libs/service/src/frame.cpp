@@ -102,6 +102,25 @@ Frame::Frame(Info info, int argc, char** argv)
   http_body_limit_ = static_cast<size_t>(loader_.integer("HBSYNC_HTTP_BODY_LIMIT", 1024 * 1024,
                                                          "Largest accepted request body in bytes",
                                                          1024, 64 * 1024 * 1024));
+  http_max_connections_ = static_cast<size_t>(loader_.integer(
+      "HBSYNC_HTTP_MAX_CONNECTIONS", 10000,
+      "Open HTTP connections at most; at the cap a new one replaces the longest idle one", 16,
+      1000000));
+  http_idle_timeout_ = loader_.duration(
+      "HBSYNC_HTTP_IDLE_TIMEOUT", "5s",
+      "How long an HTTP connection may wait for the first byte of a request before it is closed");
+  http_header_timeout_ = loader_.duration(
+      "HBSYNC_HTTP_HEADER_TIMEOUT", "3s",
+      "From a request's first byte, how long its headers may take to arrive (then 408)");
+  http_body_timeout_ = loader_.duration(
+      "HBSYNC_HTTP_BODY_TIMEOUT", "10s",
+      "After a request's headers, how long its body may take to arrive (then 408)");
+  auto positive = [this](const char* name, std::chrono::milliseconds value) {
+    if (value.count() <= 0) loader_.reject(name, "must be above zero");
+  };
+  positive("HBSYNC_HTTP_IDLE_TIMEOUT", http_idle_timeout_);
+  positive("HBSYNC_HTTP_HEADER_TIMEOUT", http_header_timeout_);
+  positive("HBSYNC_HTTP_BODY_TIMEOUT", http_body_timeout_);
   log_level_ = loader_.choice("HBSYNC_LOG_LEVEL", "info", {"debug", "info", "warn", "error"},
                               "Minimum log level");
   shutdown_timeout_ =
@@ -301,6 +320,10 @@ int Frame::run() {
   options.port = http_port_;
   options.threads = http_threads_;
   options.body_limit = http_body_limit_;
+  options.max_connections = http_max_connections_;
+  options.idle_timeout = http_idle_timeout_;
+  options.header_timeout = http_header_timeout_;
+  options.body_timeout = http_body_timeout_;
   server_ = std::make_unique<ServerHolder>();
   server_->server = std::make_unique<http::Server>(options, router_);
   server_->server->set_observer(metrics::observe_http);

@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace hbsync::metrics {
 
@@ -29,7 +30,8 @@ const prometheus::Histogram::BucketBoundaries& latency_buckets();
 // Families every service exports. Labels are bounded: routes are patterns,
 // never raw paths; topics are configuration; no tenant ids on hot families.
 struct Common {
-  prometheus::Family<prometheus::Counter>& http_requests;            // route, method, code
+  // route, method, code: closed sets (see observe_http)
+  prometheus::Family<prometheus::Counter>& http_requests;
   prometheus::Family<prometheus::Histogram>& http_request_duration;  // route, method
   prometheus::Family<prometheus::Counter>& kafka_produced;           // topic, result
   prometheus::Family<prometheus::Counter>& kafka_consumed;           // topic, result
@@ -40,7 +42,17 @@ struct Common {
 };
 Common& common();
 
-// Records one served HTTP request (route is the matched pattern).
+// Records one served HTTP request. `route` must be a registered pattern or
+// "unmatched" (the server passes nothing else); the method and the status are
+// mapped onto closed sets by the two functions below, so no request can add a
+// series.
 void observe_http(const std::string& route, const std::string& method, int status, double seconds);
+
+// GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS as is (exact, upper case);
+// anything else "other".
+std::string_view method_label(std::string_view method);
+// A status the services answer with ("200", "204", "400", ...) as is; any
+// other as its class ("1xx" ... "5xx"), "other" outside 100-599.
+std::string status_label(int status);
 
 }  // namespace hbsync::metrics

@@ -117,6 +117,10 @@ class Frame {
   uint16_t http_port_ = 0;
   int http_threads_ = 2;
   size_t http_body_limit_ = 0;
+  size_t http_max_connections_ = 10000;
+  std::chrono::milliseconds http_idle_timeout_{5000};
+  std::chrono::milliseconds http_header_timeout_{3000};
+  std::chrono::milliseconds http_body_timeout_{10000};
   std::chrono::milliseconds shutdown_timeout_{20000};
   std::chrono::milliseconds ready_interval_{1000};
   std::string log_level_;
