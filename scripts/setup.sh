@@ -11,6 +11,7 @@ PACKAGES=(
   protobuf-compiler libprotobuf-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   redis-server curl jq python3 procps psmisc
+  prometheus  # promtool: the alert rules' tests (deploy/prometheus)
 )
 # Benchmarks only: nginx-light (reference server) and wrk (load generator).
 if [[ "${HBSYNC_SETUP_BENCH:-0}" == "1" ]]; then
@@ -36,4 +37,8 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Debian starts redis-server as a system service on install; the project runs
 # its own instances on free ports, so the system one is not needed.
-if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now redis-server >/dev/null 2>&1 || true; fi
+# Likewise the prometheus package (installed for promtool) starts a server.
+if command -v systemctl >/dev/null 2>&1; then
+  $SUDO systemctl disable --now redis-server >/dev/null 2>&1 || true
+  $SUDO systemctl disable --now prometheus >/dev/null 2>&1 || true
+fi

@@ -103,6 +103,16 @@ class WriterTest : public ::testing::Test {
     return 0;
   }
 
+  // hbsync_dead_letters_total{reason_code="<code>",topic="sync.commands"}
+  int64_t dead_letters_metric(const std::string& code) {
+    const std::string text = stack->metrics("writer");
+    std::smatch m;
+    std::regex re("hbsync_dead_letters_total\\{reason_code=\"" + code +
+                  "\",topic=\"sync.commands\"\\} ([0-9.e+]+)");
+    if (std::regex_search(text, m, re)) return static_cast<int64_t>(std::stod(m[1]));
+    return 0;
+  }
+
   hbsync::tenant::Keyring keyring_;
   std::unique_ptr<hbsync::kafka::Producer> producer_;
 };
@@ -280,6 +290,8 @@ TEST_F(WriterTest, APermanentFailureIsDeadLetteredAndAppliesOnceTheCauseIsFixed)
   ASSERT_TRUE(stack->wait_idle(60s));
   EXPECT_EQ(stack->topic_size("sync.dlq").value_or(-1), dlq_before + 1);
   EXPECT_TRUE(projects_of(t, 9004).empty());
+  // The dead letter is counted for the HbsyncDeadLetters alert.
+  EXPECT_EQ(dead_letters_metric("board_validation"), 1);
 
   // A repeat of the command (not a replay) does not try again: same failure.
   send(c, 9004);

@@ -1,9 +1,27 @@
 #include "hbsync/service/dead_letter.hpp"
 
+#include <prometheus/counter.h>
+
 #include "hbsync/log/log.hpp"
+#include "hbsync/metrics/metrics.hpp"
 #include "hbsync/v1/events.pb.h"
 
 namespace hbsync::service {
+namespace {
+
+// Labels: the source topic (configuration) and the reason code (a code
+// constant, never request data), so the series stay bounded.
+prometheus::Family<prometheus::Counter>& dead_letters_total() {
+  static auto& family = prometheus::BuildCounter()
+                            .Name("hbsync_dead_letters_total")
+                            .Help(
+                                "Messages dead-lettered to sync.dlq, by source topic and reason "
+                                "code (alert HbsyncDeadLetters)")
+                            .Register(metrics::registry());
+  return family;
+}
+
+}  // namespace
 
 bool publish_dead_letter(kafka::Producer& producer, const std::string& dlq_topic,
                          const kafka::Message& m, const DeadLetterReason& reason,
@@ -31,6 +49,9 @@ bool publish_dead_letter(kafka::Producer& producer, const std::string& dlq_topic
     log::warn("dead letter not acknowledged by kafka", {{"error", delivery.error}});
     return false;
   }
+  dead_letters_total()
+      .Add({{"topic", std::string(m.topic)}, {"reason_code", std::string(reason.code)}})
+      .Increment();
   log::warn("message dead-lettered", {{"topic", m.topic},
                                       {"partition", m.partition},
                                       {"offset", m.offset},
