@@ -30,9 +30,7 @@ std::optional<unsigned> escape_unit(std::string_view text, std::size_t i) {
 }
 
 Status failure(Problem problem, std::string message, std::size_t offset) {
-  return {.problem = problem,
-          .message = std::move(message) + " at offset " + std::to_string(offset),
-          .offset = offset};
+  return {.problem = problem, .message = std::move(message), .offset = offset};
 }
 
 // What RapidJSON's parse does not check: depth, NUL bytes, lone low
@@ -91,10 +89,14 @@ Status parse(rapidjson::Document& doc, std::string_view text, Limits limits) {
   const std::size_t offset = doc.GetErrorOffset();
   doc.SetNull();
   if (code == rapidjson::kParseErrorStringInvalidEncoding) {
-    return failure(Problem::encoding, "invalid UTF-8 in a JSON string", offset);
+    return failure(Problem::encoding, "invalid encoding in a string (not UTF-8)", offset);
   }
-  return failure(Problem::syntax, std::string("invalid JSON: ") + rapidjson::GetParseError_En(code),
-                 offset);
+  return failure(Problem::syntax, rapidjson::GetParseError_En(code), offset);
+}
+
+std::string Status::describe() const {
+  if (ok()) return "";
+  return message + " at offset " + std::to_string(offset);
 }
 
 std::string_view reason_code(Problem problem) {

@@ -30,8 +30,13 @@ enum class Problem { none, syntax, encoding, too_deep };
 
 struct Status {
   Problem problem = Problem::none;
-  std::string message;  // empty when ok
-  std::size_t offset = 0;
+  // What is wrong, without the offset (RapidJSON's text for syntax errors);
+  // empty when ok.
+  std::string message;
+  std::size_t offset = 0;  // byte offset of the problem in the text
+
+  // "<message> at offset <n>" ("" when ok).
+  std::string describe() const;
 
   bool ok() const { return problem == Problem::none; }
   explicit operator bool() const { return ok(); }
