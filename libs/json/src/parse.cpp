@@ -2,6 +2,7 @@
 
 #include <rapidjson/error/en.h>
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 
@@ -78,13 +79,34 @@ Status prescan(std::string_view text, std::size_t max_depth) {
   return {};
 }
 
+// RapidJSON 1.1 reads some numbers beyond the double range ("-22999999e308")
+// as infinity instead of refusing them; JSON has no infinity. Recursion is
+// bounded by the depth limit already checked.
+bool all_finite(const rapidjson::Value& v) {
+  if (v.IsDouble()) return std::isfinite(v.GetDouble());
+  if (v.IsArray()) {
+    for (const auto& item : v.GetArray()) {
+      if (!all_finite(item)) return false;
+    }
+  } else if (v.IsObject()) {
+    for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+      if (!all_finite(it->value)) return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 Status parse(rapidjson::Document& doc, std::string_view text, Limits limits) {
   doc.SetNull();
   if (Status pre = prescan(text, limits.max_depth); !pre) return pre;
   doc.Parse<kFlags>(text.data(), text.size());
-  if (!doc.HasParseError()) return {};
+  if (!doc.HasParseError()) {
+    if (all_finite(doc)) return {};
+    doc.SetNull();
+    return failure(Problem::syntax, "number out of range", 0);
+  }
   const auto code = doc.GetParseError();
   const std::size_t offset = doc.GetErrorOffset();
   doc.SetNull();

@@ -67,6 +67,14 @@ TEST(JsonParse, RefusesSyntaxErrorsAndNulBytes) {
   EXPECT_EQ(parse(doc, "[1] x").problem, Problem::syntax);
 }
 
+// Found by fuzz_json_parse: RapidJSON 1.1 read this as -infinity.
+TEST(JsonParse, RefusesNumbersBeyondTheDoubleRange) {
+  rapidjson::Document doc;
+  EXPECT_EQ(parse(doc, "-22999999e308").problem, Problem::syntax);
+  EXPECT_EQ(parse(doc, R"({"total":[1,22999999e308]})").problem, Problem::syntax);
+  EXPECT_TRUE(parse(doc, "[1.7976931348623157e308,-2.5e-300]"));
+}
+
 TEST(JsonParse, ReadsOnlyTheGivenBytes) {
   rapidjson::Document doc;
   const std::string text = "[1]]]]";
