@@ -6,6 +6,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake pkg-config git clang-format
+  clang libclang-rt-14-dev  # the libFuzzer build (tests/fuzz)
   libboost1.74-dev libssl-dev
   librdkafka-dev rapidjson-dev libhiredis-dev prometheus-cpp-dev
   protobuf-compiler libprotobuf-dev

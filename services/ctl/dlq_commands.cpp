@@ -23,6 +23,7 @@
 
 #include "ctl.hpp"
 #include "hbsync/service/replay.hpp"
+#include "hbsync/json/parse.hpp"
 #include "hbsync/tenant/settings.hpp"
 #include "hbsync/v1/events.pb.h"
 
@@ -187,8 +188,7 @@ Payload decode(const kafka::Topics& topics, const v1::DeadLetter& dl) {
     return out;
   }
   rapidjson::Document doc;
-  doc.Parse(text.c_str(), text.size());
-  if (doc.HasParseError()) {
+  if (!hbsync::json::parse(doc, text)) {
     out.problem = "cannot be printed as JSON";
     return out;
   }

@@ -1,10 +1,11 @@
 #include "event_parser.hpp"
 
 #include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 
 #include <charconv>
 #include <optional>
+
+#include "hbsync/json/parse.hpp"
 
 namespace hbsync::ingress {
 namespace {
@@ -59,11 +60,11 @@ bool keeps_property_value(std::string_view name) {
 ParseResult parse_events(std::string_view body, int64_t received_at_ms) {
   ParseResult result;
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
-  if (doc.HasParseError()) {
-    result.error = std::string("body is not valid JSON: ") +
-                   rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +
-                   std::to_string(doc.GetErrorOffset());
+  // Depth-limited, iterative and UTF-8 validated: a deep body cannot exhaust
+  // the stack, and every string fits a protobuf string field.
+  if (auto status = json::parse(doc, body); !status) {
+    result.reason = std::string(json::reason_code(status.problem));
+    result.error = "body is not valid JSON: " + status.describe();
     return result;
   }
   if (!doc.IsArray()) {

@@ -22,6 +22,9 @@ struct ParsedEvent {
 struct ParseResult {
   bool ok = false;
   std::string error;  // for the 400 body; never echoes payload values
+  // Stable code for the log line and metric when !ok: json_syntax,
+  // json_encoding, json_too_deep, or malformed (valid JSON, not HubSpot's shape).
+  std::string reason = "malformed";
   std::vector<ParsedEvent> events;
 };
 

@@ -122,6 +122,40 @@ TEST(EventParserTest, RejectsMoreThanOneHundredEvents) {
   EXPECT_NE(r.error.find("at most 100"), std::string::npos);
 }
 
+// 150,000 nested arrays (300 KB) used to overflow the stack (SIGSEGV).
+TEST(EventParserTest, RefusesDeepNestingWithoutCrashing) {
+  const std::string body = std::string(150'000, '[') + std::string(150'000, ']');
+  auto r = parse_events(body, 0);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.reason, "json_too_deep");
+  EXPECT_TRUE(r.events.empty());
+}
+
+// Used to be accepted; the protobuf then could not be read by the mapper.
+TEST(EventParserTest, RefusesInvalidUtf8AndLoneSurrogates) {
+  for (std::string source : {std::string("\xff\xfe"), std::string("\\udc00")}) {
+    const std::string body =
+        R"([{"portalId":1,"occurredAt":1,"subscriptionType":"deal.creation","objectId":1,)"
+        R"("changeSource":")" +
+        source + R"("}])";
+    auto r = parse_events(body, 0);
+    EXPECT_FALSE(r.ok) << source;
+    EXPECT_EQ(r.reason, "json_encoding");
+  }
+}
+
+// Whatever is accepted round-trips through protobuf (what the mapper reads).
+TEST(EventParserTest, AcceptedEventsAreReadableProtobuf) {
+  auto r = parse_events(
+      R"([{"portalId":1,"occurredAt":1,"subscriptionType":"deal.creation","objectId":1,)"
+      R"("changeSource":"\u00e9\ud83d\ude00 日"}])",
+      0);
+  ASSERT_TRUE(r.ok) << r.error;
+  v1::HubSpotEvent back;
+  ASSERT_TRUE(back.ParseFromString(r.events[0].event.SerializeAsString()));
+  EXPECT_EQ(back.change_source(), "\xc3\xa9\xf0\x9f\x98\x80 \xe6\x97\xa5");
+}
+
 TEST(EventParserTest, RandomBytesNeverCrashAndNeverHalfAccept) {
   std::mt19937 rng(1234);
   std::string seed =

@@ -12,6 +12,7 @@
 
 #include "hbsync/http/client.hpp"
 #include "hbsync/kafka/consumer.hpp"
+#include "hbsync/kafka/reader.hpp"
 #include "hbsync/redis/redis.hpp"
 #include "hbsync/testing/dev_broker.hpp"
 #include "hbsync/testing/process.hpp"
@@ -227,6 +228,42 @@ TEST_F(IngressTest, KafkaDownMeansServiceUnavailableAndNoAcceptedEventIsLost) {
   // acknowledged attempt must be there.
   ASSERT_GE(events.size(), 1u);
   for (auto& e : events) EXPECT_EQ(e.object_id(), 500);
+}
+
+// Hostile but validly signed bodies: 150,000 nested arrays (300 KB) used to
+// overflow the stack and kill ingress; a string that is not UTF-8 used to be
+// acknowledged (204) and published, then dropped by the mapper.
+TEST_F(IngressTest, DeepJsonAndInvalidUtf8AreRefusedAndNothingIsPublished) {
+  const std::string deep = std::string(150'000, '[') + std::string(150'000, ']');
+  auto res = post(deep);
+  ASSERT_TRUE(res.ok()) << res.error_message << read_file(log_);
+  EXPECT_EQ(res.response.status, 400);
+  EXPECT_EQ(get("/healthz"), 200) << "ingress must survive a deep body";
+
+  std::string bad_utf8 = event(62515, 40);
+  bad_utf8.replace(bad_utf8.find("CRM_UI"), 6, "\xff\xfe");
+  EXPECT_EQ(post("[" + bad_utf8 + "]").response.status, 400);
+  std::string lone_surrogate = event(62515, 41);
+  lone_surrogate.replace(lone_surrogate.find("CRM_UI"), 6, "\\udc00");
+  EXPECT_EQ(post("[" + lone_surrogate + "]").response.status, 400);
+
+  // Then one good request: once it is acknowledged, it is all the topic holds.
+  ASSERT_EQ(post("[" + event(62515, 42) + "]").response.status, 204);
+  hbsync::kafka::ReaderOptions ro;
+  ro.client.brokers = broker_->bootstrap();
+  ro.client.client_id = "ingress-test-reader";
+  hbsync::kafka::TopicReader reader(ro);
+  std::vector<int64_t> objects;
+  reader.read_all("hubspot.events", [&](const hbsync::kafka::Record& r) {
+    hbsync::v1::HubSpotEvent e;
+    EXPECT_TRUE(e.ParseFromString(r.value)) << "every published event is readable";
+    objects.push_back(e.object_id());
+  });
+  EXPECT_EQ(objects, std::vector<int64_t>{42});
+  // The 400s are logged with their reason, not the body.
+  const std::string log = read_file(log_);
+  EXPECT_NE(log.find("json_too_deep"), std::string::npos) << log;
+  EXPECT_NE(log.find("json_encoding"), std::string::npos) << log;
 }
 
 }  // namespace

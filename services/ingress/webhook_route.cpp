@@ -142,7 +142,7 @@ void install_webhook_route(http::Router& router, WebhookOptions options, kafka::
         }
         auto parsed = parse_events(request.body, webhook::unix_millis());
         if (!parsed.ok) {
-          respond(reject(400, "malformed", parsed.error));
+          respond(reject(400, parsed.reason, parsed.error));
           return;
         }
         std::vector<int64_t> portals;

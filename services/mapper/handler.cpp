@@ -6,6 +6,7 @@
 #include "hbsync/service/commands.hpp"
 #include "hbsync/service/dead_letter.hpp"
 #include "hbsync/tenant/board_users.hpp"
+#include "hbsync/service/unreadable.hpp"
 #include "hbsync/tenant/crypto.hpp"
 
 namespace hbsync::mapper {
@@ -66,9 +67,17 @@ EventHandler::Outcome EventHandler::process(const kafka::Message& m) {
   v1::HubSpotEvent event;
   if (!event.ParseFromArray(m.value.data(), static_cast<int>(m.value.size())) ||
       event.portal_id() <= 0) {
-    log::warn("unreadable hubspot event ignored",
-              {{"topic", m.topic}, {"partition", m.partition}, {"offset", m.offset}});
-    return {};
+    // Never dropped silently (e.g. a string field that is not UTF-8).
+    if (service::dead_letter_unreadable(
+            producer_, options_.dlq_topic, m,
+            {.code = "unreadable_event",
+             .message = "not a hbsync.v1.HubSpotEvent with a portal"}) ==
+        kafka::HandlerResult::done) {
+      return {};
+    }
+    return {.kind = Outcome::retry,
+            .reason_code = "unreadable_event",
+            .reason = "dead letter not acknowledged"};
   }
   const auto action = classify(event);
   if (action == EventAction::ignore) return {};

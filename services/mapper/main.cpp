@@ -1,6 +1,7 @@
 // hbsync-mapper: turns HubSpot events (hints) into sync commands: re-reads the
 // deal from HubSpot, applies the tenant's rules (planner.hpp) and publishes
-// to sync.commands. board.changes (F4) is not handled yet: acknowledged.
+// to sync.commands. board.changes (F4) is not handled yet: acknowledged once
+// readable, dead-lettered otherwise.
 #include <memory>
 
 #include "handler.hpp"
@@ -9,6 +10,7 @@
 #include "hbsync/hubspot/api.hpp"
 #include "hbsync/log/log.hpp"
 #include "hbsync/service/frame.hpp"
+#include "hbsync/service/unreadable.hpp"
 #include "hbsync/tenant/crypto.hpp"
 #include "hbsync/tenant/store.hpp"
 
@@ -56,8 +58,16 @@ int main(int argc, char** argv) {
   for (int64_t i = 0; i < concurrency; ++i) {
     frame.add_consumer(
         {frame.topics().hubspot_events, frame.topics().board_changes},
-        [&handler, events_topic](const kafka::Message& m) {
+        [&handler, &frame, events_topic](const kafka::Message& m) {
           if (m.topic == events_topic) return handler->handle(m);
+          v1::BoardProjectChange change;
+          if (!change.ParseFromArray(m.value.data(), static_cast<int>(m.value.size())) ||
+              change.tenant_id().empty() || change.project_id() <= 0) {
+            return service::dead_letter_unreadable(
+                frame.producer(), frame.topics().sync_dlq, m,
+                {.code = "unreadable_board_change",
+                 .message = "not a hbsync.v1.BoardProjectChange"});
+          }
           log::debug("message handled",
                      {{"topic", m.topic}, {"partition", m.partition}, {"offset", m.offset}});
           return kafka::HandlerResult::done;

@@ -441,6 +441,52 @@ TEST_F(MapperTest, BoardUsersComeFromRedisAndAnUnmatchedOwnerRefreshesThem) {
   // Sealed: no e-mail in clear in Redis.
   auto raw = redis_->command({"GET", hbsync::tenant::board_users_key(kPortal)});
   EXPECT_EQ(raw.str.find("@example.com"), std::string::npos);
+
+// A message the mapper cannot decode (here a string field that is not UTF-8,
+// which protobuf refuses to parse) used to be logged and dropped: it now goes
+// to sync.dlq with a reason, as does an unreadable board change.
+TEST_F(MapperTest, UnreadableMessagesAreDeadLetteredWithAReason) {
+  hbsync::config::Loader loader("t", "t", 0, nullptr,
+                                [](const std::string&) { return std::nullopt; });
+  hbsync::kafka::Producer producer(
+      hbsync::kafka::ProducerOptions::load(loader, client_options("mapper-test-producer")));
+  auto bad = event("deal.creation", 31);
+  bad.set_change_source("\xff\xfe");
+  const std::string bad_bytes = bad.SerializeAsString();
+  ASSERT_FALSE(hbsync::v1::HubSpotEvent().ParseFromString(bad_bytes));
+  ASSERT_TRUE(producer
+                  .produce_sync({.topic = "hubspot.events",
+                                 .key = kPortal + ":deal:31",
+                                 .value = bad_bytes,
+                                 .headers = {},
+                                 .correlation_id = {}})
+                  .ok);
+  ASSERT_TRUE(producer
+                  .produce_sync({.topic = "board.changes",
+                                 .key = kPortal + ":project:1",
+                                 .value = "\x0a\xff",
+                                 .headers = {},
+                                 .correlation_id = {}})
+                  .ok);
+  auto dlq = consume_raw("sync.dlq", 2, 30s);
+  ASSERT_EQ(dlq.size(), 2u) << read_file(log_);
+  std::map<std::string, hbsync::v1::DeadLetter> by_topic;
+  for (const auto& [key, value] : dlq) {
+    hbsync::v1::DeadLetter dl;
+    ASSERT_TRUE(dl.ParseFromString(value));
+    by_topic[dl.source_topic()] = dl;
+  }
+  EXPECT_EQ(by_topic["hubspot.events"].reason_code(), "unreadable_event");
+  EXPECT_EQ(by_topic["hubspot.events"].payload(), bad_bytes);
+  EXPECT_EQ(by_topic["board.changes"].reason_code(), "unreadable_board_change");
+  EXPECT_EQ(by_topic["board.changes"].payload(), "\x0a\xff");
+  hbsync::http::Client client;
+  auto metrics = client.send({.url = "http://127.0.0.1:" + std::to_string(port_) + "/metrics"});
+  EXPECT_NE(
+      metrics.response.body.find(
+          R"(hbsync_unreadable_messages_total{reason_code="unreadable_event",topic="hubspot.events"} 1)"),
+      std::string::npos)
+      << metrics.response.body;
 }
 
 class MapperFailureTest : public MapperTest {

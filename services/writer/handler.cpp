@@ -16,6 +16,7 @@
 #include "hbsync/metrics/metrics.hpp"
 #include "hbsync/service/commands.hpp"
 #include "hbsync/service/dead_letter.hpp"
+#include "hbsync/service/unreadable.hpp"
 #include "hbsync/tenant/crypto.hpp"
 
 namespace hbsync::writer {
@@ -252,14 +253,9 @@ kafka::HandlerResult CommandHandler::handle(const kafka::Message& m) {
   v1::SyncCommand command;
   if (!command.ParseFromArray(m.value.data(), static_cast<int>(m.value.size())) ||
       command.tenant_id().empty() || command.command_id().empty()) {
-    log::warn("unreadable sync command",
-              {{"topic", m.topic}, {"partition", m.partition}, {"offset", m.offset}});
-    if (!service::publish_dead_letter(
-            producer_, options_.dlq_topic, m,
-            {.code = "unreadable_command", .message = "not a hbsync.v1.SyncCommand"})) {
-      return kafka::HandlerResult::retry;
-    }
-    return handled();
+    return service::dead_letter_unreadable(
+        producer_, options_.dlq_topic, m,
+        {.code = "unreadable_command", .message = "not a hbsync.v1.SyncCommand"});
   }
   const std::string& tenant_id = command.tenant_id();
   const std::string_view name = service::command_kind(command);

@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 
 #include "hbsync/apiclient/json.hpp"
+#include "hbsync/json/parse.hpp"
 
 namespace hbsync::board::json {
 
@@ -139,9 +140,8 @@ bool read(const Value& o, Invoice& i, std::string& error) {
 }
 
 bool parse_document(std::string_view text, rapidjson::Document& doc, std::string& error) {
-  doc.Parse(text.data(), text.size());
-  if (doc.HasParseError()) {
-    error = "board answered with malformed JSON";
+  if (auto status = hbsync::json::parse(doc, text); !status) {
+    error = "board answered with malformed JSON (" + status.describe() + ")";
     return false;
   }
   return true;
@@ -273,8 +273,7 @@ std::optional<Project> parse_project(std::string_view text, std::string& error) 
 std::string error_message(std::string_view body, int status) {
   const std::string fallback = "HTTP " + std::to_string(status);
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
-  if (doc.HasParseError() || !doc.IsObject()) return fallback;
+  if (!hbsync::json::parse(doc, body) || !doc.IsObject()) return fallback;
   std::string message;
   if (auto t = text_of(member(doc, "message")); t && !t->empty()) {
     message = *t;

@@ -213,5 +213,20 @@ TEST(BoardOptionsTest, LoadsDefaultsAndRejectsABaseUrlWithAPath) {
   EXPECT_EQ(bad.errors().size(), 1u);
 }
 
+// A hostile or broken board answer: an error, never a stack overflow.
+TEST(BoardJsonTest, DeepOrInvalidAnswersAreErrorsNotCrashes) {
+  const std::string deep = std::string(150'000, '[') + std::string(150'000, ']');
+  const std::string deep_object = R"({"data":)" + std::string(150'000, '[');
+  std::string error;
+  EXPECT_FALSE(json::parse_project(deep, error));
+  EXPECT_NE(error.find("malformed JSON"), std::string::npos) << error;
+  EXPECT_FALSE(json::parse_projects(deep_object, error));
+  EXPECT_FALSE(json::parse_clients(deep, error));
+  EXPECT_FALSE(json::parse_users(deep, error));
+  EXPECT_FALSE(json::parse_invoices(deep, error));
+  EXPECT_FALSE(json::parse_client("{\"id\":1,\"name\":\"\xff\"}", error));
+  EXPECT_EQ(json::error_message(deep, 500), "HTTP 500");
+}
+
 }  // namespace
 }  // namespace hbsync::board

@@ -41,8 +41,9 @@ ValidationErrors validate(const StageMapping& mapping,
     }
     const HubSpotPipeline* pipeline = nullptr;
     if (known != nullptr && !pipeline_id.empty()) {
-      const auto it = std::find_if(known->begin(), known->end(),
-                                   [&](const HubSpotPipeline& p) { return p.id == pipeline_id; });
+      const auto it =
+          std::find_if(known->begin(), known->end(),
+                       [&id = pipeline_id](const HubSpotPipeline& p) { return p.id == id; });
       if (it == known->end()) {
         errors.push_back({pipeline_path, "unknown_pipeline",
                           quoted_pipeline(pipeline_id, nullptr) +

@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 
 #include "hbsync/apiclient/json.hpp"
+#include "hbsync/json/parse.hpp"
 
 namespace hbsync::hubspot::json {
 
@@ -34,9 +35,8 @@ bool flag(const Value& o, const char* name) {
 }
 
 bool parse_doc(rapidjson::Document& doc, std::string_view text, std::string& error) {
-  doc.Parse(text.data(), text.size());
-  if (doc.HasParseError()) {
-    error = "HubSpot answered with text that is not JSON";
+  if (auto status = hbsync::json::parse(doc, text); !status) {
+    error = "HubSpot answered with text that is not JSON (" + status.describe() + ")";
     return false;
   }
   return true;
@@ -93,8 +93,7 @@ std::string done(rapidjson::StringBuffer& buffer) {
 
 void fill_error(Error& error, std::string_view body) {
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
-  if (!doc.HasParseError() && doc.IsObject()) {
+  if (hbsync::json::parse(doc, body) && doc.IsObject()) {
     error.category = str(doc, "category");
     error.sub_category = str(doc, "subCategory");
     error.message = cut(str(doc, "message"));
@@ -108,8 +107,7 @@ void fill_error(Error& error, std::string_view body) {
 
 std::string policy_name(std::string_view body) {
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
-  if (doc.HasParseError()) return "";
+  if (!hbsync::json::parse(doc, body)) return "";
   return str(doc, "policyName");
 }
 

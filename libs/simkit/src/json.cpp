@@ -1,16 +1,12 @@
 #include "hbsync/simkit/json.hpp"
 
-#include <rapidjson/error/en.h>
+#include "hbsync/json/parse.hpp"
 
 namespace hbsync::simkit {
 
 std::optional<std::string> parse_json(std::string_view body, rapidjson::Document& doc,
                                       bool require_object) {
-  doc.Parse(body.data(), body.size());
-  if (doc.HasParseError()) {
-    return std::string("invalid JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) +
-           " at offset " + std::to_string(doc.GetErrorOffset());
-  }
+  if (auto status = json::parse(doc, body); !status) return "invalid JSON: " + status.describe();
   if (require_object && !doc.IsObject()) return std::string("JSON body must be an object");
   return std::nullopt;
 }

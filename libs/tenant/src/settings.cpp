@@ -1,7 +1,6 @@
 #include "hbsync/tenant/settings.hpp"
 
 #include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -18,6 +17,7 @@
 #include "hbsync/domain/schedule.hpp"
 #include "hbsync/domain/status.hpp"
 #include "hbsync/domain/text.hpp"
+#include "hbsync/json/parse.hpp"
 
 namespace hbsync::tenant {
 
@@ -909,13 +909,10 @@ std::string to_json(const Settings& settings, Redaction redaction, JsonStyle sty
 ParseResult from_json(std::string_view json, UnknownFields unknown) {
   ParseResult result;
   rj::Document doc;
-  // Iterative: deeply nested input must not exhaust the stack.
-  doc.Parse<rj::kParseValidateEncodingFlag | rj::kParseIterativeFlag>(json.data(), json.size());
-  if (doc.HasParseError()) {
+  if (auto status = hbsync::json::parse(doc, json); !status) {
     result.errors.push_back({std::string(kDocumentPath), "invalid_json",
                              std::string("not valid JSON at ") +
-                                 line_and_column(json, doc.GetErrorOffset()) + ": " +
-                                 rj::GetParseError_En(doc.GetParseError())});
+                                 line_and_column(json, status.offset) + ": " + status.message});
     return result;
   }
   Reader reader(unknown, result);

@@ -1,0 +1,85 @@
+#include "hbsync/json/parse.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace hbsync::json {
+namespace {
+
+std::string nested_arrays(std::size_t depth) {
+  return std::string(depth, '[') + std::string(depth, ']');
+}
+
+TEST(JsonParse, ReadsOrdinaryDocuments) {
+  rapidjson::Document doc;
+  auto status = parse(doc, R"([{"a":"x\"[[[","b":[1,2,{"c":null}],"d":"\u00e9\ud83d\ude00"}])");
+  ASSERT_TRUE(status) << status.message;
+  ASSERT_TRUE(doc.IsArray());
+  EXPECT_STREQ(doc[0]["a"].GetString(), "x\"[[[");
+  EXPECT_EQ(doc[0]["d"].GetStringLength(), 6u);
+}
+
+// Used to overflow the stack (SIGSEGV) in the recursive parse.
+TEST(JsonParse, RefusesDeepNestingWithoutCrashing) {
+  rapidjson::Document doc;
+  auto status = parse(doc, nested_arrays(150'000));
+  EXPECT_EQ(status.problem, Problem::too_deep);
+  EXPECT_EQ(reason_code(status.problem), "json_too_deep");
+  EXPECT_TRUE(doc.IsNull());
+  EXPECT_EQ(parse(doc, std::string(150'000, '{')).problem, Problem::too_deep);
+}
+
+TEST(JsonParse, DepthLimitIsExact) {
+  rapidjson::Document doc;
+  EXPECT_TRUE(parse(doc, nested_arrays(64)));
+  EXPECT_EQ(parse(doc, nested_arrays(65)).problem, Problem::too_deep);
+  EXPECT_TRUE(parse(doc, nested_arrays(3), {.max_depth = 3}));
+  EXPECT_FALSE(parse(doc, nested_arrays(4), {.max_depth = 3}));
+  // Brackets inside strings do not count.
+  EXPECT_TRUE(parse(doc, "[\"" + std::string(1000, '[') + "\\\"\"]"));
+}
+
+TEST(JsonParse, RefusesInvalidUtf8) {
+  rapidjson::Document doc;
+  for (std::string bad : {"[\"\xff\xfe\"]", "{\"a\":\"\xc0\x80\"}", "[\"\xed\xa0\x80\"]",
+                          "[\"\xe2\x82\"]", "{\"\xff\":1}"}) {
+    auto status = parse(doc, bad);
+    EXPECT_EQ(status.problem, Problem::encoding) << status.message;
+  }
+}
+
+TEST(JsonParse, RefusesLoneSurrogateEscapes) {
+  rapidjson::Document doc;
+  EXPECT_EQ(parse(doc, R"(["\udc00"])").problem, Problem::encoding);
+  EXPECT_EQ(parse(doc, R"(["a\ud800x"])").problem, Problem::syntax);
+  EXPECT_TRUE(parse(doc, R"(["\\udc00"])"));  // an escaped backslash, then text
+  EXPECT_TRUE(parse(doc, R"(["\ud800\udc00"])"));
+}
+
+TEST(JsonParse, RefusesSyntaxErrorsAndNulBytes) {
+  rapidjson::Document doc;
+  auto status = parse(doc, "[1,");
+  EXPECT_EQ(status.problem, Problem::syntax);
+  EXPECT_EQ(status.describe(), "Invalid value. at offset 3");
+  EXPECT_EQ(parse(doc, std::string("[1]\0[", 5)).problem, Problem::syntax);
+  EXPECT_EQ(parse(doc, "").problem, Problem::syntax);
+  EXPECT_EQ(parse(doc, "[1] x").problem, Problem::syntax);
+}
+
+// Found by fuzz_json_parse: RapidJSON 1.1 read this as -infinity.
+TEST(JsonParse, RefusesNumbersBeyondTheDoubleRange) {
+  rapidjson::Document doc;
+  EXPECT_EQ(parse(doc, "-22999999e308").problem, Problem::syntax);
+  EXPECT_EQ(parse(doc, R"({"total":[1,22999999e308]})").problem, Problem::syntax);
+  EXPECT_TRUE(parse(doc, "[1.7976931348623157e308,-2.5e-300]"));
+}
+
+TEST(JsonParse, ReadsOnlyTheGivenBytes) {
+  rapidjson::Document doc;
+  const std::string text = "[1]]]]";
+  EXPECT_TRUE(parse(doc, std::string_view(text).substr(0, 3)));
+}
+
+}  // namespace
+}  // namespace hbsync::json
