@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -132,6 +134,20 @@ TEST(Burst, DuplicatedReorderedRetriedWebhooksGiveOneClientPerCompanyAndOneProje
   // One creator per tenant, all at once.
   std::atomic<int> created{0};
   std::atomic<bool> failed{false};
+  // The creators stop at kKillAt deals until ingress is down, so the rest of
+  // the burst is certain to meet the outage (without the gate a fast machine
+  // could finish the burst before the kill, and nothing would be retried).
+  constexpr int kKillAt = 80;
+  std::mutex gate_mutex;
+  std::condition_variable gate_cv;
+  bool gate_open = false;
+  auto open_gate = [&] {
+    {
+      std::lock_guard lock(gate_mutex);
+      gate_open = true;
+    }
+    gate_cv.notify_all();
+  };
   std::mutex errors_mutex;
   std::vector<std::string> errors;
   std::vector<std::thread> creators;
@@ -143,14 +159,22 @@ TEST(Burst, DuplicatedReorderedRetriedWebhooksGiveOneClientPerCompanyAndOneProje
       }
     }
   } join_all{creators};
+  struct OpenGate {  // declared after join_all: opens before the joins
+    std::function<void()> open;
+    ~OpenGate() { open(); }
+  } open_on_exit{open_gate};
   for (auto& f : fixtures) {
-    creators.emplace_back([&s, &f, &created, &failed, &errors_mutex, &errors] {
+    creators.emplace_back([&] {
       try {
         for (auto& c : f.companies) c.id = s.create_company(f.tenant, c.fields);
         for (auto& d : f.deals) {
           std::vector<Association> assoc;
           for (int i : d.companies) {
             assoc.push_back({.company_id = f.companies[i].id, .primary = d.primary});
+          }
+          if (created >= kKillAt) {
+            std::unique_lock lock(gate_mutex);
+            gate_cv.wait(lock, [&] { return gate_open; });
           }
           d.id = s.create_deal(f.tenant, d.fields, assoc);
           ++created;
@@ -169,14 +193,16 @@ TEST(Burst, DuplicatedReorderedRetriedWebhooksGiveOneClientPerCompanyAndOneProje
   // Mid-burst, ingress dies (kill -9) and stays down until HubSpot has seen
   // failed deliveries; then it comes back on the same port.
   bool mid_burst = wait_for(
-      "80 deals created", [&] { return created >= 80 || failed; }, 120s);
+      "80 deals created", [&] { return created >= kKillAt || failed; }, 120s);
   if (!mid_burst || failed) {
+    open_gate();
     for (auto& c : creators) c.join();
     std::lock_guard lock(errors_mutex);
     FAIL() << (errors.empty() ? "creation too slow" : errors.front());
   }
   const int64_t failed_before = json_int(s.webhook_stats(), {"failed_attempts"});
   s.kill("ingress");
+  open_gate();
   wait_for(
       "HubSpot to see failed webhook deliveries while ingress is down",
       [&] { return json_int(s.webhook_stats(), {"failed_attempts"}) > failed_before; }, 15s);
