@@ -14,12 +14,15 @@
 
 namespace hbsync::apiclient {
 
-// hbsync_<api>_requests_total{operation,code} and
+// hbsync_<api>_requests_total{operation,code} (code: metrics::status_label of
+// the status, or the transport error: closed sets) and
 // hbsync_<api>_request_duration_seconds{operation}.
 class RequestMetrics {
  public:
   // `api`: metric name part ("board"); `display`: the API's name in help texts.
   RequestMetrics(std::string_view api, std::string_view display);
+  // The one instance of `api` (registered once per process).
+  static RequestMetrics& of(const std::string& api, const std::string& display);
 
   // Sends one request, observing its duration and its status or transport error.
   http::ClientResult send(http::Client& http, const http::ClientRequest& request,
