@@ -52,6 +52,23 @@ void RequestMetrics::observe(std::string_view operation, const std::string& code
   duration_.Add({{"operation", id}}, metrics::latency_buckets()).Observe(seconds);
 }
 
+http::ClientRequest json_request(std::string method, std::string url,
+                                 const http::QueryParams& query,
+                                 const std::optional<std::string>& json_body,
+                                 std::chrono::milliseconds timeout) {
+  http::ClientRequest request;
+  request.method = std::move(method);
+  request.url = std::move(url);
+  if (!query.empty()) request.url += "?" + http::build_query(query);
+  request.headers.set("Accept", "application/json");
+  if (json_body) {
+    request.headers.set("Content-Type", "application/json");
+    request.body = *json_body;
+  }
+  request.timeout = timeout;
+  return request;
+}
+
 bool not_sent(http::ErrorKind kind) {
   return kind == http::ErrorKind::resolve || kind == http::ErrorKind::connect ||
          kind == http::ErrorKind::tls;

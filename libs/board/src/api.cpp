@@ -253,24 +253,18 @@ std::string Api::limiter_key(std::string_view api_key) {
 }
 
 Result<http::ClientResponse> Api::execute(const Credentials& credentials, const Call& call) {
-  apiclient::Call request{.operation = operation_id(call.operation),
-                          .creates = call.method == "POST",
-                          .limiter = &limiter_,
-                          .limit_key = limiter_key(credentials.api_key),
-                          .sent = &calls_[static_cast<size_t>(call.operation)],
-                          .authorize = [&](http::ClientRequest& r) {
-                            r.headers.set("x-api-key", credentials.api_key);
-                            r.headers.set("Authorization", "Bearer " + credentials.api_token);
-                          }};
-  request.request.method = call.method;
-  request.request.url = options_.base_url + call.path;
-  if (!call.query.empty()) request.request.url += "?" + http::build_query(call.query);
-  request.request.headers.set("Accept", "application/json");
-  if (call.json_body) {
-    request.request.headers.set("Content-Type", "application/json");
-    request.request.body = *call.json_body;
-  }
-  request.request.timeout = options_.timeout;
+  apiclient::Call request{
+      .operation = operation_id(call.operation),
+      .request = apiclient::json_request(call.method, options_.base_url + call.path, call.query,
+                                         call.json_body, options_.timeout),
+      .creates = call.method == "POST",
+      .limiter = &limiter_,
+      .limit_key = limiter_key(credentials.api_key),
+      .sent = &calls_[static_cast<size_t>(call.operation)],
+      .authorize = [&](http::ClientRequest& r) {
+        r.headers.set("x-api-key", credentials.api_key);
+        r.headers.set("Authorization", "Bearer " + credentials.api_token);
+      }};
   apiclient::Answer answer = loop_.run(request);
   if (answer) return std::move(answer).value();
   return error_of(answer.error());

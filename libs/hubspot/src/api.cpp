@@ -245,24 +245,18 @@ Result<http::ClientResponse> Api::execute(const Call& call, const std::string* p
 }
 
 apiclient::Call Api::loop_call(const Call& call, const std::string* portal_id) {
-  apiclient::Call out{.operation = operation_id(call.operation),
-                      .creates = call.creates,
-                      .limiter = portal_id ? (call.search ? &search_limiter_ : &limiter_) : nullptr,
-                      .limit_key = portal_id ? *portal_id : std::string(),
-                      .sent = &calls_[static_cast<size_t>(call.operation)]};
-  http::ClientRequest& request = out.request;
-  request.method = call.method;
-  request.url = options_.base_url + call.path;
-  if (!call.query.empty()) request.url += "?" + http::build_query(call.query);
-  request.headers.set("Accept", "application/json");
-  if (call.json_body) {
-    request.headers.set("Content-Type", "application/json");
-    request.body = *call.json_body;
-  } else if (call.form_body) {
-    request.headers.set("Content-Type", "application/x-www-form-urlencoded");
-    request.body = *call.form_body;
+  apiclient::Call out{
+      .operation = operation_id(call.operation),
+      .request = apiclient::json_request(call.method, options_.base_url + call.path, call.query,
+                                         call.json_body, options_.timeout),
+      .creates = call.creates,
+      .limiter = portal_id ? (call.search ? &search_limiter_ : &limiter_) : nullptr,
+      .limit_key = portal_id ? *portal_id : std::string(),
+      .sent = &calls_[static_cast<size_t>(call.operation)]};
+  if (call.form_body && !call.json_body) {
+    out.request.headers.set("Content-Type", "application/x-www-form-urlencoded");
+    out.request.body = *call.form_body;
   }
-  request.timeout = options_.timeout;
   return out;
 }
 

@@ -58,7 +58,7 @@ struct Failure {
 
 // One API call as a client builds it.
 struct Call {
-  std::string_view operation;     // metric label and logs ("clients.create")
+  std::string_view operation{};   // metric label and logs ("clients.create")
   http::ClientRequest request{};  // everything but the auth header
   bool creates = false;           // not resent when the API may have acted on it
   ratelimit::Limiter* limiter{};  // none: not rate limited
@@ -73,8 +73,8 @@ struct Call {
 
 // What differs between the APIs.
 struct Profile {
-  std::string api;      // metric name part ("board", "hubspot")
-  std::string display;  // in messages and logs ("board", "HubSpot")
+  std::string api{};      // metric name part ("board", "hubspot")
+  std::string display{};  // in messages and logs ("board", "HubSpot")
   // Longest wait for a limiter slot before giving up.
   std::chrono::milliseconds max_rate_wait{30000};
   // The wait after a 429 without (a readable) Retry-After.

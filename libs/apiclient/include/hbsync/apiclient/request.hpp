@@ -4,11 +4,13 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "hbsync/config/config.hpp"
 #include "hbsync/http/client.hpp"
+#include "hbsync/http/url.hpp"
 #include "hbsync/metrics/metrics.hpp"
 #include "hbsync/ratelimit/limiter.hpp"
 
@@ -34,6 +36,13 @@ class RequestMetrics {
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& duration_;
 };
+
+// `method` `url`?`query`, Accept: application/json, `json_body` (if any) as
+// application/json; the auth headers are the request loop's.
+http::ClientRequest json_request(std::string method, std::string url,
+                                 const http::QueryParams& query,
+                                 const std::optional<std::string>& json_body,
+                                 std::chrono::milliseconds timeout);
 
 // Whether the request certainly never reached the API, so even a create may
 // be sent again.
