@@ -1,5 +1,8 @@
 #include "hbsync/apiclient/request.hpp"
 
+#include <map>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
 
 #include "hbsync/http/url.hpp"
@@ -21,6 +24,15 @@ RequestMetrics::RequestMetrics(std::string_view api, std::string_view display)
                           " API request, by operation (limiter waits excluded)")
                     .Register(metrics::registry())) {}
 
+RequestMetrics& RequestMetrics::of(const std::string& api, const std::string& display) {
+  static std::mutex mutex;
+  static std::map<std::string, std::unique_ptr<RequestMetrics>> instances;
+  std::lock_guard lock(mutex);
+  auto& slot = instances[api];
+  if (!slot) slot = std::make_unique<RequestMetrics>(api, display);
+  return *slot;
+}
+
 http::ClientResult RequestMetrics::send(http::Client& http, const http::ClientRequest& request,
                                         std::string_view operation) {
   const auto started = std::chrono::steady_clock::now();
@@ -28,7 +40,7 @@ http::ClientResult RequestMetrics::send(http::Client& http, const http::ClientRe
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   observe(operation,
-          result.ok() ? std::to_string(result.response.status)
+          result.ok() ? metrics::status_label(result.response.status)
                       : std::string(http::to_string(result.error)),
           seconds);
   return result;
@@ -38,6 +50,23 @@ void RequestMetrics::observe(std::string_view operation, const std::string& code
   const std::string id(operation);
   requests_.Add({{"operation", id}, {"code", code}}).Increment();
   duration_.Add({{"operation", id}}, metrics::latency_buckets()).Observe(seconds);
+}
+
+http::ClientRequest json_request(std::string method, std::string url,
+                                 const http::QueryParams& query,
+                                 const std::optional<std::string>& json_body,
+                                 std::chrono::milliseconds timeout) {
+  http::ClientRequest request;
+  request.method = std::move(method);
+  request.url = std::move(url);
+  if (!query.empty()) request.url += "?" + http::build_query(query);
+  request.headers.set("Accept", "application/json");
+  if (json_body) {
+    request.headers.set("Content-Type", "application/json");
+    request.body = *json_body;
+  }
+  request.timeout = timeout;
+  return request;
 }
 
 bool not_sent(http::ErrorKind kind) {

@@ -29,28 +29,48 @@ constexpr milliseconds kDefaultRetryAfter{1000};
 // before our count does) or a penalty it left in the limiter.
 constexpr milliseconds kBudgetWait = std::chrono::hours(1);
 
-apiclient::RequestMetrics& request_metrics() {
-  static apiclient::RequestMetrics m("board", "board");
-  return m;
-}
-
-bool is_create(const std::string& method) {
-  return method == "POST";
-}
-
-Error::Kind kind_of_status(int status) {
-  switch (status) {
-    case 401:
+Error::Kind kind_of(apiclient::Class kind) {
+  switch (kind) {
+    case apiclient::Class::unauthorized:
       return Error::unauthorized;
-    case 403:
+    case apiclient::Class::forbidden:
       return Error::forbidden;
-    case 404:
+    case apiclient::Class::not_found:
       return Error::not_found;
-    case 429:
+    case apiclient::Class::rate_limited:
       return Error::rate_limited;
-    default:
-      return status >= 500 ? Error::server : Error::validation;
+    case apiclient::Class::budget_exhausted:
+      return Error::daily_budget_exhausted;
+    case apiclient::Class::server:
+      return Error::server;
+    case apiclient::Class::network:
+      return Error::network;
+    case apiclient::Class::conflict:  // board has no 409 or 423 of its own
+    case apiclient::Class::locked:
+    case apiclient::Class::rejected:
+      break;
   }
+  return Error::validation;
+}
+
+// board's reading of a failed call.
+Error error_of(const apiclient::Failure& failure) {
+  return Error{.kind = kind_of(failure.kind),
+               .status = failure.status,
+               .message = failure.status ? json::error_message(failure.body, failure.status)
+                                         : failure.message,
+               .retry_after = failure.retry_after,
+               .attempts = failure.attempts,
+               .maybe_applied = failure.maybe_applied,
+               .redis_error = failure.redis_error};
+}
+
+apiclient::Profile profile(const Options& options) {
+  return {.api = "board",
+          .display = "board",
+          .max_rate_wait = options.max_rate_wait,
+          .default_retry_after = kDefaultRetryAfter,
+          .budget_wait = kBudgetWait};
 }
 
 }  // namespace
@@ -198,7 +218,8 @@ Api::Api(Options options, http::Client& http, redis::Client& redis)
                 {.limit = options_.rate_per_day,
                  .length = std::chrono::hours(24),
                  .budget = true,
-                 .name = "day"}}) {
+                 .name = "day"}}),
+      loop_(profile(options_), http, options_.retry) {
   options_.base_url = apiclient::trimmed_base(options_.base_url);
 }
 
@@ -232,99 +253,21 @@ std::string Api::limiter_key(std::string_view api_key) {
 }
 
 Result<http::ClientResponse> Api::execute(const Credentials& credentials, const Call& call) {
-  const std::string key = limiter_key(credentials.api_key);
-  http::ClientRequest request;
-  request.method = call.method;
-  request.url = options_.base_url + call.path;
-  if (!call.query.empty()) request.url += "?" + http::build_query(call.query);
-  request.headers.set("x-api-key", credentials.api_key);
-  request.headers.set("Authorization", "Bearer " + credentials.api_token);
-  request.headers.set("Accept", "application/json");
-  if (call.json_body) {
-    request.headers.set("Content-Type", "application/json");
-    request.body = *call.json_body;
-  }
-  request.timeout = options_.timeout;
-  const std::string_view op_id = operation_id(call.operation);
-
-  std::optional<http::ClientResponse> answer;
-  Error error;
-  int sent = 0;
-  auto attempt = [&](int number) -> retry::Outcome {
-    ratelimit::Decision slot;
-    try {
-      slot = limiter_.wait_acquire(key, options_.max_rate_wait);
-    } catch (const redis::Error& e) {
-      // Without the shared limiter we cannot know the budget is free:
-      // failing closed keeps every replica inside board's limit.
-      error = Error{.kind = Error::network,
-                    .message = std::string("rate limiter unavailable: ") + e.what(),
-                    .redis_error = e.what()};
-      return retry::Outcome::retry("rate limiter unavailable");
-    }
-    if (!slot) {
-      const bool budget =
-          slot.reason == ratelimit::Reason::budget_exhausted || slot.wait >= kBudgetWait;
-      error = Error{.kind = budget ? Error::daily_budget_exhausted : Error::rate_limited,
-                    .message = budget ? "board daily request budget exhausted"
-                                      : "board rate limit: no slot within the wait allowed",
-                    .retry_after = slot.wait};
-      return retry::Outcome::fail(error.message);
-    }
-
-    ++sent;
-    calls_[static_cast<size_t>(call.operation)].fetch_add(1);
-    http::ClientResult result = request_metrics().send(http_, request, op_id);
-
-    if (!result.ok()) {
-      error = Error{.kind = Error::network,
-                    .message = std::string("board unreachable: ") +
-                               std::string(http::to_string(result.error))};
-      const bool resend = !is_create(call.method) || apiclient::not_sent(result.error);
-      if (result.error == http::ErrorKind::invalid_url) return retry::Outcome::fail("invalid url");
-      if (!resend) {
-        error.maybe_applied = true;
-        return retry::Outcome::fail(error.message);
-      }
-      log::warn(
-          "board request failed, will retry",
-          {{"operation", op_id}, {"error", http::to_string(result.error)}, {"attempt", number}});
-      return retry::Outcome::retry(error.message);
-    }
-
-    const int status = result.response.status;
-    if (status >= 200 && status < 300) {
-      answer = std::move(result.response);
-      return retry::Outcome::ok();
-    }
-    error = Error{.kind = kind_of_status(status),
-                  .status = status,
-                  .message = json::error_message(result.response.body, status)};
-    if (status == 429) {
-      const milliseconds wait = apiclient::retry_after(result.response, kDefaultRetryAfter);
-      error.retry_after = wait;
-      if (wait >= kBudgetWait) error.kind = Error::daily_budget_exhausted;
-      apiclient::penalize(limiter_, key, wait);
-      log::warn("board answered 429, backing off",
-                {{"operation", op_id}, {"retry_after_ms", wait.count()}, {"attempt", number}});
-      return retry::Outcome::retry("429", wait);
-    }
-    if (status >= 500) {
-      if (is_create(call.method) && status == 504) {
-        error.maybe_applied = true;
-        return retry::Outcome::fail("504 on a create");
-      }
-      log::warn("board server error",
-                {{"operation", op_id}, {"status", status}, {"attempt", number}});
-      return retry::Outcome::retry(std::to_string(status));
-    }
-    return retry::Outcome::fail(std::to_string(status));
-  };
-
-  retry::run(options_.retry, attempt);
-  if (answer) return std::move(*answer);
-  error.attempts = sent;
-  return error;
+  apiclient::Call request{
+      .operation = operation_id(call.operation),
+      .request = apiclient::json_request(call.method, options_.base_url + call.path, call.query,
+                                         call.json_body, options_.timeout),
+      .creates = call.method == "POST",
+      .limiter = &limiter_,
+      .limit_key = limiter_key(credentials.api_key),
+      .sent = &calls_[static_cast<size_t>(call.operation)],
+      .authorize = [&](http::ClientRequest& r) {
+        r.headers.set("x-api-key", credentials.api_key);
+        r.headers.set("Authorization", "Bearer " + credentials.api_token);
+      }};
+  apiclient::Answer answer = loop_.run(request);
+  if (answer) return std::move(answer).value();
+  return error_of(answer.error());
 }
 
 }  // namespace hbsync::board

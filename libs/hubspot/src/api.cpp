@@ -23,28 +23,42 @@ constexpr milliseconds kDefaultRetryAfter{1000};
 // 423: "wait at least 2 seconds" (reference/hubspot.md, Errors).
 constexpr milliseconds kLockedWait{2000};
 
-apiclient::RequestMetrics& request_metrics() {
-  static apiclient::RequestMetrics m("hubspot", "HubSpot");
-  return m;
+Error::Kind kind_of(apiclient::Class kind) {
+  switch (kind) {
+    case apiclient::Class::unauthorized:
+      return Error::unauthorized;
+    case apiclient::Class::forbidden:
+      return Error::forbidden;
+    case apiclient::Class::not_found:
+      return Error::not_found;
+    case apiclient::Class::conflict:
+      return Error::conflict;
+    case apiclient::Class::locked:
+      return Error::locked;
+    case apiclient::Class::rate_limited:
+    case apiclient::Class::budget_exhausted:  // HubSpot's limits have no budget window
+      return Error::rate_limited;
+    case apiclient::Class::server:
+      return Error::server;
+    case apiclient::Class::network:
+      return Error::network;
+    case apiclient::Class::rejected:
+      break;
+  }
+  return Error::validation;
 }
 
-Error::Kind kind_of_status(int status) {
-  switch (status) {
-    case 401:
-      return Error::unauthorized;
-    case 403:
-      return Error::forbidden;
-    case 404:
-      return Error::not_found;
-    case 409:
-      return Error::conflict;
-    case 423:
-      return Error::locked;
-    case 429:
-      return Error::rate_limited;
-    default:
-      return status >= 500 ? Error::server : Error::validation;
-  }
+// HubSpot's reading of a failed call (its error body when it answered).
+Error error_of(const apiclient::Failure& failure) {
+  Error error{.kind = kind_of(failure.kind),
+              .status = failure.status,
+              .message = failure.message,
+              .retry_after = failure.retry_after,
+              .attempts = failure.attempts,
+              .maybe_applied = failure.maybe_applied,
+              .redis_error = failure.redis_error};
+  if (failure.status) json::fill_error(error, failure.body);
+  return error;
 }
 
 }  // namespace
@@ -175,7 +189,8 @@ Api::Api(Options options, http::Client& http, redis::Client& redis)
       search_limiter_(redis, "hubspot_search",
                       {{.limit = options_.search_per_second,
                         .length = milliseconds(1000) + options_.rate_margin,
-                        .name = "second"}}) {
+                        .name = "second"}}),
+      loop_(profile(), http, options_.retry) {
   options_.base_url = apiclient::trimmed_base(options_.base_url);
 }
 
@@ -195,129 +210,69 @@ CallCounts Api::calls() const {
 
 Result<http::ClientResponse> Api::execute(const Call& call, const std::string* portal_id,
                                           TokenSource* tokens) {
-  http::ClientRequest request;
-  request.method = call.method;
-  request.url = options_.base_url + call.path;
-  if (!call.query.empty()) request.url += "?" + http::build_query(call.query);
-  request.headers.set("Accept", "application/json");
-  if (call.json_body) {
-    request.headers.set("Content-Type", "application/json");
-    request.body = *call.json_body;
-  } else if (call.form_body) {
-    request.headers.set("Content-Type", "application/x-www-form-urlencoded");
-    request.body = *call.form_body;
-  }
-  request.timeout = options_.timeout;
-  const std::string_view op_id = operation_id(call.operation);
-  ratelimit::Limiter& limiter = call.search ? search_limiter_ : limiter_;
-
   std::string token;
   if (tokens) {
     Result<std::string> t = tokens->token();
     if (!t) return t.error();
     token = std::move(*t);
   }
-  bool refreshed = false;
-
-  std::optional<http::ClientResponse> answer;
-  Error error;
-  int sent = 0;
-  auto attempt = [&](int number) -> retry::Outcome {
-    if (portal_id) {
-      ratelimit::Decision slot;
-      try {
-        slot = limiter.wait_acquire(*portal_id, options_.max_rate_wait);
-      } catch (const redis::Error& e) {
-        // Failing closed keeps every replica inside HubSpot's limit.
-        error = Error{.kind = Error::network,
-                      .message = std::string("rate limiter unavailable: ") + e.what(),
-                      .redis_error = e.what()};
-        return retry::Outcome::retry("rate limiter unavailable");
-      }
-      if (!slot) {
-        error = Error{.kind = Error::rate_limited,
-                      .message = "HubSpot rate limit: no slot within the wait allowed",
-                      .retry_after = slot.wait};
-        return retry::Outcome::fail(error.message);
-      }
-    }
-    if (tokens) request.headers.set("Authorization", "Bearer " + token);
-
-    ++sent;
-    calls_[static_cast<size_t>(call.operation)].fetch_add(1);
-    http::ClientResult result = request_metrics().send(http_, request, op_id);
-
-    if (!result.ok()) {
-      error = Error{.kind = Error::network,
-                    .message = std::string("HubSpot unreachable: ") +
-                               std::string(http::to_string(result.error))};
-      if (result.error == http::ErrorKind::invalid_url) return retry::Outcome::fail("invalid url");
-      if (call.creates && !apiclient::not_sent(result.error)) {
-        error.maybe_applied = true;
-        return retry::Outcome::fail(error.message);
-      }
-      log::warn(
-          "HubSpot request failed, will retry",
-          {{"operation", op_id}, {"error", http::to_string(result.error)}, {"attempt", number}});
-      return retry::Outcome::retry(error.message);
-    }
-
-    const int status = result.response.status;
-    if (status >= 200 && status < 300) {
-      answer = std::move(result.response);
-      return retry::Outcome::ok();
-    }
-    error = Error{.kind = kind_of_status(status), .status = status};
-    json::fill_error(error, result.response.body);
-
-    if (status == 401 && tokens && !refreshed) {
-      refreshed = true;
+  // A failed refresh that says more than HubSpot's own 401 (store, network).
+  std::optional<Error> refresh_error;
+  apiclient::Call request = loop_call(call, portal_id);
+  if (tokens) {
+    request.authorize = [&](http::ClientRequest& r) {
+      r.headers.set("Authorization", "Bearer " + token);
+    };
+    request.refresh = [&] {
       Result<std::string> next = tokens->after_unauthorized(token);
       if (!next) {
         // No better token: HubSpot's own 401 (category, message) says more
         // than "nothing to refresh with"; a store or network failure does not.
-        if (next.error().kind != Error::unauthorized) error = next.error();
-        return retry::Outcome::fail("token refresh failed");
+        if (next.error().kind != Error::unauthorized) refresh_error = next.error();
+        return false;
       }
       token = std::move(*next);
       log::info("HubSpot rejected the access token; retrying with a refreshed one",
-                {{"operation", op_id}});
-      return retry::Outcome::retry("401", milliseconds(0));
-    }
-    if (status == 429) {
-      const milliseconds wait = apiclient::retry_after(result.response, kDefaultRetryAfter);
-      error.retry_after = wait;
-      if (portal_id) {
-        const std::string policy = json::policy_name(result.response.body);
-        ratelimit::Limiter& named = policy == "SECONDLY" ? search_limiter_
-                                    : policy.empty()     ? limiter
-                                                         : limiter_;
-        apiclient::penalize(named, *portal_id, wait);
-      }
-      log::warn("HubSpot answered 429, backing off",
-                {{"operation", op_id}, {"retry_after_ms", wait.count()}, {"attempt", number}});
-      return retry::Outcome::retry("429", wait);
-    }
-    if (status == 423) {
-      error.retry_after = kLockedWait;
-      return retry::Outcome::retry("423", kLockedWait);
-    }
-    if (status >= 500) {
-      if (call.creates && status == 504) {
-        error.maybe_applied = true;
-        return retry::Outcome::fail("504 on a create");
-      }
-      log::warn("HubSpot server error",
-                {{"operation", op_id}, {"status", status}, {"attempt", number}});
-      return retry::Outcome::retry(std::to_string(status));
-    }
-    return retry::Outcome::fail(std::to_string(status));
-  };
-
-  retry::run(options_.retry, attempt);
-  if (answer) return std::move(*answer);
-  error.attempts = sent;
+                {{"operation", request.operation}});
+      return true;
+    };
+  }
+  apiclient::Answer answer = loop_.run(request);
+  if (answer) return std::move(answer).value();
+  Error error = refresh_error ? *refresh_error : error_of(answer.error());
+  error.attempts = answer.error().attempts;
   return error;
+}
+
+apiclient::Call Api::loop_call(const Call& call, const std::string* portal_id) {
+  apiclient::Call out{
+      .operation = operation_id(call.operation),
+      .request = apiclient::json_request(call.method, options_.base_url + call.path, call.query,
+                                         call.json_body, options_.timeout),
+      .creates = call.creates,
+      .limiter = portal_id ? (call.search ? &search_limiter_ : &limiter_) : nullptr,
+      .limit_key = portal_id ? *portal_id : std::string(),
+      .sent = &calls_[static_cast<size_t>(call.operation)]};
+  if (call.form_body && !call.json_body) {
+    out.request.headers.set("Content-Type", "application/x-www-form-urlencoded");
+    out.request.body = *call.form_body;
+  }
+  return out;
+}
+
+apiclient::Profile Api::profile() {
+  return {.api = "hubspot",
+          .display = "HubSpot",
+          .max_rate_wait = options_.max_rate_wait,
+          .default_retry_after = kDefaultRetryAfter,
+          .locked_wait = kLockedWait,
+          // A 429 names the policy it hit: SECONDLY is search's.
+          .penalized = [this](const apiclient::Call& call,
+                              const http::ClientResponse& response) -> ratelimit::Limiter& {
+            const std::string policy = json::policy_name(response.body);
+            if (policy.empty()) return *call.limiter;
+            return policy == "SECONDLY" ? search_limiter_ : limiter_;
+          }};
 }
 
 }  // namespace hbsync::hubspot

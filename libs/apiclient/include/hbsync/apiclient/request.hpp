@@ -4,22 +4,27 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "hbsync/config/config.hpp"
 #include "hbsync/http/client.hpp"
+#include "hbsync/http/url.hpp"
 #include "hbsync/metrics/metrics.hpp"
 #include "hbsync/ratelimit/limiter.hpp"
 
 namespace hbsync::apiclient {
 
-// hbsync_<api>_requests_total{operation,code} and
+// hbsync_<api>_requests_total{operation,code} (code: metrics::status_label of
+// the status, or the transport error: closed sets) and
 // hbsync_<api>_request_duration_seconds{operation}.
 class RequestMetrics {
  public:
   // `api`: metric name part ("board"); `display`: the API's name in help texts.
   RequestMetrics(std::string_view api, std::string_view display);
+  // The one instance of `api` (registered once per process).
+  static RequestMetrics& of(const std::string& api, const std::string& display);
 
   // Sends one request, observing its duration and its status or transport error.
   http::ClientResult send(http::Client& http, const http::ClientRequest& request,
@@ -31,6 +36,13 @@ class RequestMetrics {
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& duration_;
 };
+
+// `method` `url`?`query`, Accept: application/json, `json_body` (if any) as
+// application/json; the auth headers are the request loop's.
+http::ClientRequest json_request(std::string method, std::string url,
+                                 const http::QueryParams& query,
+                                 const std::optional<std::string>& json_body,
+                                 std::chrono::milliseconds timeout);
 
 // Whether the request certainly never reached the API, so even a create may
 // be sent again.

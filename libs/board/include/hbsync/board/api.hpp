@@ -39,6 +39,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hbsync/apiclient/loop.hpp"
 #include "hbsync/board/records.hpp"
 #include "hbsync/board/result.hpp"
 #include "hbsync/config/config.hpp"
@@ -177,6 +178,7 @@ class Api {
   http::Client& http_;
   ratelimit::Limiter limiter_;
   std::array<std::atomic<uint64_t>, kOperationCount> calls_{};
+  apiclient::Loop loop_;
 };
 
 // Every request of one board account (API key + token). Copyable; the Api

@@ -36,6 +36,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hbsync/apiclient/loop.hpp"
 #include "hbsync/config/config.hpp"
 #include "hbsync/http/client.hpp"
 #include "hbsync/http/url.hpp"
@@ -171,6 +172,11 @@ class Api {
   ratelimit::Limiter limiter_;
   ratelimit::Limiter search_limiter_;
   std::array<std::atomic<uint64_t>, kOperationCount> calls_{};
+  apiclient::Loop loop_;
+
+  // HubSpot's specifics for the shared request loop.
+  apiclient::Profile profile();
+  apiclient::Call loop_call(const Call& call, const std::string* portal_id);
 };
 
 // Every CRM request of one portal. Copyable; Api and TokenSource must outlive it.
