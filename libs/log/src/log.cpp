@@ -51,8 +51,12 @@ void timestamp(char* buf, size_t size) {
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  std::snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(millis));
+  // strftime for the date (no -Wformat-truncation guess on int widths), then
+  // the milliseconds, which are always three digits.
+  const size_t n = std::strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+  if (n > 0 && n < size) {
+    std::snprintf(buf + n, size - n, ".%03uZ", static_cast<unsigned>(millis) % 1000u);
+  }
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -27,7 +28,10 @@ TEST(LogTest, LineIsJsonWithServiceLevelAndFields) {
   EXPECT_EQ(d["events"].GetInt(), 3);
   EXPECT_STREQ(d["route"].GetString(), "/webhooks/hubspot");
   EXPECT_TRUE(d["ok"].GetBool());
-  EXPECT_TRUE(d.HasMember("ts"));
+  ASSERT_TRUE(d.HasMember("ts"));
+  EXPECT_TRUE(std::regex_match(d["ts"].GetString(),
+                               std::regex(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)")))
+      << d["ts"].GetString();
   EXPECT_EQ(out.str().back(), '\n');
 }
 
