@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hbsync/json/read.hpp"
 #include "hbsync/tenant/secrets.hpp"
 #include "hbsync/tenant/settings_json.hpp"
 #include "settings_common.hpp"
@@ -20,29 +21,6 @@
 namespace hbsync::tenant::detail {
 
 namespace rj = rapidjson;
-
-inline std::string_view view(const rj::Value& v) {
-  return std::string_view(v.GetString(), v.GetStringLength());
-}
-
-inline const char* type_name(const rj::Value& v) {
-  switch (v.GetType()) {
-    case rj::kNullType:
-      return "null";
-    case rj::kFalseType:
-    case rj::kTrueType:
-      return "a boolean";
-    case rj::kObjectType:
-      return "an object";
-    case rj::kArrayType:
-      return "an array";
-    case rj::kStringType:
-      return "a string";
-    case rj::kNumberType:
-      return "a number";
-  }
-  return "a value";
-}
 
 // Reads a parsed document into Settings, collecting every problem with its
 // JSON path instead of stopping at the first.
@@ -61,7 +39,8 @@ class Reader {
   }
 
   void wrong_type(const rj::Value& v, const std::string& path, std::string_view expected) {
-    error(path, "wrong_type", path + " must be " + std::string(expected) + ", not " + type_name(v));
+    error(path, "wrong_type",
+          path + " must be " + std::string(expected) + ", not " + json::type_name(v));
   }
 
   // Calls the handler of each member present; reports unknown and repeated
@@ -73,7 +52,7 @@ class Reader {
     }
     std::vector<std::string_view> seen;
     for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
-      std::string_view key = view(it->name);
+      std::string_view key = *json::string_view_of(it->name);  // names are strings
       const std::string child = join(path, key);
       if (!first_time(seen, key, child)) continue;
       auto member = std::find_if(members.begin(), members.end(),
@@ -101,7 +80,7 @@ class Reader {
     }
     std::vector<std::string_view> seen;
     for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
-      std::string_view key = view(it->name);
+      std::string_view key = *json::string_view_of(it->name);  // names are strings
       const std::string child = join(path, key);
       if (!first_time(seen, key, child)) continue;
       each(key, it->value, child);
@@ -158,7 +137,7 @@ class Reader {
                  field == SecretField::hubspot_expires_at_ms ? "a whole number" : "a string");
       return;
     }
-    std::string_view text = view(v);
+    std::string_view text = *json::string_view_of(v);
     if (text == kSetMarker) {
       out_.kept.push_back(field);
     } else if (text != kNotSetMarker) {
