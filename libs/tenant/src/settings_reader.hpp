@@ -50,25 +50,15 @@ class Reader {
       wrong_type(v, path.empty() ? std::string(kDocumentPath) : path, "an object");
       return;
     }
-    std::vector<std::string_view> seen;
-    for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
-      std::string_view key = *json::string_view_of(it->name);  // names are strings
-      const std::string child = join(path, key);
-      if (!first_time(seen, key, child)) continue;
+    entries(v, path, [&](std::string_view key, const rj::Value& value, const std::string& child) {
       auto member = std::find_if(members.begin(), members.end(),
                                  [&](const Member& m) { return m.key == key; });
-      if (member == members.end()) {
-        if (unknown_ == UnknownFields::reject) {
-          std::string expected;
-          for (const auto& m : members)
-            expected += (expected.empty() ? "" : ", ") + std::string(m.key);
-          error(child, "unknown_field",
-                "unknown field \"" + std::string(key) + "\" (expected: " + expected + ")");
-        }
-        continue;
+      if (member != members.end()) {
+        member->read(value, child);
+      } else if (unknown_ == UnknownFields::reject) {
+        unknown_field(key, child, members);
       }
-      member->read(it->value, child);
-    }
+    });
   }
 
   // Objects whose keys are data (pipeline ids, rows, board fields).
@@ -159,6 +149,14 @@ class Reader {
   }
 
  private:
+  void unknown_field(std::string_view key, const std::string& path,
+                     const std::vector<Member>& members) {
+    std::string expected;
+    for (const auto& m : members) expected += (expected.empty() ? "" : ", ") + std::string(m.key);
+    error(path, "unknown_field",
+          "unknown field \"" + std::string(key) + "\" (expected: " + expected + ")");
+  }
+
   bool first_time(std::vector<std::string_view>& seen, std::string_view key,
                   const std::string& path) {
     if (std::find(seen.begin(), seen.end(), key) != seen.end()) {

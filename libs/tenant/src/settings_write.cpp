@@ -43,6 +43,25 @@ class JsonOut {
       string(v);
     }
   }
+  // {...} / [...] around what `body` writes, under key `k` when given.
+  template <typename F>
+  void object(F&& body) {
+    w_.StartObject();
+    body();
+    w_.EndObject();
+  }
+  template <typename F>
+  void object(std::string_view k, F&& body) {
+    key(k);
+    object(body);
+  }
+  template <typename F>
+  void array(std::string_view k, F&& body) {
+    key(k);
+    w_.StartArray();
+    body();
+    w_.EndArray();
+  }
   Writer& w() { return w_; }
   Redaction redaction() const { return redaction_; }
 
@@ -53,140 +72,126 @@ class JsonOut {
 
 template <typename Writer>
 void write_board(JsonOut<Writer>& out, const BoardConnection& board) {
-  auto& w = out.w();
-  out.key("board");
-  w.StartObject();
-  out.secret("api_key", board.api_key);
-  out.secret("api_token", board.api_token);
-  out.key("default_user_id");
-  if (board.default_user_id) {
-    w.Int64(*board.default_user_id);
-  } else {
-    w.Null();
-  }
-  out.field("client_url", board.client_url);
-  w.EndObject();
+  out.object("board", [&] {
+    out.secret("api_key", board.api_key);
+    out.secret("api_token", board.api_token);
+    out.key("default_user_id");
+    if (board.default_user_id) {
+      out.w().Int64(*board.default_user_id);
+    } else {
+      out.w().Null();
+    }
+    out.field("client_url", board.client_url);
+  });
 }
 
 template <typename Writer>
 void write_hubspot(JsonOut<Writer>& out, const HubSpotConnection& hub) {
-  auto& w = out.w();
-  out.key("hubspot");
-  w.StartObject();
-  out.field("hub_id", hub.hub_id);
-  out.field("hub_domain", hub.hub_domain);
-  out.secret("user", hub.user);
-  out.secret("access_token", hub.access_token);
-  out.secret("refresh_token", hub.refresh_token);
-  if (out.redaction() != Redaction::omit) out.field("expires_at_ms", hub.expires_at_ms);
-  out.field("link_property", hub.link_property);
-  w.EndObject();
+  out.object("hubspot", [&] {
+    out.field("hub_id", hub.hub_id);
+    out.field("hub_domain", hub.hub_domain);
+    out.secret("user", hub.user);
+    out.secret("access_token", hub.access_token);
+    out.secret("refresh_token", hub.refresh_token);
+    if (out.redaction() != Redaction::omit) out.field("expires_at_ms", hub.expires_at_ms);
+    out.field("link_property", hub.link_property);
+  });
 }
 
 template <typename Writer>
 void write_pipelines(JsonOut<Writer>& out, const std::vector<domain::HubSpotPipeline>& pipelines) {
-  auto& w = out.w();
-  out.key("pipelines");
-  w.StartArray();
-  for (const auto& pipeline : pipelines) {
-    w.StartObject();
-    out.field("id", pipeline.id);
-    out.field("label", pipeline.label);
-    out.key("stages");
-    w.StartArray();
-    for (const auto& stage : pipeline.stages) {
-      w.StartObject();
-      out.field("id", stage.id);
-      out.field("label", stage.label);
-      w.EndObject();
+  out.array("pipelines", [&] {
+    for (const auto& pipeline : pipelines) {
+      out.object([&] {
+        out.field("id", pipeline.id);
+        out.field("label", pipeline.label);
+        out.array("stages", [&] {
+          for (const auto& stage : pipeline.stages) {
+            out.object([&] {
+              out.field("id", stage.id);
+              out.field("label", stage.label);
+            });
+          }
+        });
+      });
     }
-    w.EndArray();
-    w.EndObject();
-  }
-  w.EndArray();
+  });
 }
 
 template <typename Writer>
 void write_stage_mapping(JsonOut<Writer>& out, const domain::StageMapping& mapping) {
-  auto& w = out.w();
-  out.key("stage_mapping");
-  w.StartObject();
-  for (const auto& [pipeline_id, stages] : mapping.pipelines) {
-    out.key(pipeline_id);
-    w.StartObject();
-    for (auto row : domain::stage_rows()) {
-      auto it = stages.find(row);
-      if (it != stages.end()) out.field(domain::row_id(row), it->second);
+  out.object("stage_mapping", [&] {
+    for (const auto& [pipeline_id, stages] : mapping.pipelines) {
+      out.object(pipeline_id, [&, &stages = stages] {
+        for (auto row : domain::stage_rows()) {
+          auto it = stages.find(row);
+          if (it != stages.end()) out.field(domain::row_id(row), it->second);
+        }
+      });
     }
-    w.EndObject();
+  });
+}
+
+// "phone", or {"hubspot_property": "zip", "transform": "postal_code"}.
+template <typename Writer>
+void write_field_source(JsonOut<Writer>& out, domain::ClientField field,
+                        const domain::FieldSource& source) {
+  if (source.transform == domain::FieldTransform::none) {
+    out.field(domain::field_id(field), source.hubspot_property);
+    return;
   }
-  w.EndObject();
+  out.object(domain::field_id(field), [&] {
+    out.field("hubspot_property", source.hubspot_property);
+    out.field("transform", domain::to_string(source.transform));
+  });
 }
 
 template <typename Writer>
 void write_company_field_mapping(JsonOut<Writer>& out, const domain::CompanyFieldMapping& mapping) {
-  auto& w = out.w();
-  out.key("company_field_mapping");
-  w.StartObject();
-  out.key("fields");
-  w.StartObject();
-  for (auto f : domain::client_fields()) {
-    auto it = mapping.fields.find(f);
-    if (it == mapping.fields.end()) continue;
-    if (it->second.transform == domain::FieldTransform::none) {
-      out.field(domain::field_id(f), it->second.hubspot_property);
-    } else {
-      out.key(domain::field_id(f));
-      w.StartObject();
-      out.field("hubspot_property", it->second.hubspot_property);
-      out.field("transform", domain::to_string(it->second.transform));
-      w.EndObject();
-    }
-  }
-  w.EndObject();
-  out.key("abbreviation_words");
-  w.StartArray();
-  for (const auto& word : mapping.abbreviation_words) out.string(word);
-  w.EndArray();
-  w.EndObject();
+  out.object("company_field_mapping", [&] {
+    out.object("fields", [&] {
+      for (auto f : domain::client_fields()) {
+        auto it = mapping.fields.find(f);
+        if (it != mapping.fields.end()) write_field_source(out, f, it->second);
+      }
+    });
+    out.array("abbreviation_words", [&] {
+      for (const auto& word : mapping.abbreviation_words) out.string(word);
+    });
+  });
 }
 
 template <typename Writer>
 void write_options(JsonOut<Writer>& out, const Settings& s) {
-  auto& w = out.w();
   out.field("amount_sync", s.amount_sync);
   out.field("keep_customers_updated", s.keep_customers_updated);
   out.field("invoice_date_rule", domain::to_string(s.invoice_date_rule));
-
-  out.key("management_no");
-  w.StartObject();
-  out.field("enabled", s.management_no.enabled);
-  out.field("prefix", s.management_no.prefix);
-  w.EndObject();
-
-  out.key("schedule");
-  w.StartObject();
-  out.field("time", s.schedule.time);
-  out.field("time_zone", s.schedule.time_zone);
-  out.field("interval_minutes", int64_t{s.schedule.interval_minutes});
-  w.EndObject();
+  out.object("management_no", [&] {
+    out.field("enabled", s.management_no.enabled);
+    out.field("prefix", s.management_no.prefix);
+  });
+  out.object("schedule", [&] {
+    out.field("time", s.schedule.time);
+    out.field("time_zone", s.schedule.time_zone);
+    out.field("interval_minutes", int64_t{s.schedule.interval_minutes});
+  });
 }
 
 template <typename Writer>
 void write_document(JsonOut<Writer>& out, const Settings& s) {
-  out.w().StartObject();
-  out.field("tenant_id", s.tenant_id);
-  if (s.version > 0) {
-    out.field("version", s.version);
-    out.field("updated_at_ms", s.updated_at_ms);
-  }
-  write_board(out, s.board);
-  write_hubspot(out, s.hubspot);
-  write_pipelines(out, s.pipelines);
-  write_stage_mapping(out, s.stage_mapping);
-  write_company_field_mapping(out, s.company_field_mapping);
-  write_options(out, s);
-  out.w().EndObject();
+  out.object([&] {
+    out.field("tenant_id", s.tenant_id);
+    if (s.version > 0) {
+      out.field("version", s.version);
+      out.field("updated_at_ms", s.updated_at_ms);
+    }
+    write_board(out, s.board);
+    write_hubspot(out, s.hubspot);
+    write_pipelines(out, s.pipelines);
+    write_stage_mapping(out, s.stage_mapping);
+    write_company_field_mapping(out, s.company_field_mapping);
+    write_options(out, s);
+  });
 }
 
 }  // namespace
