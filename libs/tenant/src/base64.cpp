@@ -1,49 +1,36 @@
 #include "base64.hpp"
 
-#include <cstdint>
+#include <openssl/evp.h>
+
+#include <algorithm>
 
 namespace hbsync::tenant {
 
 namespace {
 
-constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+bool in_alphabet(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+         c == '/';
+}
 
-int value_of(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
+const unsigned char* bytes(std::string_view text) {
+  return reinterpret_cast<const unsigned char*>(text.data());
 }
 
 }  // namespace
 
 std::string base64_encode(std::string_view data) {
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 3 <= data.size(); i += 3) {
-    uint32_t n = (uint32_t(uint8_t(data[i])) << 16) | (uint32_t(uint8_t(data[i + 1])) << 8) |
-                 uint32_t(uint8_t(data[i + 2]));
-    out += alphabet[(n >> 18) & 63];
-    out += alphabet[(n >> 12) & 63];
-    out += alphabet[(n >> 6) & 63];
-    out += alphabet[n & 63];
-  }
-  size_t rest = data.size() - i;
-  if (rest > 0) {
-    uint32_t n = uint32_t(uint8_t(data[i])) << 16;
-    if (rest == 2) n |= uint32_t(uint8_t(data[i + 1])) << 8;
-    out += alphabet[(n >> 18) & 63];
-    out += alphabet[(n >> 12) & 63];
-    out += rest == 2 ? alphabet[(n >> 6) & 63] : '=';
-    out += '=';
-  }
+  std::string out((data.size() + 2) / 3 * 4 + 1, '\0');  // EVP_EncodeBlock adds a NUL
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes(data),
+                                static_cast<int>(data.size()));
+  out.resize(static_cast<size_t>(n));
   return out;
 }
 
 std::optional<std::string> base64_decode(std::string_view text) {
+  // EVP_DecodeBlock skips leading and trailing whitespace, wants the padding
+  // and tolerates non-zero leftover bits; this decoder refuses all of that,
+  // so check the shape first, then let OpenSSL decode.
   size_t padding = 0;
   while (padding < 2 && !text.empty() && text.back() == '=') {
     text.remove_suffix(1);
@@ -51,22 +38,18 @@ std::optional<std::string> base64_decode(std::string_view text) {
   }
   if (text.size() % 4 == 1) return std::nullopt;
   if (padding > 0 && (text.size() + padding) % 4 != 0) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v = value_of(c);
-    if (v < 0) return std::nullopt;
-    buffer = (buffer << 6) | uint32_t(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += char((buffer >> bits) & 0xff);
-    }
-  }
+  if (!std::all_of(text.begin(), text.end(), in_alphabet)) return std::nullopt;
+  std::string padded(text);
+  const size_t missing = (4 - text.size() % 4) % 4;  // what the padding was (or should be)
+  padded.append(missing, '=');
+
+  std::string out(padded.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes(padded),
+                                static_cast<int>(padded.size()));
+  if (n < 0 || static_cast<size_t>(n) != out.size()) return std::nullopt;
+  out.resize(out.size() - missing);  // EVP_DecodeBlock counts each '=' as a zero byte
   // Leftover bits must be zero, or two different texts would decode alike.
-  if (bits > 0 && (buffer & ((1u << bits) - 1)) != 0) return std::nullopt;
+  if (base64_encode(out) != padded) return std::nullopt;
   return out;
 }
 

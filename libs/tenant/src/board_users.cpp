@@ -4,6 +4,9 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "hbsync/json/parse.hpp"
+#include "hbsync/json/read.hpp"
+
 namespace hbsync::tenant {
 namespace {
 
@@ -34,25 +37,21 @@ std::string to_json(const BoardUsers& users) {
   return {b.GetString(), b.GetSize()};
 }
 
+// Our own encrypted cache entry: any surprise means "not cached", so the
+// users are fetched again.
 std::optional<BoardUsers> from_json(const std::string& json) {
   rapidjson::Document d;
-  d.Parse(json.c_str(), json.size());
-  if (d.HasParseError() || !d.IsObject()) return std::nullopt;
-  auto at = d.FindMember("fetched_at_ms");
-  auto list = d.FindMember("users");
-  if (at == d.MemberEnd() || !at->value.IsInt64() || list == d.MemberEnd() ||
-      !list->value.IsArray()) {
-    return std::nullopt;
-  }
-  BoardUsers out{.users = {}, .fetched_at_ms = at->value.GetInt64()};
-  for (const auto& u : list->value.GetArray()) {
-    if (!u.IsObject() || !u.HasMember("id") || !u["id"].IsInt64() || !u.HasMember("email") ||
-        !u["email"].IsString() || !u.HasMember("valid") || !u["valid"].IsBool()) {
-      return std::nullopt;
-    }
-    out.users.push_back({.id = u["id"].GetInt64(),
-                         .email = {u["email"].GetString(), u["email"].GetStringLength()},
-                         .valid = u["valid"].GetBool()});
+  if (!hbsync::json::parse(d, json)) return std::nullopt;
+  auto at = hbsync::json::member_int64(d, "fetched_at_ms");
+  const rapidjson::Value* list = hbsync::json::member_array(d, "users");
+  if (!at || !list) return std::nullopt;
+  BoardUsers out{.users = {}, .fetched_at_ms = *at};
+  for (const auto& u : list->GetArray()) {
+    auto id = hbsync::json::member_int64(u, "id");
+    auto email = hbsync::json::member_string(u, "email");
+    auto valid = hbsync::json::member_bool(u, "valid");
+    if (!id || !email || !valid) return std::nullopt;
+    out.users.push_back({.id = *id, .email = std::move(*email), .valid = *valid});
   }
   return out;
 }

@@ -52,6 +52,49 @@ TEST(Base64Test, RejectsWhatIsNotStrictBase64) {
   EXPECT_FALSE(base64_decode("aGVsbG8==="));
 }
 
+// RFC 4648 section 10, both ways, with and without the padding.
+TEST(Base64Test, MatchesTheRfcVectors) {
+  const std::pair<std::string, std::string> vectors[] = {
+      {"", ""},
+      {"f", "Zg=="},
+      {"fo", "Zm8="},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="},
+      {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"},
+  };
+  for (const auto& [plain, encoded] : vectors) {
+    EXPECT_EQ(base64_encode(plain), encoded);
+    EXPECT_EQ(base64_decode(encoded).value_or("?"), plain) << encoded;
+    std::string unpadded = encoded.substr(0, encoded.find('='));
+    EXPECT_EQ(base64_decode(unpadded).value_or("?"), plain) << unpadded;
+  }
+  // Bytes that are not text, including NUL and 0xff, keep their exact length.
+  const std::string binary("\0\xff\0\xfb\xef", 5);
+  EXPECT_EQ(base64_encode(binary), "AP8A++8=");
+  EXPECT_EQ(base64_decode("AP8A++8=").value_or("?"), binary);
+}
+
+// OpenSSL's decoder alone would accept these (it skips surrounding
+// whitespace and decodes non-canonical leftover bits); a key that decodes
+// "mostly" must be refused.
+TEST(Base64Test, RejectsWhitespacePaddingAndAlphabetMistakes) {
+  for (const char* text :
+       {" aGVsbG8=", "aGVsbG8= ", "aGVsbG8=\n", "\taGVsbG8=", "aGVs\nbG8=", "aGVsbG8=\r\n"}) {
+    EXPECT_FALSE(base64_decode(text)) << "whitespace: " << text;
+  }
+  for (const char* text : {"aGVs=bG8", "aGVsbA=", "aGVsbG8==", "Zg=", "Zm8==", "=",
+                           "==", "====", "Zg==Zg==", "Zm9v="}) {
+    EXPECT_FALSE(base64_decode(text)) << "padding: " << text;
+  }
+  for (const char* text : {"Zm9v-w==", "Zm9v_w==", "Zm9v.w==", "Zm\xc3\xa9v"}) {
+    EXPECT_FALSE(base64_decode(text)) << "alphabet: " << text;
+  }
+  EXPECT_FALSE(base64_decode(std::string_view("Zm9v\0AAA", 8)));  // NUL inside
+  EXPECT_FALSE(base64_decode("Zh=="));                            // leftover bits, 1 byte
+  EXPECT_FALSE(base64_decode("Zm9="));                            // leftover bits, 2 bytes
+}
+
 TEST(CryptoTest, RoundTrip) {
   Keyring ring = Keyring::parse("k1:" + key_a);
   const std::string secret = "トークン-secret-値";
