@@ -705,6 +705,7 @@ HttpResult Stack::hubspot_api(const Tenant& t, const std::string& method, const 
       } catch (...) {
       }
     }
+    // Honouring HubSpot's Retry-After is the protocol, not a wait for a condition.
     std::this_thread::sleep_for(std::chrono::seconds(seconds));
   }
 }
