@@ -18,11 +18,13 @@
 #include "hbsync/http/client.hpp"
 #include "hbsync/kafka/consumer.hpp"
 #include "hbsync/kafka/producer.hpp"
+#include "hbsync/kafka/reader.hpp"
 #include "hbsync/redis/redis.hpp"
 #include "hbsync/tenant/board_users.hpp"
 #include "hbsync/tenant/crypto.hpp"
 #include "hbsync/tenant/store.hpp"
 #include "hbsync/testing/dev_broker.hpp"
+#include "hbsync/testing/kafka_lag.hpp"
 #include "hbsync/testing/process.hpp"
 #include "hbsync/testing/redis_server.hpp"
 #include "hbsync/v1/events.pb.h"
@@ -194,33 +196,41 @@ class MapperTest : public ::testing::Test {
     std::string key;
     hbsync::v1::SyncCommand command;
   };
-  std::vector<Got> consume_commands(size_t count, std::chrono::milliseconds timeout) {
-    hbsync::config::Loader loader("t", "t", 0, nullptr,
-                                  [](const std::string&) { return std::nullopt; });
-    auto options = hbsync::kafka::ConsumerOptions::load(loader, client_options("mapper-test"),
-                                                        "mapper-test-" + std::to_string(++group_),
-                                                        {"sync.commands"});
-    std::mutex mu;
-    std::vector<Got> out;
-    hbsync::kafka::Consumer consumer(options, [&](const hbsync::kafka::Message& m) {
-      Got g;
-      g.key = std::string(m.key);
-      EXPECT_TRUE(g.command.ParseFromArray(m.value.data(), static_cast<int>(m.value.size())));
-      EXPECT_EQ(m.header("hbsync-schema").value_or(""), "hbsync.v1.SyncCommand");
-      std::lock_guard lock(mu);
-      out.push_back(std::move(g));
-      return hbsync::kafka::HandlerResult::done;
-    });
-    std::thread t([&] { consumer.run(); });
+  // Every message of `topic`, read once the mapper has handled and committed
+  // every event on hubspot.events (its group's lag 0): the quiescence signal
+  // after which the topic holds all the mapper will write, duplicates
+  // included. Returns early when there are already more than `count`; at the
+  // timeout, what the topic holds.
+  std::vector<hbsync::kafka::Record> read_when_idle(const std::string& topic, size_t count,
+                                                    std::chrono::milliseconds timeout) {
+    hbsync::kafka::ReaderOptions ro;
+    ro.client = client_options("mapper-test-reader");
+    hbsync::kafka::TopicReader reader(ro);
+    std::vector<hbsync::kafka::Record> records;
     ht::wait_until(
         [&] {
-          std::lock_guard lock(mu);
-          return out.size() >= count;
+          auto lag = ht::group_lag(broker_->bootstrap(), "hbsync-mapper", "hubspot.events");
+          records.clear();
+          try {
+            reader.read_all(topic, [&](const hbsync::kafka::Record& r) { records.push_back(r); });
+          } catch (const hbsync::kafka::ReadError&) {
+            return false;
+          }
+          return (lag && *lag == 0) || records.size() > count;
         },
-        timeout);
-    std::this_thread::sleep_for(500ms);
-    consumer.stop();
-    t.join();
+        timeout, 100ms);
+    return records;
+  }
+
+  std::vector<Got> consume_commands(size_t count, std::chrono::milliseconds timeout) {
+    std::vector<Got> out;
+    for (const auto& r : read_when_idle("sync.commands", count, timeout)) {
+      Got g;
+      g.key = r.key;
+      EXPECT_TRUE(g.command.ParseFromString(r.value));
+      EXPECT_EQ(r.header("hbsync-schema").value_or(""), "hbsync.v1.SyncCommand");
+      out.push_back(std::move(g));
+    }
     return out;
   }
 
@@ -245,31 +255,12 @@ class MapperTest : public ::testing::Test {
     return e;
   }
 
-  // Raw messages of `topic` from the start, until `count` or the timeout.
+  // Raw messages (key, value) of `topic` once the mapper is idle.
   std::vector<std::pair<std::string, std::string>> consume_raw(const std::string& topic,
                                                                size_t count,
                                                                std::chrono::milliseconds timeout) {
-    hbsync::config::Loader loader("t", "t", 0, nullptr,
-                                  [](const std::string&) { return std::nullopt; });
-    auto options = hbsync::kafka::ConsumerOptions::load(
-        loader, client_options("mapper-test"), "mapper-test-" + std::to_string(++group_), {topic});
-    std::mutex mu;
     std::vector<std::pair<std::string, std::string>> out;
-    hbsync::kafka::Consumer consumer(options, [&](const hbsync::kafka::Message& m) {
-      std::lock_guard lock(mu);
-      out.emplace_back(std::string(m.key), std::string(m.value));
-      return hbsync::kafka::HandlerResult::done;
-    });
-    std::thread t([&] { consumer.run(); });
-    ht::wait_until(
-        [&] {
-          std::lock_guard lock(mu);
-          return out.size() >= count;
-        },
-        timeout);
-    std::this_thread::sleep_for(500ms);
-    consumer.stop();
-    t.join();
+    for (const auto& r : read_when_idle(topic, count, timeout)) out.emplace_back(r.key, r.value);
     return out;
   }
 
@@ -285,7 +276,6 @@ class MapperTest : public ::testing::Test {
   uint16_t port_ = 0;
   std::string log_;
   int64_t board_user_id_ = 0;
-  int group_ = 0;
   int64_t event_id_ = 0;
 };
 

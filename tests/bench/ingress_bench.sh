@@ -61,7 +61,7 @@ http {
 NGINX
 nginx -c "$work/nginx.conf" -g 'daemon off;' &
 pids+=($!)
-sleep 0.5
+for _ in $(seq 100); do curl -fsS -o /dev/null "http://127.0.0.1:$nginx_port/" 2>/dev/null && break; sleep 0.05; done
 
 # One signed request per target: the timestamp is fresh for 5 minutes, longer
 # than the run, and events are hints, so replaying the same batch is what a

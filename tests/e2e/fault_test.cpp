@@ -122,7 +122,7 @@ class Burst {
               f.deal_ids.push_back(id);
             }
             ++created_;
-            if (pause.count() > 0) std::this_thread::sleep_for(pause);
+            if (pause.count() > 0) std::this_thread::sleep_for(pause);  // burst pacing
           }
         } catch (const std::exception& e) {
           std::lock_guard lock(mutex_);
@@ -481,7 +481,7 @@ TEST(Fault, KilledWritersAndMapperMidBurstEveryDealSyncedExactlyOnce) {
   s.kill("mapper", 0);
   std::cout << "kill -9 writer #0 and mapper #0 at " << at << "/" << kTotal << " projects ("
             << burst.created() << " deals created)" << std::endl;
-  std::this_thread::sleep_for(2s);
+  std::this_thread::sleep_for(2s);  // the scenario: 2 s of downtime before the restart
   s.start("mapper", 0);
   s.start("writer", 0);
 
@@ -496,7 +496,7 @@ TEST(Fault, KilledWritersAndMapperMidBurstEveryDealSyncedExactlyOnce) {
   s.kill("mapper", 0);
   std::cout << "kill -9 writers #0, #1 and mapper #0 at " << at << "/" << kTotal << " projects ("
             << burst.created() << " deals created)" << std::endl;
-  std::this_thread::sleep_for(1s);
+  std::this_thread::sleep_for(1s);  // the scenario: 1 s of downtime before the restart
   s.start("mapper", 0);
   s.start("writer", 0);
   s.start("writer", 1);
@@ -550,12 +550,12 @@ TEST(Fault, BrokersDownIngressLosesNoAcknowledgedEvent) {
   ASSERT_FALSE(burst.failed()) << burst.errors().front();
   std::cout << "broker 1 down at " << burst.created() << "/" << kTotal << " deals" << std::endl;
   s.broker_down(1);
-  std::this_thread::sleep_for(4s);
+  std::this_thread::sleep_for(4s);  // the scenario: a 4 s outage of broker 1 amid the burst
   s.broker_up(1);
   std::cout << "broker 1 up, every broker down at " << burst.created() << "/" << kTotal << " deals"
             << std::endl;
   s.kafka().all_down();
-  std::this_thread::sleep_for(4s);
+  std::this_thread::sleep_for(4s);  // the scenario: a 4 s outage of every broker
   s.kafka().all_up();
   std::cout << "every broker up at " << burst.created() << "/" << kTotal << " deals" << std::endl;
 

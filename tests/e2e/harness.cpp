@@ -705,6 +705,7 @@ HttpResult Stack::hubspot_api(const Tenant& t, const std::string& method, const 
       } catch (...) {
       }
     }
+    // Honouring HubSpot's Retry-After is the protocol, not a wait for a condition.
     std::this_thread::sleep_for(std::chrono::seconds(seconds));
   }
 }
@@ -1113,22 +1114,6 @@ void Stack::print_logs(std::ostream& out, size_t tail_lines) {
 }
 
 // ---------------------------------------------------------------------------
-
-bool wait_for(const std::string& what, const std::function<bool()>& condition,
-              std::chrono::milliseconds timeout, const std::function<std::string()>& describe,
-              std::chrono::milliseconds interval) {
-  auto start = std::chrono::steady_clock::now();
-  auto deadline = start + timeout;
-  while (true) {
-    if (condition()) return true;
-    if (std::chrono::steady_clock::now() >= deadline) break;
-    std::this_thread::sleep_for(interval);
-  }
-  ADD_FAILURE() << "timed out after "
-                << std::chrono::duration_cast<std::chrono::seconds>(timeout).count()
-                << " s waiting for " << what << (describe ? "\nlast seen: " + describe() : "");
-  return false;
-}
 
 int64_t json_int(const rapidjson::Value& value, std::initializer_list<const char*> path) {
   const rapidjson::Value* v = &value;

@@ -45,6 +45,7 @@
 #include "hbsync/testing/dev_broker.hpp"
 #include "hbsync/testing/process.hpp"
 #include "hbsync/testing/redis_server.hpp"
+#include "hbsync/testing/wait.hpp"
 
 namespace hbsync::e2e {
 
@@ -392,13 +393,9 @@ class Stack {
   std::map<int64_t, int64_t> test_calls_;  // portal -> CRM calls made by the harness
 };
 
-// Polls `condition` every `interval` until it holds; on timeout records a
-// gtest failure "timed out after N s waiting for <what>" plus `describe()`
-// (the state seen last) and returns false.
-bool wait_for(const std::string& what, const std::function<bool()>& condition,
-              std::chrono::milliseconds timeout,
-              const std::function<std::string()>& describe = nullptr,
-              std::chrono::milliseconds interval = 100ms);
+// The one polling helper (libs/testing): on timeout a gtest failure "timed
+// out after N s waiting for <what>" plus `describe()`; returns false.
+using hbsync::testing::wait_for;
 
 // The integer at `path` in a JSON document (numbers or numeric strings);
 // 0 when a member is missing.

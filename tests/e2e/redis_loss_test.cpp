@@ -71,7 +71,7 @@ class Burst {
                 deal_ids_.push_back(id);
               }
               ++created_;
-              std::this_thread::sleep_for(pause);
+              std::this_thread::sleep_for(pause);  // burst pacing (the scenario)
             }
           } catch (const std::exception& e) {
             std::lock_guard lock(mutex_);

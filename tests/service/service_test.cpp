@@ -201,7 +201,7 @@ TEST(ServiceFrameTest, SigtermMidStreamExitsZeroAndCommitsOnlyWhatWasHandled) {
     for (int i = 0; producing; ++i) {
       auto r = producer.produce_sync({topic, "k" + std::to_string(i % 40), "v", {}, ""});
       if (r.ok) ++acked;
-      std::this_thread::sleep_for(2ms);
+      std::this_thread::sleep_for(2ms);  // feed pacing: a steady stream (the scenario)
     }
   });
   // Let the mapper consume a good part of the stream, then stop it mid-way.

@@ -15,6 +15,7 @@
 
 #include "hbsync/http/server.hpp"
 #include "hbsync/log/log.hpp"
+#include "hbsync/testing/wait.hpp"
 
 namespace hbsync::http {
 namespace {
@@ -90,7 +91,8 @@ TEST_F(ClientTest, ServerClosingIdleConnectionIsHandled) {
   Client client;
   EXPECT_EQ(client.send({.method = "POST", .url = url, .body = "1"}).response.body, "1");
   EXPECT_EQ(client.idle_connections(), 1u);
-  std::this_thread::sleep_for(500ms);  // the server drops the idle connection
+  // The server drops the idle connection after its idle timeout.
+  ASSERT_TRUE(hbsync::testing::wait_until([&] { return server.active_connections() == 0; }, 5s));
   auto second = client.send({.method = "POST", .url = url, .body = "2"});
   ASSERT_TRUE(second.ok()) << second.error_message;
   EXPECT_EQ(second.response.body, "2");

@@ -9,10 +9,13 @@
 
 #include <cctype>
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <utility>
+
+#include "hbsync/testing/wait.hpp"
 
 namespace hbsync::http::testsupport {
 
@@ -118,15 +121,10 @@ class RawConnection {
 };
 
 // Counters change on the server's io threads just after the client saw the
-// response, so tests wait for them briefly.
-template <class Predicate>
-bool eventually(Predicate predicate, std::chrono::milliseconds timeout = 2000ms) {
-  auto deadline = Clock::now() + timeout;
-  while (!predicate()) {
-    if (Clock::now() > deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
+// response, so tests wait for them (the one polling helper, libs/testing).
+inline bool eventually(const std::function<bool()>& predicate,
+                       std::chrono::milliseconds timeout = 2000ms) {
+  return hbsync::testing::wait_until(predicate, timeout, 5ms);
 }
 
 inline int status_of(const std::string& raw) {

@@ -174,7 +174,7 @@ TEST_F(ServerLimitsTest, ReconnectingIdleFloodDoesNotLockOutRealRequests) {
       std::vector<std::unique_ptr<RawConnection>> mine;
       for (size_t i = t; i < kFlood; i += 3) mine.push_back(std::make_unique<RawConnection>(port));
       while (!stop.load()) {
-        std::this_thread::sleep_for(2ms);
+        std::this_thread::sleep_for(2ms);  // flood pacing (the scenario), not a wait
         for (auto& c : mine) {
           if (c->closed_now()) {
             c = std::make_unique<RawConnection>(port);

@@ -329,11 +329,10 @@ TEST_F(ServerTest, ObserverSeesRoutePatternMethodAndStatus) {
   Client client;
   EXPECT_EQ(client.send({.url = url("/v1/items/42")}).response.status, 204);
   EXPECT_EQ(client.send({.url = url("/other")}).response.status, 404);
-  for (int i = 0; i < 100; ++i) {
+  eventually([&] {
     std::lock_guard lock(mutex);
-    if (seen.size() >= 2) break;
-    std::this_thread::sleep_for(10ms);
-  }
+    return seen.size() >= 2;
+  });
   std::lock_guard lock(mutex);
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_EQ(std::get<0>(seen[0]), "/v1/items/{id}");
@@ -358,7 +357,7 @@ TEST_F(ServerTest, ShutdownDrainsInFlightRequest) {
   Client client;
   auto pending =
       std::async(std::launch::async, [&]() { return client.send({.url = url("/slow")}); });
-  for (int i = 0; i < 200 && server.in_flight() == 0; ++i) std::this_thread::sleep_for(5ms);
+  eventually([&] { return server.in_flight() != 0; });
   ASSERT_EQ(server.in_flight(), 1u);
 
   auto t0 = Clock::now();
@@ -388,7 +387,7 @@ TEST_F(ServerTest, ShutdownGivesUpAtTheDrainTimeout) {
   Server& server = start(std::move(router));
   RawConnection raw(server.port());
   ASSERT_TRUE(raw.send("GET /never HTTP/1.1\r\nHost: x\r\n\r\n"));
-  for (int i = 0; i < 200 && server.in_flight() == 0; ++i) std::this_thread::sleep_for(5ms);
+  ASSERT_TRUE(eventually([&] { return server.in_flight() != 0; }));
   auto t0 = Clock::now();
   EXPECT_FALSE(server.shutdown(200ms));
   EXPECT_LT(Clock::now() - t0, 1500ms);
@@ -405,9 +404,7 @@ TEST_F(ServerTest, StopAcceptingRefusesNewConnectionsButServesExisting) {
   Server& server = start(std::move(router));
   RawConnection existing(server.port());
   ASSERT_TRUE(existing.connected());
-  for (int i = 0; i < 200 && server.active_connections() == 0; ++i) {
-    std::this_thread::sleep_for(5ms);
-  }
+  ASSERT_TRUE(eventually([&] { return server.active_connections() != 0; }));
   server.stop_accepting();
   RawConnection late(server.port());
   EXPECT_FALSE(late.connected());

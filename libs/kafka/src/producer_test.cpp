@@ -12,6 +12,7 @@
 #include "hbsync/kafka/options.hpp"
 #include "hbsync/log/log.hpp"
 #include "hbsync/metrics/metrics.hpp"
+#include "hbsync/testing/kafka_lag.hpp"
 #include "hbsync/testing/process.hpp"
 #include "test_support.hpp"
 
@@ -191,7 +192,10 @@ TEST(ProducerTest, OutageFailsWithinDeliveryTimeoutOrSucceedsAfterRecovery) {
     return true;
   };
   testing::wait_until(all_accepted_seen, 30s);
-  std::this_thread::sleep_for(1s);  // room for duplicates to show up
+  // Every stored message consumed and committed (the group's lag 0), so any
+  // duplicate on the topic has been counted: no pause "for duplicates".
+  EXPECT_TRUE(testing::wait_until(
+      [&] { return testing::group_lag(broker.bootstrap(), "outage", topic) == 0; }, 30s));
   consumer.stop();
 
   size_t duplicated = 0, lost = 0, refused_but_stored = 0;

@@ -46,6 +46,8 @@ void rebalance_loses_nothing(const std::string& strategy) {
   std::mutex mutex;
   std::map<int, int> times;
   auto handler = [&](const Message& m) {
+    // The scenario: handling takes time, so members join and leave while
+    // messages are in hand.
     std::this_thread::sleep_for(3ms);
     std::lock_guard lock(mutex);
     ++times[std::stoi(std::string(m.value))];

@@ -199,7 +199,8 @@ TEST(LimiterTest, KeysExpireAndHoldNoMoreThanTheLongestWindow) {
   EXPECT_GT(ttl, 0);
   EXPECT_LE(ttl, 1300);
 
-  // Older grants are trimmed by the next grant.
+  // Older grants are trimmed by the next grant. The sleep is the scenario:
+  // the five grants must be older than the 300 ms window.
   std::this_thread::sleep_for(400ms);
   ASSERT_TRUE(limiter.acquire("t").allowed);
   EXPECT_EQ(redis->command({"ZCARD", log}).integer, 1);

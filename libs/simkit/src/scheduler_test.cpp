@@ -6,18 +6,15 @@
 #include <mutex>
 #include <vector>
 
+#include "hbsync/testing/wait.hpp"
+
 namespace hbsync::simkit {
 namespace {
 
 using namespace std::chrono_literals;
 
 bool eventually(const std::function<bool()>& condition) {
-  auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return condition();
+  return hbsync::testing::wait_until(condition, 5s, 5ms);
 }
 
 TEST(Scheduler, RunsTasksInTimeOrder) {
@@ -47,7 +44,11 @@ TEST(Scheduler, ClearDropsPendingTasks) {
   EXPECT_EQ(scheduler.pending(), 1u);
   scheduler.clear();
   EXPECT_EQ(scheduler.pending(), 0u);
-  std::this_thread::sleep_for(300ms);
+  // Tasks run in time order: once a marker due after the cleared task has
+  // run, the cleared task would have run too.
+  std::atomic<bool> marker{false};
+  scheduler.after(250ms, [&] { marker = true; });
+  ASSERT_TRUE(eventually([&] { return marker.load(); }));
   EXPECT_EQ(ran.load(), 0);
 }
 

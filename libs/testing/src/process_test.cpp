@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <thread>
+#include <cstdio>
+#include <fstream>
+#include <string>
 
 namespace hbsync::testing {
 namespace {
@@ -14,9 +16,19 @@ TEST(ProcessTest, ReportsExitCode) {
 }
 
 TEST(ProcessTest, SignalEndsProcessAndExtraEnvIsPassed) {
-  Process p({"/bin/sh", "-c", "[ \"$UNITTEST_X\" = yes ] && exec sleep 30"},
+  const std::string marker = ::testing::TempDir() + "process-test-env";
+  std::remove(marker.c_str());
+  Process p({"/bin/sh", "-c",
+             "[ \"$UNITTEST_X\" = yes ] && echo \"$UNITTEST_X\" > " + marker + " && exec sleep 30"},
             {{"UNITTEST_X", "yes"}});
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // The shell saw the variable once it wrote the marker.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        std::ifstream in(marker);
+        std::string line;
+        return std::getline(in, line) && line == "yes";
+      },
+      std::chrono::seconds(5)));
   EXPECT_TRUE(p.running());
   p.signal(SIGTERM);
   EXPECT_EQ(p.wait(std::chrono::seconds(5)), 128 + SIGTERM);

@@ -11,14 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "hbsync/testing/wait.hpp"
+
 namespace hbsync::testing {
 
 // A port that was free a moment ago on 127.0.0.1 (bind to 0, read, close).
 uint16_t free_port();
-
-// Polls `condition` every `interval` until it holds or `timeout` passes.
-bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
-                std::chrono::milliseconds interval = std::chrono::milliseconds(20));
 
 // Directory with the project's binaries (HBSYNC_BIN_DIR, set by ctest).
 std::string bin_dir();

@@ -723,6 +723,7 @@ TEST_F(BoardSimRates, FourthRequestInsideOneSecondIs429WithRetryAfter) {
   EXPECT_EQ(limited.status, 429);
   expect_message(limited);
   EXPECT_EQ(limited.headers.get("Retry-After").value_or(""), "1");
+  // The scenario: the 1 s window passes (Retry-After: 1), then calls pass again.
   std::this_thread::sleep_for(1100ms);
   EXPECT_EQ(sim_->api("burst", "burst-t", "GET", "/v1/users").status, 200);
 
@@ -737,6 +738,8 @@ TEST_F(BoardSimRates, DailyBudgetRunsOut) {
   seed("daily");
   auto call = [] { return sim_->api("daily", "daily-t", "GET", "/v1/users"); };
   for (int i = 0; i < 3; ++i) EXPECT_EQ(call().status, 200);
+  // The scenario: calls spread over seconds (past the per-second limit), so
+  // only the daily budget can refuse them.
   std::this_thread::sleep_for(1050ms);
   for (int i = 0; i < 2; ++i) EXPECT_EQ(call().status, 200);
   std::this_thread::sleep_for(1050ms);

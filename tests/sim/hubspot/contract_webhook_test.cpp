@@ -288,6 +288,7 @@ TEST(WebhookConcurrency, NeverMoreThanTenInFlightPerPortal) {
           std::lock_guard lock(mutex);
           peak[portal] = std::max(peak[portal], ++in_flight[portal]);
         }
+        // The scenario: a receiver that takes a while, so deliveries overlap.
         std::this_thread::sleep_for(20ms);
         std::lock_guard lock(mutex);
         --in_flight[portal];

@@ -152,7 +152,7 @@ TEST_F(OAuthContract, ExpiredTokenGets401AndRefreshIssuesANewOne) {
   rapidjson::Document t = token(code_form(code)).json();
   std::string access = t["access_token"].GetString();
   std::string refresh = t["refresh_token"].GetString();
-  std::this_thread::sleep_for(1100ms);
+  std::this_thread::sleep_for(1100ms);  // the scenario: the 1 s token lifetime passes
 
   Reply expired = sim_->get("/crm/v3/pipelines/deals", access);
   EXPECT_EQ(expired.status, 401);

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <thread>
 
+#include "hbsync/testing/wait.hpp"
 #include "hbsync/webhook/signature.hpp"
 
 namespace hbsync::sim_hubspot {
@@ -14,12 +15,7 @@ namespace {
 using namespace std::chrono_literals;
 
 bool wait_idle(const Delivery& d, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (d.idle()) return true;
-    std::this_thread::sleep_for(2ms);
-  }
-  return d.idle();
+  return hbsync::testing::wait_until([&] { return d.idle(); }, timeout, 2ms);
 }
 
 std::vector<WebhookEvent> events(int n, int64_t first_id = 1) {
@@ -155,7 +151,7 @@ TEST(Delivery, NeverExceedsTheConcurrencyPerPortal) {
     int seen = peak.load();
     while (now > seen && !peak.compare_exchange_weak(seen, now)) {
     }
-    std::this_thread::sleep_for(5ms);
+    std::this_thread::sleep_for(5ms);  // the scenario: a slow receiver, so attempts overlap
     --in_flight;
     return Delivery::Outcome{200, ""};
   });
@@ -185,7 +181,9 @@ TEST(Delivery, ResetDropsPendingWork) {
     return Delivery::Outcome{500, ""};
   });
   d.enqueue(target(), events(1));
-  std::this_thread::sleep_for(50ms);  // first attempt fails, retry waits ~1 minute
+  // The first attempt fails; its retry waits ~1 minute.
+  ASSERT_TRUE(
+      hbsync::testing::wait_until([&] { return d.counts().failed_attempts >= 1; }, 5s, 2ms));
   EXPECT_FALSE(d.idle());
   d.reset();
   EXPECT_TRUE(d.idle());
