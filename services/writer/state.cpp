@@ -61,22 +61,6 @@ return 1
   return script;
 }
 
-const redis::Script& relock_script() {
-  static const redis::Script script(R"(
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0
-)");
-  return script;
-}
-
-const redis::Script& unlock_script() {
-  static const redis::Script script(R"(
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-)");
-  return script;
-}
-
 // Both directions of a link in one MULTI/EXEC: `commands` are the HSET/HDEL
 // of each side.
 void both_ways(redis::Client& redis, std::vector<std::vector<std::string>> commands) {
@@ -230,26 +214,24 @@ void State::unlink_deal(const std::string& tenant, int64_t deal_id, int64_t proj
                      {"HDEL", links_key(tenant, "project"), std::to_string(project_id)}});
 }
 
+redis::Lease State::company_lock(const std::string& tenant, int64_t company_id,
+                                 const std::string& owner) {
+  return redis::Lease(redis_, company_lock_key(tenant, company_id), options_.lock_lease, owner);
+}
+
 bool State::try_lock_company(const std::string& tenant, int64_t company_id,
                              const std::string& owner) {
-  auto reply = redis_.command({"SET", company_lock_key(tenant, company_id), owner, "NX", "PX",
-                               std::to_string(options_.lock_lease.count())},
-                              redis::Idempotent::no);
-  return reply.is_ok();
+  return company_lock(tenant, company_id, owner).try_acquire();
 }
 
 bool State::renew_company_lock(const std::string& tenant, int64_t company_id,
                                const std::string& owner) {
-  auto reply = relock_script().eval(redis_, {company_lock_key(tenant, company_id)},
-                                    {owner, std::to_string(options_.lock_lease.count())},
-                                    redis::Idempotent::yes);
-  return reply.integer == 1;
+  return company_lock(tenant, company_id, owner).renew();
 }
 
 void State::unlock_company(const std::string& tenant, int64_t company_id,
                            const std::string& owner) {
-  unlock_script().eval(redis_, {company_lock_key(tenant, company_id)}, {owner},
-                       redis::Idempotent::yes);
+  company_lock(tenant, company_id, owner).release();
 }
 
 }  // namespace hbsync::writer
