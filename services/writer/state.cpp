@@ -1,5 +1,7 @@
 #include "state.hpp"
 
+#include "keys.hpp"
+
 #include <sstream>
 #include <vector>
 
@@ -69,10 +71,6 @@ void both_ways(redis::Client& redis, std::vector<std::vector<std::string>> comma
   for (const auto& r : redis.pipeline(commands)) r.throw_if_error();
 }
 
-std::string company_lock_key(const std::string& tenant, int64_t company_id) {
-  return "hbsync:lock:" + tenant + ":company:" + std::to_string(company_id);
-}
-
 std::vector<std::string> split(const std::string& s) {
   std::vector<std::string> parts;
   std::stringstream in(s);
@@ -94,11 +92,11 @@ int64_t to_int(const std::string& s) {
 State::State(redis::Client& redis, Options options) : redis_(redis), options_(options) {}
 
 std::string State::claim_key(std::string_view command_id) {
-  return "hbsync:idem:" + std::string(command_id);
+  return keys::claim(command_id);
 }
 
 std::string State::links_key(std::string_view tenant, std::string_view kind) {
-  return "hbsync:tenant:" + std::string(tenant) + ":links:" + std::string(kind);
+  return keys::links(tenant, kind);
 }
 
 Claim State::claim(const std::string& command_id, const std::string& owner, bool replay) {
@@ -216,7 +214,7 @@ void State::unlink_deal(const std::string& tenant, int64_t deal_id, int64_t proj
 
 redis::Lease State::company_lock(const std::string& tenant, int64_t company_id,
                                  const std::string& owner) {
-  return redis::Lease(redis_, company_lock_key(tenant, company_id), options_.lock_lease, owner);
+  return redis::Lease(redis_, keys::company_lock(tenant, company_id), options_.lock_lease, owner);
 }
 
 bool State::try_lock_company(const std::string& tenant, int64_t company_id,

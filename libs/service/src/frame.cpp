@@ -242,7 +242,7 @@ bool Frame::check_redis(std::string& reason) {
     replies = redis_->pipeline(
         {{"GET", tenant::Store::kInstanceKey},
          {"SCARD", tenant::Store::kTenantsKey},
-         {"SET", "hbsync:probe:" + info_.name, std::to_string(unix_ms()), "PX", "60000"}});
+         {"SET", tenant::keys::probe(info_.name), std::to_string(unix_ms()), "PX", "60000"}});
   } catch (const redis::Error& e) {
     // Unreachable or hung: the data-set state stays what it was last seen.
     reason = std::string("redis unavailable: ") + e.what();
