@@ -14,6 +14,7 @@
 
 #include "hbsync/http/client.hpp"
 #include "hbsync/redis/redis.hpp"
+#include "hbsync/tenant/keys.hpp"
 #include "hbsync/testing/dev_broker.hpp"
 #include "hbsync/testing/process.hpp"
 #include "hbsync/testing/redis_server.hpp"
@@ -85,8 +86,8 @@ class IngressRedisTest : public ::testing::Test {
   // What `hbsync-ctl tenant apply` leaves in Redis for the test's purpose:
   // the tenant in the tenants set and the instance marker.
   void apply_tenant(const std::string& marker) {
-    client_->command({"SET", "hbsync:instance", marker, "NX"});
-    client_->command({"SADD", "hbsync:tenants", std::to_string(kTenant)});
+    client_->command({"SET", hbsync::tenant::keys::kInstance, marker, "NX"});
+    client_->command({"SADD", hbsync::tenant::keys::kTenants, std::to_string(kTenant)});
   }
 
   Timed get(const std::string& path, std::chrono::milliseconds timeout = 5s) {
@@ -248,7 +249,7 @@ TEST_F(IngressRedisTest, WipedRedisStopsAcknowledgingUntilTenantsAreReapplied) {
 TEST_F(IngressRedisTest, UnknownPortalWithoutTenantDataIsRetriedNotDropped) {
   process_.signal(SIGTERM);
   ASSERT_EQ(process_.wait(10s), 0) << read_file(log_);
-  client_->command({"DEL", "hbsync:instance", "hbsync:tenants"});
+  client_->command({"DEL", hbsync::tenant::keys::kInstance, hbsync::tenant::keys::kTenants});
   spawn();
   ASSERT_TRUE(ht::wait_until([&] { return get("/readyz").status == 200; }, 30s)) << read_file(log_);
   EXPECT_EQ(post(4242, 1).status, 503);

@@ -14,6 +14,7 @@
 #include "hbsync/kafka/consumer.hpp"
 #include "hbsync/kafka/reader.hpp"
 #include "hbsync/redis/redis.hpp"
+#include "hbsync/tenant/keys.hpp"
 #include "hbsync/testing/dev_broker.hpp"
 #include "hbsync/testing/process.hpp"
 #include "hbsync/testing/redis_server.hpp"
@@ -62,8 +63,8 @@ class IngressTest : public ::testing::Test {
     ro.url = redis_->url();
     hbsync::redis::Client redis(ro);
     // As `hbsync-ctl tenant apply` leaves it: tenants and the instance marker.
-    redis.command({"SET", "hbsync:instance", "ingress-test"});
-    redis.command({"SADD", "hbsync:tenants", "62515", "777"});
+    redis.command({"SET", hbsync::tenant::keys::kInstance, "ingress-test"});
+    redis.command({"SADD", hbsync::tenant::keys::kTenants, "62515", "777"});
     ASSERT_TRUE(hbsync::testing::wait_until([&] { return get("/readyz") == 200; }, 30s))
         << read_file(log_);
   }

@@ -21,21 +21,9 @@ int main(int argc, char** argv) {
   auto& config = frame.config();
   auto hubspot_options = hubspot::Options::load(config);
   auto board_options = board::Options::load(config);
-  // Optional here (unlike Keyring::load): without keys the mapper still runs,
+  // Optional here: without keys the mapper still runs,
   // but cannot read tenants; their events are retried, then dead-lettered.
-  std::string keys = config.secret(tenant::Keyring::keys_variable, "",
-                                   "Credential encryption keys, \"kid:<base64 32 bytes>,...\" "
-                                   "(without them tenant settings cannot be read)");
-  std::string active_key = config.str(tenant::Keyring::active_variable, "",
-                                      "Key id used for new encryptions (default: the first key)");
-  tenant::Keyring keyring;
-  if (!keys.empty()) {
-    try {
-      keyring = tenant::Keyring::parse(keys, active_key);
-    } catch (const tenant::KeyringError& e) {
-      config.reject(e.variable(), e.message());
-    }
-  }
+  tenant::Keyring keyring = tenant::Keyring::load(config, tenant::Keyring::Need::optional);
   mapper::HandlerOptions options;
   options.cache_ttl = config.duration("HBSYNC_MAPPER_CACHE_TTL", "10m",
                                       "How long HubSpot owner e-mails are cached per tenant");

@@ -1,5 +1,7 @@
 #include "state.hpp"
 
+#include "keys.hpp"
+
 #include <sstream>
 #include <vector>
 
@@ -61,32 +63,12 @@ return 1
   return script;
 }
 
-const redis::Script& relock_script() {
-  static const redis::Script script(R"(
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0
-)");
-  return script;
-}
-
-const redis::Script& unlock_script() {
-  static const redis::Script script(R"(
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-)");
-  return script;
-}
-
 // Both directions of a link in one MULTI/EXEC: `commands` are the HSET/HDEL
 // of each side.
 void both_ways(redis::Client& redis, std::vector<std::vector<std::string>> commands) {
   commands.insert(commands.begin(), {"MULTI"});
   commands.push_back({"EXEC"});
   for (const auto& r : redis.pipeline(commands)) r.throw_if_error();
-}
-
-std::string company_lock_key(const std::string& tenant, int64_t company_id) {
-  return "hbsync:lock:" + tenant + ":company:" + std::to_string(company_id);
 }
 
 std::vector<std::string> split(const std::string& s) {
@@ -110,11 +92,11 @@ int64_t to_int(const std::string& s) {
 State::State(redis::Client& redis, Options options) : redis_(redis), options_(options) {}
 
 std::string State::claim_key(std::string_view command_id) {
-  return "hbsync:idem:" + std::string(command_id);
+  return keys::claim(command_id);
 }
 
 std::string State::links_key(std::string_view tenant, std::string_view kind) {
-  return "hbsync:tenant:" + std::string(tenant) + ":links:" + std::string(kind);
+  return keys::links(tenant, kind);
 }
 
 Claim State::claim(const std::string& command_id, const std::string& owner, bool replay) {
@@ -230,26 +212,24 @@ void State::unlink_deal(const std::string& tenant, int64_t deal_id, int64_t proj
                      {"HDEL", links_key(tenant, "project"), std::to_string(project_id)}});
 }
 
+redis::Lease State::company_lock(const std::string& tenant, int64_t company_id,
+                                 const std::string& owner) {
+  return redis::Lease(redis_, keys::company_lock(tenant, company_id), options_.lock_lease, owner);
+}
+
 bool State::try_lock_company(const std::string& tenant, int64_t company_id,
                              const std::string& owner) {
-  auto reply = redis_.command({"SET", company_lock_key(tenant, company_id), owner, "NX", "PX",
-                               std::to_string(options_.lock_lease.count())},
-                              redis::Idempotent::no);
-  return reply.is_ok();
+  return company_lock(tenant, company_id, owner).try_acquire();
 }
 
 bool State::renew_company_lock(const std::string& tenant, int64_t company_id,
                                const std::string& owner) {
-  auto reply = relock_script().eval(redis_, {company_lock_key(tenant, company_id)},
-                                    {owner, std::to_string(options_.lock_lease.count())},
-                                    redis::Idempotent::yes);
-  return reply.integer == 1;
+  return company_lock(tenant, company_id, owner).renew();
 }
 
 void State::unlock_company(const std::string& tenant, int64_t company_id,
                            const std::string& owner) {
-  unlock_script().eval(redis_, {company_lock_key(tenant, company_id)}, {owner},
-                       redis::Idempotent::yes);
+  company_lock(tenant, company_id, owner).release();
 }
 
 }  // namespace hbsync::writer

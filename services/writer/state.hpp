@@ -12,10 +12,10 @@
 // one takes it over (claims 2). While a writer works on a command a keeper
 // thread renews the lease (and the company lock) every third of it, and the
 // writer checks the keeper before every API call: a renewal that found
-// another owner, or none succeeding for two periods, stops the work (fencing). A command that failed for good is claimed
-// again only by an operator's replay (`hbsync-ctl dlq replay`).
-// Done claims expire after the idempotency TTL (7 days by default: longer
-// than HubSpot retries a webhook, and than Kafka keeps a message).
+// another owner, or none succeeding for two periods, stops the work (fencing). A command that
+// failed for good is claimed again only by an operator's replay (`hbsync-ctl dlq replay`). Done
+// claims expire after the idempotency TTL (7 days by default: longer than HubSpot retries a
+// webhook, and than Kafka keeps a message).
 //
 // Links, per tenant, one hash per direction (small, no per-link key):
 //   hbsync:tenant:<t>:links:company  <companyId> -> "<clientId>,<urlWritten 0|1>"
@@ -25,8 +25,8 @@
 //   hbsync:tenant:<t>:links:project  <projectId> -> "<dealId>"
 // Both directions are written in one MULTI/EXEC.
 //
-// Company locks `hbsync:lock:<t>:company:<companyId>` (SET NX PX, owner
-// checked on release): two deals of one company handled at once on two
+// Company locks `hbsync:lock:<t>:company:<companyId>` (a redis::Lease whose
+// token is the writer's owner id): two deals of one company handled at once on two
 // partitions must not both create its client.
 #pragma once
 
@@ -35,6 +35,7 @@
 #include <optional>
 #include <string>
 
+#include "hbsync/redis/lease.hpp"
 #include "hbsync/redis/redis.hpp"
 
 namespace hbsync::writer {
@@ -111,6 +112,10 @@ class State {
   static std::string links_key(std::string_view tenant, std::string_view kind);
 
  private:
+  // The writer's own id is the lease token.
+  redis::Lease company_lock(const std::string& tenant, int64_t company_id,
+                            const std::string& owner);
+
   redis::Client& redis_;
   Options options_;
 };

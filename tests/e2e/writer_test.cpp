@@ -12,6 +12,7 @@
 #include "hbsync/kafka/producer.hpp"
 #include "hbsync/tenant/crypto.hpp"
 #include "hbsync/v1/events.pb.h"
+#include "keys.hpp"
 
 namespace {
 
@@ -151,8 +152,9 @@ TEST_F(WriterTest, ACrashBetweenCreatingAndLinkingAProjectIsRecoveredByManagemen
           std::to_string(t.board_user_ids.back()) +
           R"(,"order_status":1,"invoice_timing_kbn":1,"invoice_date":"2026-12-31","management_no":"HS-9002"})");
   auto c = sync_deal(t, 9002, company, 4, 2000);
-  stack->redis().command({"HSET", "hbsync:idem:" + c.command_id(), "state", "processing", "owner",
-                          "a-writer-that-died", "until", "0", "claims", "1"});
+  stack->redis().command({"HSET", hbsync::writer::keys::claim(c.command_id()), "state",
+                          "processing", "owner", "a-writer-that-died", "until", "0", "claims",
+                          "1"});
   send(c, 9002);
   ASSERT_TRUE(stack->wait_for_history(
       t, "project linked", [](const auto& e) { return e.action == "linked" && e.deal_id == 9002; },

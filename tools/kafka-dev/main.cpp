@@ -7,7 +7,6 @@
 // topics are created here through rd_kafka_mock_topic_create instead.
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
-#include <signal.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -23,6 +22,7 @@
 #include "hbsync/http/server.hpp"
 #include "hbsync/kafka/options.hpp"
 #include "hbsync/log/log.hpp"
+#include "hbsync/shutdown/signals.hpp"
 
 namespace {
 
@@ -118,16 +118,7 @@ http::Router make_router(Brokers& brokers) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Blocked before any thread starts so that only sigwait below sees them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  // A shell starting us in the background may have set them to "ignore",
-  // and sigwait never sees an ignored signal.
-  ::signal(SIGTERM, SIG_DFL);
-  ::signal(SIGINT, SIG_DFL);
+  shutdown::block_signals();
 
   config::Loader loader("hbsync-kafka-dev",
                         "Development Kafka cluster on librdkafka's mock brokers, with the "
@@ -205,8 +196,7 @@ int main(int argc, char** argv) {
       // Last: its appearance tells scripts and tests that everything is up.
       if (!bootstrap_file.empty()) write_atomically(bootstrap_file, bootstrap);
 
-      int sig = 0;
-      sigwait(&signals, &sig);
+      const int sig = shutdown::wait();
       log::info("stopping", {{"signal", sig}});
     } catch (const std::exception& e) {
       log::error("kafka dev cluster failed", {{"error", e.what()}});

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "hbsync/log/log.hpp"
+#include "hbsync/redis/lease.hpp"
 #include "json.hpp"
 
 namespace hbsync::hubspot {
@@ -28,15 +29,6 @@ std::string space_joined(const std::vector<std::string>& items) {
   }
   return out;
 }
-
-// Deletes the lease only if it is still ours: after a slow refresh it may
-// have expired and been taken by another replica.
-const redis::Script kReleaseLease(R"(
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-)");
 
 // How often a waiting replica looks at the store while another refreshes.
 constexpr milliseconds kLeasePoll{50};
@@ -204,69 +196,46 @@ Result<std::string> TokenProvider::refresh_once(
     const std::function<bool(const Stored&)>& still_good) {
   std::lock_guard lock(mutex_);
   const Options& options = oauth_.api().options();
-  const std::string key = lease_key(tenant_id_);
-  // A holder that died keeps the lease at most refresh_lease; then one of
-  // the waiters takes it over.
-  const auto deadline = std::chrono::steady_clock::now() + 2 * options.refresh_lease;
   try {
-    while (true) {
-      std::optional<Stored> s = load();
+    redis::Lease lease(redis_, lease_key(tenant_id_), options.refresh_lease);
+    std::optional<Stored> s;
+    // Nothing left to do here: gone, refreshed by another replica, or not
+    // refreshable.
+    auto settled = [&] {
+      s = load();
+      return !s || still_good(*s) || s->refresh_token.empty();
+    };
+    // A holder that died keeps the lease at most refresh_lease; then one of
+    // the waiters takes it over.
+    const auto deadline = redis::Lease::Clock::now() + 2 * options.refresh_lease;
+    if (!lease.acquire(deadline, kLeasePoll, settled)) {
       if (!s) return not_connected();
       if (still_good(*s)) return s->access_token;
       if (s->refresh_token.empty()) {
         return Error{.kind = Error::unauthorized, .message = "no refresh token"};
       }
-      const std::string owner = OAuth::new_state();
-      redis::Reply set = redis_.command(
-          {"SET", key, owner, "NX", "PX", std::to_string(options.refresh_lease.count())},
-          redis::Idempotent::no);
-      if (set.is_ok()) {
-        auto release = [&] {
-          try {
-            kReleaseLease.eval(redis_, {key}, {owner}, redis::Idempotent::yes);
-          } catch (const redis::Error&) {
-            // It expires by itself.
-          }
-        };
-        // Another replica may have finished between our read and the lease.
-        s = load();
-        if (!s) {
-          release();
-          return not_connected();
-        }
-        if (still_good(*s)) {
-          release();
-          return s->access_token;
-        }
-        Result<Tokens> fresh_tokens = oauth_.refresh(s->refresh_token);
-        if (!fresh_tokens) {
-          release();
-          Error e = fresh_tokens.error();
-          log::warn("HubSpot token refresh failed",
-                    {{"tenant", tenant_id_}, {"reason", to_string(e.kind)}, {"status", e.status}});
-          // Refreshing early leaves time: a token not yet expired still works.
-          if (e.kind != Error::unauthorized && !s->access_token.empty() &&
-              s->expires_at_ms > now_ms_()) {
-            return s->access_token;
-          }
-          return e;
-        }
-        const std::string refresh_token =
-            fresh_tokens->refresh_token.empty() ? s->refresh_token : fresh_tokens->refresh_token;
-        const bool stored = store_.put_hubspot_tokens(tenant_id_, fresh_tokens->access_token,
-                                                      refresh_token, fresh_tokens->expires_at_ms);
-        ++refreshes_;
-        release();
-        if (!stored) return not_connected();  // the tenant was removed meanwhile
-        log::info("HubSpot access token refreshed", {{"tenant", tenant_id_}});
-        return fresh_tokens->access_token;
-      }
-      if (std::chrono::steady_clock::now() >= deadline) {
-        return Error{.kind = Error::network,
-                     .message = "another replica's token refresh did not finish in time"};
-      }
-      std::this_thread::sleep_for(kLeasePoll);
+      return Error{.kind = Error::network,
+                   .message = "another replica's token refresh did not finish in time"};
     }
+    // Deletes the lease only if it is still ours: after a slow refresh it may
+    // have expired and been taken by another replica.
+    struct Release {
+      redis::Lease& lease;
+      ~Release() {
+        try {
+          lease.release();
+        } catch (const redis::Error&) {
+          // It expires by itself.
+        }
+      }
+    } release{lease};
+    // Another replica may have finished between our read and the lease.
+    if (settled()) {
+      if (!s) return not_connected();
+      if (still_good(*s)) return s->access_token;
+      return Error{.kind = Error::unauthorized, .message = "no refresh token"};
+    }
+    return refresh_held(*s);
   } catch (const redis::Error& e) {
     return Error{.kind = Error::network,
                  .message = std::string("token refresh: ") + e.what(),
@@ -274,6 +243,28 @@ Result<std::string> TokenProvider::refresh_once(
   } catch (const std::exception& e) {
     return Error{.kind = Error::network, .message = std::string("token refresh: ") + e.what()};
   }
+}
+
+Result<std::string> TokenProvider::refresh_held(const Stored& s) {
+  Result<Tokens> fresh_tokens = oauth_.refresh(s.refresh_token);
+  if (!fresh_tokens) {
+    Error e = fresh_tokens.error();
+    log::warn("HubSpot token refresh failed",
+              {{"tenant", tenant_id_}, {"reason", to_string(e.kind)}, {"status", e.status}});
+    // Refreshing early leaves time: a token not yet expired still works.
+    if (e.kind != Error::unauthorized && !s.access_token.empty() && s.expires_at_ms > now_ms_()) {
+      return s.access_token;
+    }
+    return e;
+  }
+  const std::string refresh_token =
+      fresh_tokens->refresh_token.empty() ? s.refresh_token : fresh_tokens->refresh_token;
+  const bool stored = store_.put_hubspot_tokens(tenant_id_, fresh_tokens->access_token,
+                                                refresh_token, fresh_tokens->expires_at_ms);
+  ++refreshes_;
+  if (!stored) return not_connected();  // the tenant was removed meanwhile
+  log::info("HubSpot access token refreshed", {{"tenant", tenant_id_}});
+  return fresh_tokens->access_token;
 }
 
 TokenSource& TokenProviders::for_tenant(const std::string& tenant_id) {

@@ -3,7 +3,6 @@
 // handler returns done, so a test that SIGKILLs it can compare what was
 // processed with what the group committed.
 #include <fcntl.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <string>
@@ -12,19 +11,12 @@
 #include "hbsync/config/config.hpp"
 #include "hbsync/kafka/consumer.hpp"
 #include "hbsync/log/log.hpp"
+#include "hbsync/shutdown/signals.hpp"
 
 using namespace hbsync;
 
 int main(int argc, char** argv) {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  // A shell starting us in the background may have set them to "ignore",
-  // and sigwait never sees an ignored signal.
-  ::signal(SIGTERM, SIG_DFL);
-  ::signal(SIGINT, SIG_DFL);
+  shutdown::block_signals();
 
   config::Loader loader("hbsync-kafka-test-consumer",
                         "Test helper: consumes a topic and records each processed message", argc,
@@ -54,8 +46,7 @@ int main(int argc, char** argv) {
     return kafka::HandlerResult::done;
   });
   std::thread signal_thread([&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
+    shutdown::wait();
     consumer.stop();
   });
   signal_thread.detach();

@@ -1,48 +1,49 @@
 #include "hbsync/service/frame.hpp"
 
-#include <pthread.h>
-#include <signal.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "hbsync/http/server.hpp"
 #include "hbsync/log/log.hpp"
 #include "hbsync/metrics/metrics.hpp"
+#include "hbsync/shutdown/signals.hpp"
 #include "hbsync/tenant/store.hpp"
 
 namespace hbsync::service {
 
 namespace {
 
-// Blocks SIGTERM/SIGINT in this thread and, since threads inherit the mask,
-// in every thread created afterwards; run() takes them with sigwait.
-void block_shutdown_signals() {
-  // A shell that starts a program with `&` leaves SIGINT ignored, and sigwait
-  // never sees an ignored signal: take both back to their default first.
-  ::signal(SIGINT, SIG_DFL);
-  ::signal(SIGTERM, SIG_DFL);
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-}
-
-std::string json_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += ' ';
-    } else {
-      out.push_back(c);
-    }
+// {"ready":..,"checks":{"<name>":"ok"|"failing",..[,"draining":"yes"]}[,"reason":".."]}
+std::string readiness_body(bool ready, const std::vector<std::pair<std::string, bool>>& checks,
+                           bool draining, const std::string& reason) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.StartObject();
+  writer.Key("ready");
+  writer.Bool(ready);
+  writer.Key("checks");
+  writer.StartObject();
+  for (const auto& [name, ok] : checks) {
+    writer.Key(name.c_str(), static_cast<rapidjson::SizeType>(name.size()));
+    writer.String(ok ? "ok" : "failing");
   }
-  return out;
+  if (draining) {
+    writer.Key("draining");
+    writer.String("yes");
+  }
+  writer.EndObject();
+  if (!reason.empty()) {
+    writer.Key("reason");
+    writer.String(reason.c_str(), static_cast<rapidjson::SizeType>(reason.size()));
+  }
+  writer.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
 }
 
 struct RedisStateMetrics {
@@ -93,7 +94,8 @@ Frame::Frame(Info info, int argc, char** argv)
     : info_(std::move(info)),
       loader_("hbsync-" + info_.name, info_.summary, argc, argv),
       readiness_(std::make_shared<Readiness>()) {
-  block_shutdown_signals();
+  // Blocked before any thread starts; run() takes them with shutdown::wait.
+  shutdown::block_signals();
   http_address_ = loader_.str("HBSYNC_HTTP_ADDRESS", "0.0.0.0",
                               "Address the HTTP listener (API, /healthz, /readyz, /metrics) binds");
   http_port_ = loader_.port("HBSYNC_HTTP_PORT", info_.default_port, "Port of the HTTP listener");
@@ -240,7 +242,7 @@ bool Frame::check_redis(std::string& reason) {
     replies = redis_->pipeline(
         {{"GET", tenant::Store::kInstanceKey},
          {"SCARD", tenant::Store::kTenantsKey},
-         {"SET", "hbsync:probe:" + info_.name, std::to_string(unix_ms()), "PX", "60000"}});
+         {"SET", tenant::keys::probe(info_.name), std::to_string(unix_ms()), "PX", "60000"}});
   } catch (const redis::Error& e) {
     // Unreachable or hung: the data-set state stays what it was last seen.
     reason = std::string("redis unavailable: ") + e.what();
@@ -273,11 +275,10 @@ bool Frame::wait_redis_state() {
 void Frame::readiness_loop() {
   while (true) {
     bool all_ok = !stopping_.load();
-    std::string checks;
+    std::vector<std::pair<std::string, bool>> checks;
     auto record = [&](const std::string& name, bool ok) {
       all_ok = all_ok && ok;
-      if (!checks.empty()) checks += ",";
-      checks += "\"" + json_escape(name) + "\":\"" + (ok ? "ok" : "failing") + "\"";
+      checks.emplace_back(name, ok);
     };
     auto timeout = std::min(ready_interval_, std::chrono::milliseconds(2000));
     std::string redis_reason;
@@ -292,18 +293,20 @@ void Frame::readiness_loop() {
       }
       record(c.name, ok);
     }
-    if (stopping_.load()) checks += std::string(checks.empty() ? "" : ",") + "\"draining\":\"yes\"";
+    std::string body = readiness_body(all_ok, checks, stopping_.load(), redis_reason);
     std::unique_lock lock(readiness_->mutex);
     if (readiness_->ready != all_ok) {
-      log::info(all_ok ? "ready" : "not ready", {{"checks", checks}});
+      std::string failing;
+      for (const auto& [name, ok] : checks) {
+        if (!ok) failing += (failing.empty() ? "" : ",") + name;
+      }
+      log::info(all_ok ? "ready" : "not ready", {{"failing", failing}});
     }
     if (readiness_->ready != all_ok && !redis_reason.empty()) {
       log::warn("redis check failing", {{"reason", redis_reason}});
     }
     readiness_->ready = all_ok;
-    readiness_->body =
-        std::string("{\"ready\":") + (all_ok ? "true" : "false") + ",\"checks\":{" + checks + "}" +
-        (redis_reason.empty() ? "" : ",\"reason\":\"" + json_escape(redis_reason) + "\"") + "}";
+    readiness_->body = std::move(body);
     readiness_->wake.wait_for(lock, ready_interval_, [this] { return readiness_->stop; });
     if (readiness_->stop) return;
   }
@@ -366,14 +369,9 @@ int Frame::run() {
     });
   }
 
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  int sig = 0;
-  sigwait(&set, &sig);
+  const int sig = shutdown::wait();
   auto started = std::chrono::steady_clock::now();
-  log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  log::info("shutting down", {{"signal", shutdown::name(sig)}});
   {
     std::lock_guard lock(readiness_->mutex);
     stopping_ = true;

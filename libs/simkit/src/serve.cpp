@@ -1,7 +1,5 @@
 #include "hbsync/simkit/serve.hpp"
 
-#include <signal.h>
-
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -9,17 +7,10 @@
 #include <stdexcept>
 
 #include "hbsync/log/log.hpp"
+#include "hbsync/shutdown/signals.hpp"
 
 namespace hbsync::simkit {
 namespace {
-
-sigset_t termination_signals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  return signals;
-}
 
 // Readers poll for the file, so it must never be seen half-written.
 void write_atomically(const std::string& path, const std::string& content) {
@@ -33,11 +24,6 @@ void write_atomically(const std::string& path, const std::string& content) {
 }
 
 }  // namespace
-
-void block_termination_signals() {
-  sigset_t signals = termination_signals();
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-}
 
 int serve(http::Server& server, const std::string& name, const std::string& address,
           const std::string& port_file) {
@@ -58,9 +44,7 @@ int serve(http::Server& server, const std::string& name, const std::string& addr
   log::info("simulator listening", {{"simulator", name}, {"address", address}, {"port", port}});
   std::cout << "listening on http://" << address << ":" << port << std::endl;
 
-  sigset_t signals = termination_signals();
-  int received = 0;
-  sigwait(&signals, &received);
+  const int received = shutdown::wait();
   log::info("simulator stopping", {{"simulator", name}, {"signal", received}});
   // Hung requests would otherwise hold the drain for their whole hang.
   server.shutdown(std::chrono::seconds(2));

@@ -1,4 +1,5 @@
 #include "hbsync/tenant/board_users.hpp"
+#include "hbsync/tenant/keys.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -59,7 +60,7 @@ std::optional<BoardUsers> from_json(const std::string& json) {
 }  // namespace
 
 std::string board_users_key(const std::string& tenant_id) {
-  return "hbsync:tenant:" + tenant_id + ":board_users";
+  return keys::board_users(tenant_id);
 }
 
 void save_board_users(redis::Client& redis, const Keyring& keyring, const std::string& tenant_id,

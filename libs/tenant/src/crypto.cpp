@@ -139,13 +139,17 @@ Keyring Keyring::parse(std::string_view keys, std::string_view active_key_id) {
   return ring;
 }
 
-Keyring Keyring::load(config::Loader& loader) {
+Keyring Keyring::load(config::Loader& loader, Need need) {
   std::string keys = loader.secret(
       keys_variable, "",
-      "Credential encryption keys, \"kid:<base64 32 bytes>,...\" (required; generate with "
-      "`openssl rand -base64 32`)");
+      need == Need::required
+          ? "Credential encryption keys, \"kid:<base64 32 bytes>,...\" (required; generate with "
+            "`openssl rand -base64 32`)"
+          : "Credential encryption keys, \"kid:<base64 32 bytes>,...\" "
+            "(without them tenant settings cannot be read)");
   std::string active =
       loader.str(active_variable, "", "Key id used for new encryptions (default: the first key)");
+  if (need == Need::optional && keys.empty()) return {};
   try {
     Keyring ring = parse(keys, active);
     OPENSSL_cleanse(keys.data(), keys.size());

@@ -115,15 +115,15 @@ DecryptError with_context(const DecryptError& e, const std::string& tenant_id, S
 }  // namespace
 
 std::string Store::settings_key(const std::string& tenant_id) {
-  return "hbsync:tenant:" + tenant_id + ":settings";
+  return keys::settings(tenant_id);
 }
 
 std::string Store::secrets_key(const std::string& tenant_id) {
-  return "hbsync:tenant:" + tenant_id + ":secrets";
+  return keys::secrets(tenant_id);
 }
 
 std::string Store::meta_key(const std::string& tenant_id) {
-  return "hbsync:tenant:" + tenant_id + ":meta";
+  return keys::meta(tenant_id);
 }
 
 std::string Store::associated_data(const std::string& tenant_id, SecretField field) {

@@ -52,7 +52,7 @@ bool load_seed(simboard::Board& board, const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  simkit::block_termination_signals();
+  shutdown::block_signals();
 
   config::Loader loader("hbsync-sim-board",
                         "In-memory simulator of the board API (the-board.jp) for tests and demos",

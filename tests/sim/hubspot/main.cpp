@@ -134,7 +134,7 @@ Settings load(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  hbsync::simkit::block_termination_signals();
+  hbsync::shutdown::block_signals();
   Settings settings = load(argc, argv);
   hbsync::sim_hubspot::Simulator simulator(settings.sim);
   hbsync::http::Router router;

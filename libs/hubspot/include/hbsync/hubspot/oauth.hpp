@@ -104,6 +104,8 @@ class TokenProvider : public TokenSource {
   bool fresh(const Stored& s) const;
   // Refreshes unless `still_good` says the stored tokens no longer need it.
   Result<std::string> refresh_once(const std::function<bool(const Stored&)>& still_good);
+  // Calls HubSpot and stores the new tokens; the caller holds the lease.
+  Result<std::string> refresh_held(const Stored& s);
 
   OAuth& oauth_;
   tenant::Store& store_;

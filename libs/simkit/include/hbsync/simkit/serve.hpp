@@ -4,12 +4,9 @@
 #include <string>
 
 #include "hbsync/http/server.hpp"
+#include "hbsync/shutdown/signals.hpp"  // call shutdown::block_signals() first in main()
 
 namespace hbsync::simkit {
-
-// Blocks SIGTERM and SIGINT in the calling thread; call first in main(),
-// before any thread starts, so only serve() sees them.
-void block_termination_signals();
 
 // Starts the server, logs the bound port (and prints "listening on
 // http://address:port" to stdout), writes the port to `port_file` when not

@@ -69,10 +69,13 @@ class Keyring {
   static constexpr const char* keys_variable = "HBSYNC_ENCRYPTION_KEYS";
   static constexpr const char* active_variable = "HBSYNC_ENCRYPTION_ACTIVE_KEY";
 
-  // Declares both variables on `loader`. Bad values are reported through
-  // loader.reject (finish() then stops the program); the keyring returned in
-  // that case is empty and every encrypt/decrypt on it throws.
-  static Keyring load(config::Loader& loader);
+  // The one way a program loads the keyring from its environment.
+  enum class Need { required, optional };
+  // Declares both variables on `loader`. Bad values (and, when required, no
+  // keys) are reported through loader.reject (finish() then stops the
+  // program); the keyring returned in that case is empty and every
+  // encrypt/decrypt on it throws. Optional: no keys gives an empty keyring.
+  static Keyring load(config::Loader& loader, Need need = Need::required);
 
   // `keys` in the HBSYNC_ENCRYPTION_KEYS format; an empty `active_key_id`
   // means the first key. Throws KeyringError.

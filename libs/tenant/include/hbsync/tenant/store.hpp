@@ -42,6 +42,7 @@
 
 #include "hbsync/redis/redis.hpp"
 #include "hbsync/tenant/crypto.hpp"
+#include "hbsync/tenant/keys.hpp"
 #include "hbsync/tenant/settings.hpp"
 
 namespace hbsync::tenant {
@@ -57,10 +58,11 @@ struct PutResult {
 
 class Store {
  public:
-  static constexpr const char* kTenantsKey = "hbsync:tenants";
-  static constexpr const char* kTenantsVersionKey = "hbsync:tenants:version";
-  static constexpr const char* kChangesChannel = "hbsync:tenants:changed";
-  static constexpr const char* kInstanceKey = "hbsync:instance";
+  // Names from keys.hpp.
+  static constexpr const char* kTenantsKey = keys::kTenants;
+  static constexpr const char* kTenantsVersionKey = keys::kTenantsVersion;
+  static constexpr const char* kChangesChannel = keys::kChangesChannel;
+  static constexpr const char* kInstanceKey = keys::kInstance;
   static std::string settings_key(const std::string& tenant_id);
   static std::string secrets_key(const std::string& tenant_id);
   static std::string meta_key(const std::string& tenant_id);

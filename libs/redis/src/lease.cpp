@@ -1,0 +1,79 @@
+#include "hbsync/redis/lease.hpp"
+
+#include <openssl/rand.h>
+
+#include <stdexcept>
+#include <thread>
+
+namespace hbsync::redis {
+namespace {
+
+// ARGV: token, ttl ms
+const Script& renew_script() {
+  static const Script script(R"(
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+)");
+  return script;
+}
+
+// ARGV: token
+const Script& release_script() {
+  static const Script script(R"(
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+)");
+  return script;
+}
+
+}  // namespace
+
+Lease::Lease(Client& client, std::string key, std::chrono::milliseconds ttl, std::string token)
+    : client_(client), key_(std::move(key)), ttl_(ttl), token_(std::move(token)) {}
+
+std::string Lease::random_token() {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed");
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out += hex[b >> 4];
+    out += hex[b & 0x0F];
+  }
+  return out;
+}
+
+bool Lease::try_acquire() {
+  // Not resent: after a lost answer a resend would find our own lease and
+  // report it taken by someone else; the lease then runs out by itself.
+  return client_
+      .command({"SET", key_, token_, "NX", "PX", std::to_string(ttl_.count())}, Idempotent::no)
+      .is_ok();
+}
+
+bool Lease::acquire(Clock::time_point deadline, std::chrono::milliseconds poll,
+                    const std::function<bool()>& give_up) {
+  while (true) {
+    if (give_up && give_up()) return false;
+    if (try_acquire()) return true;
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(poll);
+  }
+}
+
+bool Lease::renew() {
+  return renew_script()
+             .eval(client_, {key_}, {token_, std::to_string(ttl_.count())}, Idempotent::yes)
+             .integer == 1;
+}
+
+bool Lease::release() {
+  return release_script().eval(client_, {key_}, {token_}, Idempotent::yes).integer == 1;
+}
+
+bool Lease::held() {
+  const Reply reply = client_.command({"GET", key_});
+  return reply.is_string() && reply.str == token_;
+}
+
+}  // namespace hbsync::redis
