@@ -441,6 +441,7 @@ TEST_F(MapperTest, BoardUsersComeFromRedisAndAnUnmatchedOwnerRefreshesThem) {
   // Sealed: no e-mail in clear in Redis.
   auto raw = redis_->command({"GET", hbsync::tenant::board_users_key(kPortal)});
   EXPECT_EQ(raw.str.find("@example.com"), std::string::npos);
+}
 
 // A message the mapper cannot decode (here a string field that is not UTF-8,
 // which protobuf refuses to parse) used to be logged and dropped: it now goes

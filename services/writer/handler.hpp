@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "hbsync/board/api.hpp"
@@ -25,6 +26,7 @@
 #include "hbsync/kafka/producer.hpp"
 #include "hbsync/tenant/store.hpp"
 #include "hbsync/v1/events.pb.h"
+#include "outcome.hpp"
 #include "state.hpp"
 
 namespace hbsync::writer {
@@ -53,28 +55,16 @@ class CommandHandler {
 
   kafka::HandlerResult handle(const kafka::Message& message);
 
-  struct Outcome {
-    enum Kind { done, retry, failed } kind = done;
-    std::string code{};     // history / dead-letter reason code; "" when done
-    std::string message{};  // ids and codes only
-  };
-
  private:
-  struct Job;
-  Outcome apply(Job& job);
-  Outcome sync_deal(Job& job);
-  Outcome ensure_client(Job& job, int64_t company_id, int64_t& client_id);
-  Outcome write_link_property(Job& job, int64_t company_id, int64_t client_id);
-  Outcome find_project(Job& job, const std::string& management_no,
-                       std::optional<board::Project>& found);
-  Outcome update_status(Job& job, int64_t deal_id, int64_t project_id, int from, int to,
-                        int64_t revision);
-  void record_company_change(Job& job, const DealLink& link);
-  Outcome record_skip(Job& job);
-  Outcome deactivate(Job& job, int64_t deal_id, std::string_view reason_code);
-  Outcome repoint(Job& job);
-  bool renew(Job& job);
-  void record(Job& job, history::Entry entry);
+  kafka::HandlerResult unknown_tenant(const kafka::Message& m, const v1::SyncCommand& command);
+  // The result when the claim is not this writer's to work on.
+  std::optional<kafka::HandlerResult> not_claimed(const Claim& claim,
+                                                  const v1::SyncCommand& command);
+  Outcome run(const tenant::Settings& settings, const v1::SyncCommand& command,
+              const kafka::Message& m, const std::string& owner);
+  kafka::HandlerResult finish(Outcome outcome, const tenant::Settings& settings,
+                              const v1::SyncCommand& command, const kafka::Message& m,
+                              const std::string& owner);
 
   HandlerOptions options_;
   tenant::Store& store_;
@@ -86,9 +76,5 @@ class CommandHandler {
   board::Api& board_;
   kafka::Producer& producer_;
 };
-
-// "board_validation", "hubspot_not_found": reason codes of API failures.
-CommandHandler::Outcome board_failure(const board::Error& error, std::string_view call);
-CommandHandler::Outcome hubspot_failure(const hubspot::Error& error, std::string_view call);
 
 }  // namespace hbsync::writer
