@@ -13,8 +13,6 @@
 #include "hbsync/log/log.hpp"
 #include "hbsync/metrics/metrics.hpp"
 #include "hbsync/service/commands.hpp"
-#include "hbsync/service/dead_letter.hpp"
-#include "hbsync/service/unreadable.hpp"
 #include "job.hpp"
 #include "lease_keeper.hpp"
 
@@ -51,12 +49,6 @@ const std::string& owner_id() {
     return s.str();
   }();
   return owner;
-}
-
-kafka::HandlerResult handled(const kafka::Message& m) {
-  log::debug("message handled",
-             {{"topic", m.topic}, {"partition", m.partition}, {"offset", m.offset}});
-  return kafka::HandlerResult::done;
 }
 
 void record_entry(history::History& history, const tenant::Settings& settings,
@@ -102,99 +94,54 @@ CommandHandler::CommandHandler(HandlerOptions options, tenant::Store& store, Sta
       oauth_(hubspot),
       tokens_(oauth_, store, redis),
       board_(board),
-      producer_(producer) {}
+      producer_(producer),
+      pipeline_(
+          {.dlq_topic = options_.dlq_topic,
+           .noun = "command",
+           .unreadable = {.code = "unreadable_command", .message = "not a hbsync.v1.SyncCommand"},
+           // Never dead-lettered for these: the tenants are re-applied,
+           // and the lease of a claim runs out by itself.
+           .lost_state_waits = true,
+           .exceptions_wait = true,
+           .now = options_.now},
+          &store_, producer_,
+          {.tenant_of =
+               [](const v1::SyncCommand& c) {
+                 return c.command_id().empty() ? std::string() : c.tenant_id();
+               },
+           .apply = [this](Work& work) { return apply(work); },
+           .settle = [this](Work& work, const service::Settled& s) { settle(work, s); }}) {}
 
 kafka::HandlerResult CommandHandler::handle(const kafka::Message& m) {
-  v1::SyncCommand command;
-  if (!command.ParseFromArray(m.value.data(), static_cast<int>(m.value.size())) ||
-      command.tenant_id().empty() || command.command_id().empty()) {
-    return service::dead_letter_unreadable(
-        producer_, options_.dlq_topic, m,
-        {.code = "unreadable_command", .message = "not a hbsync.v1.SyncCommand"});
-  }
-  log::Scope scope(command.tenant_id(), m.correlation_id);
-  const std::string& owner = owner_id();
-  std::optional<Claim> claim;
-  try {
-    auto settings = store_.get(command.tenant_id());
-    if (!settings) return unknown_tenant(m, command);
-    claim = state_.claim(command.command_id(), owner, m.header(kafka::kReplayHeader).has_value());
-    if (auto result = not_claimed(*claim, command)) {
-      return *result == kafka::HandlerResult::done ? handled(m) : *result;
-    }
-    return finish(run(*settings, command, m, owner), *settings, command, m, owner);
-  } catch (const std::exception& e) {
-    if (dynamic_cast<const redis::Error*>(&e) != nullptr) {
-      log::error("redis call failed", {{"command_id", command.command_id()},
-                                       {"reason_code", "redis_error"},
-                                       {"error", e.what()}});
-    } else {
-      log::warn("command handling failed",
-                {{"command_id", command.command_id()}, {"error", e.what()}});
-    }
-    if (claim && claim->state == Claim::State::claimed) {
-      try {
-        state_.release(command.command_id(), owner);
-      } catch (const std::exception&) {
-        // The lease runs out by itself.
-      }
-    }
-    count(service::command_kind(command), "retried");
-    return kafka::HandlerResult::retry;
-  }
+  return pipeline_.handle(m);
 }
 
-// Never committed silently: while Redis has no tenant data set (lost,
-// docs/operations.md) the command waits for the tenants to be re-applied; a
-// tenant that is truly unknown goes to the dead letters.
-kafka::HandlerResult CommandHandler::unknown_tenant(const kafka::Message& m,
-                                                    const v1::SyncCommand& command) {
-  const std::string_view name = service::command_kind(command);
-  if (!store_.instance_marker()) {
-    log::warn("command of an unknown tenant while redis has no tenant data: retried",
-              {{"command_id", command.command_id()}});
-    count(name, "retried");
-    return kafka::HandlerResult::retry;
-  }
-  log::warn("command of an unknown tenant dead-lettered", {{"command_id", command.command_id()}});
-  if (!service::publish_dead_letter(producer_, options_.dlq_topic, m,
-                                    {.tenant_id = command.tenant_id(),
-                                     .code = "unknown_tenant",
-                                     .message = "tenant is not configured"},
-                                    options_.now())) {
-    return kafka::HandlerResult::retry;
-  }
-  count(name, "unknown_tenant");
-  return handled(m);
-}
-
-std::optional<kafka::HandlerResult> CommandHandler::not_claimed(const Claim& claim,
-                                                                const v1::SyncCommand& command) {
-  const std::string_view name = service::command_kind(command);
+Outcome CommandHandler::apply(Work& work) {
+  const v1::SyncCommand& command = work.payload;
+  const bool replay = work.message.header(kafka::kReplayHeader).has_value();
+  const Claim claim = state_.claim(command.command_id(), owner_id(), replay);
   switch (claim.state) {
     case Claim::State::claimed:
-      return std::nullopt;
+      break;
     case Claim::State::failed:
       // Dead-lettered earlier: a repeat would fail the same way. An operator
       // replays it (hbsync-ctl dlq replay) once the cause is fixed.
       log::info("command failed earlier; waiting for a replay",
                 {{"command_id", command.command_id()}, {"outcome", claim.outcome}});
-      count(name, "failed_earlier");
-      return kafka::HandlerResult::done;
+      return applied(Reason::failed_earlier);
     case Claim::State::done:
       log::info("command already applied",
                 {{"command_id", command.command_id()}, {"outcome", claim.outcome}});
-      count(name, "duplicate");
-      return kafka::HandlerResult::done;
+      return applied(Reason::duplicate);
     case Claim::State::busy:
       // Another writer holds it (or crashed holding it): never dead-letter
       // for that, just come back after the lease.
       log::info("command held by another writer",
                 {{"command_id", command.command_id()}, {"retry_in_ms", claim.retry_in_ms}});
-      count(name, "busy");
-      return kafka::HandlerResult::retry;
+      return wait(Reason::claim_busy, "held by another writer");
   }
-  return kafka::HandlerResult::retry;
+  work.local.held = true;
+  return run(*work.settings, command, work.message, owner_id());
 }
 
 // The command's use case, with its claim (and company lock) kept alive and
@@ -219,49 +166,62 @@ Outcome CommandHandler::run(const tenant::Settings& settings, const v1::SyncComm
   try {
     return dispatch(job);
   } catch (const ClaimLost& lost) {
-    return retry(Reason::claim_lost, lost.what());
+    // A claim taken over by another writer is that writer's to finish: come
+    // back later (it will be done), never dead-letter it from here.
+    return wait(Reason::claim_lost, lost.what());
   }
 }
 
-kafka::HandlerResult CommandHandler::finish(Outcome outcome, const tenant::Settings& settings,
-                                            const v1::SyncCommand& command, const kafka::Message& m,
-                                            const std::string& owner) {
+// The claim by the final outcome, and the metric of every command.
+void CommandHandler::settle(Work& work, const service::Settled& settled) {
+  const v1::SyncCommand& command = work.payload;
   const std::string_view name = service::command_kind(command);
-  const std::string& id = command.command_id();
-  // A claim taken over by another writer is that writer's to finish: come
-  // back later (it will be done), never dead-letter it from here.
-  if (outcome.kind == Outcome::retry && m.retries_exhausted &&
-      outcome.reason != Reason::claim_lost) {
-    outcome.kind = Outcome::failed;
-  }
-  if (outcome.kind == Outcome::failed) {
-    if (!service::publish_dead_letter(
-            producer_, options_.dlq_topic, m,
-            {.tenant_id = command.tenant_id(), .code = outcome.code(), .message = outcome.message},
-            options_.now())) {
-      state_.release(id, owner);
-      return kafka::HandlerResult::retry;
+  const Outcome& outcome = settled.outcome;
+  const bool retried = outcome.kind == Outcome::retry || outcome.kind == Outcome::wait;
+  if (!work.local.held) {
+    if (outcome.reason == Reason::duplicate) count(name, "duplicate");
+    if (outcome.reason == Reason::failed_earlier) count(name, "failed_earlier");
+    if (outcome.reason == Reason::claim_busy) count(name, "busy");
+    if (outcome.reason == Reason::unknown_tenant && settled.dead_lettered) {
+      count(name, "unknown_tenant");
+    } else if (retried && outcome.reason != Reason::claim_busy) {
+      count(name, "retried");
     }
-    record_entry(history_, settings, command, m,
-                 {.action = std::string(history::action::failed),
-                  .deal_id = command.has_sync_deal() ? command.sync_deal().deal_id() : 0,
-                  .reason_code = outcome.code(),
-                  .message = outcome.message});
-    state_.fail(id, owner, outcome.code());
-    count(name, "dead_lettered");
-    return handled(m);
+    return;
   }
-  if (outcome.kind == Outcome::retry) {
-    state_.release(id, owner);
-    log::info("command will be retried",
-              {{"command_id", id}, {"attempt", m.attempt}, {"reason_code", outcome.code()}});
+  const std::string& id = command.command_id();
+  try {
+    if (settled.dead_lettered) return fail(work, outcome);
+    if (retried) {
+      state_.release(id, owner_id());
+      count(name, "retried");
+      return;
+    }
+    state_.complete(id, owner_id(), outcome.reason == Reason::none ? "ok" : outcome.code());
+    count(name, "applied");
+    log::info("command applied", {{"command_id", id}, {"action", name}});
+  } catch (const std::exception&) {
+    try {
+      state_.release(id, owner_id());
+    } catch (const std::exception&) {
+      // The lease runs out by itself.
+    }
     count(name, "retried");
-    return kafka::HandlerResult::retry;
+    throw;
   }
-  state_.complete(id, owner, outcome.reason == Reason::none ? "ok" : outcome.code());
-  count(name, "applied");
-  log::info("command applied", {{"command_id", id}, {"action", name}});
-  return handled(m);
+}
+
+// Dead-lettered: a `failed` history entry, and the claim marked failed so
+// `hbsync-ctl dlq replay` applies it once the cause is fixed.
+void CommandHandler::fail(Work& work, const Outcome& outcome) {
+  const v1::SyncCommand& command = work.payload;
+  record_entry(history_, *work.settings, command, work.message,
+               {.action = std::string(history::action::failed),
+                .deal_id = command.has_sync_deal() ? command.sync_deal().deal_id() : 0,
+                .reason_code = outcome.code(),
+                .message = outcome.message});
+  state_.fail(command.command_id(), owner_id(), outcome.code());
+  count(service::command_kind(command), "dead_lettered");
 }
 
 }  // namespace hbsync::writer

@@ -24,6 +24,7 @@
 #include "hbsync/hubspot/oauth.hpp"
 #include "hbsync/kafka/consumer.hpp"
 #include "hbsync/kafka/producer.hpp"
+#include "hbsync/service/pipeline.hpp"
 #include "hbsync/tenant/store.hpp"
 #include "hbsync/v1/events.pb.h"
 #include "outcome.hpp"
@@ -56,15 +57,19 @@ class CommandHandler {
   kafka::HandlerResult handle(const kafka::Message& message);
 
  private:
-  kafka::HandlerResult unknown_tenant(const kafka::Message& m, const v1::SyncCommand& command);
-  // The result when the claim is not this writer's to work on.
-  std::optional<kafka::HandlerResult> not_claimed(const Claim& claim,
-                                                  const v1::SyncCommand& command);
+  // Per message: whether this writer holds the command's claim.
+  struct Claimed {
+    bool held = false;
+  };
+  using Work = service::Work<v1::SyncCommand, Claimed>;
+
+  // The pipeline's steps: claim and run the use case; then complete,
+  // release or fail the claim by the final outcome.
+  Outcome apply(Work& work);
+  void settle(Work& work, const service::Settled& settled);
   Outcome run(const tenant::Settings& settings, const v1::SyncCommand& command,
               const kafka::Message& m, const std::string& owner);
-  kafka::HandlerResult finish(Outcome outcome, const tenant::Settings& settings,
-                              const v1::SyncCommand& command, const kafka::Message& m,
-                              const std::string& owner);
+  void fail(Work& work, const Outcome& outcome);
 
   HandlerOptions options_;
   tenant::Store& store_;
@@ -75,6 +80,7 @@ class CommandHandler {
   hubspot::TokenProviders tokens_;
   board::Api& board_;
   kafka::Producer& producer_;
+  service::Pipeline<v1::SyncCommand, Claimed> pipeline_;  // last: its steps use the above
 };
 
 }  // namespace hbsync::writer

@@ -29,7 +29,7 @@ TEST(WriterOutcome, ApiFailuresAreRetriedOrDeadLetteredWithTheirCode) {
 
   auto invalid = hbsync::writer::hubspot_failure(
       {.kind = hbsync::hubspot::Error::not_found, .status = 404}, "companies.get");
-  EXPECT_EQ(invalid.kind, Outcome::failed);
+  EXPECT_EQ(invalid.kind, Outcome::dead_letter);
   EXPECT_EQ(invalid.code(), "hubspot_not_found");
 
   hbsync::board::Error redis_down{.kind = hbsync::board::Error::network};
