@@ -4,9 +4,7 @@
 #include "hbsync/domain/sync_rules.hpp"
 #include "hbsync/log/log.hpp"
 #include "hbsync/service/commands.hpp"
-#include "hbsync/service/dead_letter.hpp"
 #include "hbsync/tenant/board_users.hpp"
-#include "hbsync/service/unreadable.hpp"
 #include "hbsync/tenant/crypto.hpp"
 
 namespace hbsync::mapper {
@@ -21,126 +19,66 @@ EventHandler::EventHandler(HandlerOptions options, tenant::Store* store, redis::
       board_(board),
       producer_(producer),
       owners_(options_.cache_ttl),
-      read_revisions_(options_.cache_ttl) {
+      read_revisions_(options_.cache_ttl),
+      pipeline_(
+          {.dlq_topic = options_.dlq_topic,
+           .noun = "event",
+           .unreadable = {.code = "unreadable_event",
+                          .message = "not a hbsync.v1.HubSpotEvent with a portal"},
+           .now = options_.now},
+          store_, producer_,
+          {.tenant_of =
+               [](const v1::HubSpotEvent& event) {
+                 return event.portal_id() > 0 ? std::to_string(event.portal_id()) : std::string();
+               },
+           .wanted = [](const auto& work) { return classify(work.payload) != EventAction::ignore; },
+           .apply = [this](auto& work) { return apply(work); }}) {
   if (store_ != nullptr) {
     tokens_ = std::make_unique<hubspot::TokenProviders>(oauth_, *store_, redis_);
   }
 }
 
 kafka::HandlerResult EventHandler::handle(const kafka::Message& m) {
-  Outcome outcome;
-  std::string tenant_id;
-  try {
-    v1::HubSpotEvent event;
-    if (event.ParseFromArray(m.value.data(), static_cast<int>(m.value.size())) &&
-        event.portal_id() > 0) {
-      tenant_id = std::to_string(event.portal_id());
-    }
-    outcome = process(m);
-  } catch (const redis::Error& e) {
-    outcome = redis_failure("tenant store", e.what());
-  } catch (const std::exception& e) {
-    log::warn("event handling failed", {{"topic", m.topic},
-                                        {"partition", m.partition},
-                                        {"offset", m.offset},
-                                        {"error", e.what()}});
-    outcome = {.kind = Outcome::retry, .reason_code = "internal_error", .reason = e.what()};
-  }
-  if (outcome.kind == Outcome::retry && m.retries_exhausted) outcome.kind = Outcome::dead_letter;
-  if (outcome.kind == Outcome::dead_letter && !dead_letter(m, outcome, tenant_id)) {
-    outcome.kind = Outcome::retry;
-  }
-  if (outcome.kind == Outcome::retry) {
-    log::info("event will be retried", {{"topic", m.topic},
-                                        {"partition", m.partition},
-                                        {"offset", m.offset},
-                                        {"attempt", m.attempt},
-                                        {"reason_code", outcome.reason_code}});
-    return kafka::HandlerResult::retry;
-  }
-  log::debug("message handled",
-             {{"topic", m.topic}, {"partition", m.partition}, {"offset", m.offset}});
-  return kafka::HandlerResult::done;
+  return pipeline_.handle(m);
 }
 
-EventHandler::Outcome EventHandler::process(const kafka::Message& m) {
-  v1::HubSpotEvent event;
-  if (!event.ParseFromArray(m.value.data(), static_cast<int>(m.value.size())) ||
-      event.portal_id() <= 0) {
-    // Never dropped silently (e.g. a string field that is not UTF-8).
-    if (service::dead_letter_unreadable(
-            producer_, options_.dlq_topic, m,
-            {.code = "unreadable_event",
-             .message = "not a hbsync.v1.HubSpotEvent with a portal"}) ==
-        kafka::HandlerResult::done) {
-      return {};
-    }
-    return {.kind = Outcome::retry,
-            .reason_code = "unreadable_event",
-            .reason = "dead letter not acknowledged"};
-  }
-  const auto action = classify(event);
-  if (action == EventAction::ignore) return {};
-  const std::string tenant_id = std::to_string(event.portal_id());
-  if (store_ == nullptr) {
-    std::call_once(no_keys_warning_, [] {
-      log::warn("HBSYNC_ENCRYPTION_KEYS is not set: tenant settings cannot be read");
-    });
-    return {.kind = Outcome::retry,
-            .reason_code = "no_encryption_keys",
-            .reason = "HBSYNC_ENCRYPTION_KEYS is not set"};
-  }
-  auto settings = store_->get(tenant_id);
-  if (!settings) return unknown_tenant(tenant_id);
+EventHandler::Outcome EventHandler::apply(service::Work<v1::HubSpotEvent, std::monostate>& work) {
+  const auto& event = work.payload;
   // An operator's replay (hbsync-ctl dlq replay): decided afresh, and the
   // header goes on with the command so the writer may claim it again even
   // if the same decision failed for good before.
   std::string replay;
-  if (auto h = m.header(kafka::kReplayHeader)) replay = std::string(*h);
-  if (action == EventAction::reread_deal) return reread_and_plan(*settings, event, replay);
-  auto command = plan_lifecycle(tenant_id, event, options_.now());
+  if (auto h = work.message.header(kafka::kReplayHeader)) replay = std::string(*h);
+  if (classify(event) == EventAction::reread_deal) {
+    return reread_and_plan(*work.settings, event, replay);
+  }
+  auto command = plan_lifecycle(work.tenant_id, event, options_.now());
   if (!command) return {};
   return publish(*command, replay);
 }
 
-// Never committed silently: while Redis has no tenant data set (lost, see
-// docs/operations.md) the event waits for the tenants to be re-applied; a
-// tenant that is truly unknown (removed) goes to the dead letters.
-EventHandler::Outcome EventHandler::unknown_tenant(const std::string& tenant_id) {
-  if (!store_->instance_marker()) {
-    log::warn("event of an unknown tenant while redis has no tenant data: retried",
-              {{"tenant", tenant_id}});
-    return {.kind = Outcome::retry,
-            .reason_code = "redis_state_lost",
-            .reason = "tenant data missing in redis (instance marker gone)"};
-  }
-  log::warn("event of an unknown tenant dead-lettered", {{"tenant", tenant_id}});
-  return {.kind = Outcome::dead_letter,
-          .reason_code = "unknown_tenant",
-          .reason = "tenant " + tenant_id + " is not configured"};
-}
+namespace {
 
-EventHandler::Outcome EventHandler::redis_failure(std::string_view what, const std::string& text) {
+service::Outcome redis_failure(std::string_view what, const std::string& text) {
   log::error("redis call failed", {{"call", what}, {"error", text}});
-  return {.kind = Outcome::retry,
-          .reason_code = "redis_error",
-          .reason = std::string(what) + " failed: redis: " + text};
+  return service::retry(service::Reason::redis_error,
+                        std::string(what) + " failed: redis: " + text);
 }
 
-EventHandler::Outcome EventHandler::hubspot_failure(const hubspot::Error& error,
-                                                    std::string_view what) {
+service::Outcome hubspot_failure(const hubspot::Error& error, std::string_view what) {
   if (!error.redis_error.empty()) return redis_failure(what, error.redis_error);
-  std::string code = "hubspot_" + std::string(hubspot::to_string(error.kind));
-  std::string reason = std::string(what) +
-                       " failed: " + std::string(hubspot::to_string(error.kind)) + " (HTTP " +
-                       std::to_string(error.status) + ")";
-  log::warn("hubspot call failed", {{"call", what},
-                                    {"kind", hubspot::to_string(error.kind)},
-                                    {"status", error.status},
-                                    {"category", error.category}});
-  if (error.retryable()) return {.kind = Outcome::retry, .reason_code = code, .reason = reason};
-  return {.kind = Outcome::dead_letter, .reason_code = code, .reason = reason};
+  const std::string kind(hubspot::to_string(error.kind));
+  log::warn(
+      "hubspot call failed",
+      {{"call", what}, {"kind", kind}, {"status", error.status}, {"category", error.category}});
+  return {.kind = error.retryable() ? service::Outcome::retry : service::Outcome::dead_letter,
+          .reason = service::Reason::api_error,
+          .detail = "hubspot_" + kind,
+          .message = std::string(what) + " failed: " + kind + " (HTTP " +
+                     std::to_string(error.status) + ")"};
 }
+
+}  // namespace
 
 EventHandler::Outcome EventHandler::reread_and_plan(const tenant::Settings& settings,
                                                     const v1::HubSpotEvent& event,
@@ -271,9 +209,7 @@ EventHandler::Outcome EventHandler::board_users(const tenant::Settings& settings
     if (listed.error().retryable()) {
       log::warn("board users not readable",
                 {{"tenant", tenant_id}, {"status", listed.error().status}});
-      return {.kind = Outcome::retry,
-              .reason_code = "board_unavailable",
-              .reason = "GET /v1/users failed"};
+      return service::retry(service::Reason::board_unavailable, "GET /v1/users failed");
     }
     log::warn("board users not readable: default board user applies",
               {{"tenant", tenant_id}, {"status", listed.error().status}});
@@ -301,7 +237,7 @@ EventHandler::Outcome EventHandler::publish(const v1::SyncCommand& command,
   auto delivery = producer_.produce_sync(std::move(out));
   if (!delivery.ok) {
     log::warn("command not acknowledged by kafka", {{"error", delivery.error}});
-    return {.kind = Outcome::retry, .reason_code = "kafka_unavailable", .reason = delivery.error};
+    return service::retry(service::Reason::kafka_unavailable, delivery.error);
   }
   std::string_view reason;
   int64_t object_id = 0;
@@ -321,14 +257,6 @@ EventHandler::Outcome EventHandler::publish(const v1::SyncCommand& command,
                                   {"reason_code", reason},
                                   {"command_id", command.command_id()}});
   return {};
-}
-
-bool EventHandler::dead_letter(const kafka::Message& m, const Outcome& outcome,
-                               const std::string& tenant_id) {
-  return service::publish_dead_letter(
-      producer_, options_.dlq_topic, m,
-      {.tenant_id = tenant_id, .code = outcome.reason_code, .message = outcome.reason},
-      options_.now());
 }
 
 hubspot::TokenSource& EventHandler::tokens_for(const std::string& tenant_id) {

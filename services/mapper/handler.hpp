@@ -21,6 +21,7 @@
 #include "hbsync/kafka/consumer.hpp"
 #include "hbsync/kafka/options.hpp"
 #include "hbsync/kafka/producer.hpp"
+#include "hbsync/service/pipeline.hpp"
 #include "hbsync/tenant/store.hpp"
 #include "planner.hpp"
 
@@ -57,28 +58,21 @@ class EventHandler {
   kafka::HandlerResult handle(const kafka::Message& message);
 
  private:
-  struct Outcome {
-    enum Kind { done, retry, dead_letter } kind = done;
-    std::string reason_code;
-    std::string reason;  // no personal data
-  };
-  Outcome process(const kafka::Message& message);
+  using Outcome = service::Outcome;
+  using Pipeline = service::Pipeline<v1::HubSpotEvent>;
+  // The pipeline's apply step: a wanted event of a known tenant.
+  Outcome apply(service::Work<v1::HubSpotEvent, std::monostate>& work);
   // `replay`: the hbsync-replay header of the event ("" when none): the
   // deal is re-read even if an earlier read covered the event, and the
   // header is passed on to the command.
   Outcome reread_and_plan(const tenant::Settings& settings, const v1::HubSpotEvent& event,
                           const std::string& replay);
   Outcome publish(const v1::SyncCommand& command, const std::string& replay);
-  bool dead_letter(const kafka::Message& message, const Outcome& outcome,
-                   const std::string& tenant_id);
-  Outcome hubspot_failure(const hubspot::Error& error, std::string_view what);
   // The board users to resolve `owner_email` against (rules at
   // HandlerOptions::users_max_age); retry when board must be asked and is
   // unavailable with nothing stored.
   Outcome board_users(const tenant::Settings& settings, const std::string& owner_email,
                       std::vector<domain::BoardUser>& users);
-  Outcome unknown_tenant(const std::string& tenant_id);
-  static Outcome redis_failure(std::string_view what, const std::string& text);
 
   hubspot::TokenSource& tokens_for(const std::string& tenant_id);
 
@@ -99,7 +93,7 @@ class EventHandler {
   // hence after the event): no second read. A deal created with its
   // properties and companies sends half a dozen events; one read covers them.
   TtlCache<std::string, int64_t> read_revisions_;
-  std::once_flag no_keys_warning_;
+  Pipeline pipeline_;  // last: its steps call the members above
 };
 
 }  // namespace hbsync::mapper

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "hbsync/board/api.hpp"
@@ -23,8 +24,10 @@
 #include "hbsync/hubspot/oauth.hpp"
 #include "hbsync/kafka/consumer.hpp"
 #include "hbsync/kafka/producer.hpp"
+#include "hbsync/service/pipeline.hpp"
 #include "hbsync/tenant/store.hpp"
 #include "hbsync/v1/events.pb.h"
+#include "outcome.hpp"
 #include "state.hpp"
 
 namespace hbsync::writer {
@@ -53,28 +56,20 @@ class CommandHandler {
 
   kafka::HandlerResult handle(const kafka::Message& message);
 
-  struct Outcome {
-    enum Kind { done, retry, failed } kind = done;
-    std::string code{};     // history / dead-letter reason code; "" when done
-    std::string message{};  // ids and codes only
-  };
-
  private:
-  struct Job;
-  Outcome apply(Job& job);
-  Outcome sync_deal(Job& job);
-  Outcome ensure_client(Job& job, int64_t company_id, int64_t& client_id);
-  Outcome write_link_property(Job& job, int64_t company_id, int64_t client_id);
-  Outcome find_project(Job& job, const std::string& management_no,
-                       std::optional<board::Project>& found);
-  Outcome update_status(Job& job, int64_t deal_id, int64_t project_id, int from, int to,
-                        int64_t revision);
-  void record_company_change(Job& job, const DealLink& link);
-  Outcome record_skip(Job& job);
-  Outcome deactivate(Job& job, int64_t deal_id, std::string_view reason_code);
-  Outcome repoint(Job& job);
-  bool renew(Job& job);
-  void record(Job& job, history::Entry entry);
+  // Per message: whether this writer holds the command's claim.
+  struct Claimed {
+    bool held = false;
+  };
+  using Work = service::Work<v1::SyncCommand, Claimed>;
+
+  // The pipeline's steps: claim and run the use case; then complete,
+  // release or fail the claim by the final outcome.
+  Outcome apply(Work& work);
+  void settle(Work& work, const service::Settled& settled);
+  Outcome run(const tenant::Settings& settings, const v1::SyncCommand& command,
+              const kafka::Message& m, const std::string& owner);
+  void fail(Work& work, const Outcome& outcome);
 
   HandlerOptions options_;
   tenant::Store& store_;
@@ -85,10 +80,7 @@ class CommandHandler {
   hubspot::TokenProviders tokens_;
   board::Api& board_;
   kafka::Producer& producer_;
+  service::Pipeline<v1::SyncCommand, Claimed> pipeline_;  // last: its steps use the above
 };
-
-// "board_validation", "hubspot_not_found": reason codes of API failures.
-CommandHandler::Outcome board_failure(const board::Error& error, std::string_view call);
-CommandHandler::Outcome hubspot_failure(const hubspot::Error& error, std::string_view call);
 
 }  // namespace hbsync::writer
