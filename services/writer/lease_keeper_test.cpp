@@ -7,6 +7,7 @@
 
 #include "hbsync/testing/process.hpp"
 #include "hbsync/testing/redis_server.hpp"
+#include "hbsync/testing/wait.hpp"
 #include "outcome.hpp"
 
 namespace {
@@ -51,6 +52,11 @@ TEST(WriterOutcome, ReasonCodesKeepTheirNames) {
 
 class LeaseKeeperTest : public ::testing::Test {
  protected:
+  // Redis server time in ms: the clock the claim scripts judge leases by.
+  int64_t server_now_ms() {
+    auto t = redis_.command({"TIME"});
+    return std::stoll(t.elements.at(0).str) * 1000 + std::stoll(t.elements.at(1).str) / 1000;
+  }
   hbsync::testing::RedisServer server_;
   hbsync::redis::Client redis_{hbsync::redis::Options{.url = server_.url()}};
   State state_{redis_, {.claim_lease = 300ms, .idempotency_ttl = 3600s, .lock_lease = 300ms}};
@@ -59,14 +65,20 @@ class LeaseKeeperTest : public ::testing::Test {
 TEST_F(LeaseKeeperTest, KeepsAClaimPastItsLeaseWhileTheCommandIsWorkedOn) {
   ASSERT_EQ(state_.claim("c1", "a").state, Claim::State::claimed);
   LeaseKeeper keeper(state_, "c1", "a", 100ms);
-  // Three leases later the claim is still a's: nobody else gets it.
-  const auto until = std::chrono::steady_clock::now() + 900ms;
-  while (std::chrono::steady_clock::now() < until) {
-    ASSERT_EQ(state_.claim("c1", "b").state, Claim::State::busy);
-    ASSERT_TRUE(keeper.holds());
-    keeper.check();
-    std::this_thread::sleep_for(50ms);
-  }
+  // Until the server's clock is three leases past the claim, the claim stays
+  // a's at every look: nobody else gets it.
+  const int64_t three_leases_later =
+      std::stoll(redis_.command({"HGET", State::claim_key("c1"), "until"}).str) + 600;
+  bool held_throughout = true;
+  EXPECT_TRUE(hbsync::testing::wait_until(
+      [&] {
+        held_throughout = held_throughout && state_.claim("c1", "b").state == Claim::State::busy &&
+                          keeper.holds();
+        keeper.check();
+        return !held_throughout || server_now_ms() > three_leases_later;
+      },
+      5s, 50ms));
+  EXPECT_TRUE(held_throughout);
 }
 
 TEST_F(LeaseKeeperTest, TheFenceClosesOnceAnotherWriterHasTheClaim) {

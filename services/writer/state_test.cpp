@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "hbsync/testing/redis_server.hpp"
+#include "hbsync/testing/wait.hpp"
+#include "keys.hpp"
 
 namespace {
 
@@ -24,6 +26,17 @@ class WriterStateTest : public ::testing::Test {
   State make(std::chrono::milliseconds lease = 60s) {
     return State(*redis_, {.claim_lease = lease, .idempotency_ttl = 3600s, .lock_lease = lease});
   }
+  // Redis server time in ms: the clock the claim and lock scripts judge by.
+  int64_t server_now_ms() {
+    auto t = redis_->command({"TIME"});
+    return std::stoll(t.elements.at(0).str) * 1000 + std::stoll(t.elements.at(1).str) / 1000;
+  }
+  // Whether the lease of a processing claim has run out by the server's clock.
+  bool claim_lease_over(const std::string& command_id) {
+    auto until = redis_->command({"HGET", State::claim_key(command_id), "until"});
+    return std::stoll(until.str) <= server_now_ms();
+  }
+  int64_t pttl(const std::string& key) { return redis_->command({"PTTL", key}).integer; }
   hbsync::testing::RedisServer server_;
   std::unique_ptr<hbsync::redis::Client> redis_;
 };
@@ -69,7 +82,9 @@ TEST_F(WriterStateTest, ACrashedHoldersClaimIsTakenOverAfterItsLeaseAndCounted) 
   EXPECT_EQ(early.state, Claim::State::busy);
   EXPECT_GT(early.retry_in_ms, 0);
   EXPECT_LE(early.retry_in_ms, 300);
-  std::this_thread::sleep_for(400ms);
+  // The holder never renews: wait until its lease has run out.
+  ASSERT_TRUE(hbsync::testing::wait_for(
+      "the crashed holder's lease to run out", [&] { return claim_lease_over("c2"); }, 5s));
   auto later = state.claim("c2", "other");
   ASSERT_EQ(later.state, Claim::State::claimed);
   EXPECT_EQ(later.claims, 2);  // the writer looks before creating again
@@ -147,14 +162,27 @@ TEST_F(WriterStateTest, CompanyLockHasOneHolderAndExpires) {
   EXPECT_FALSE(state.try_lock_company("t1", 1, "b"));
   state.unlock_company("t1", 1, "a");
   EXPECT_TRUE(state.try_lock_company("t1", 1, "b"));
-  std::this_thread::sleep_for(400ms);
-  EXPECT_TRUE(state.try_lock_company("t1", 1, "c"));  // b died holding it
+  const auto lock = hbsync::writer::keys::company_lock("t1", 1);
+  // b dies holding it: wait until its lock key has expired (PTTL -2: gone).
+  ASSERT_TRUE(hbsync::testing::wait_for(
+      "b's company lock to expire", [&] { return pttl(lock) == -2; }, 5s));
+  EXPECT_TRUE(state.try_lock_company("t1", 1, "c"));
   // A holder that keeps renewing keeps it past its lease; others cannot.
+  // Each round waits until half the 300 ms lease is gone, then renews:
+  // four rounds take the holder well past its first lease.
+  const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 4; ++i) {
-    std::this_thread::sleep_for(150ms);
+    ASSERT_TRUE(hbsync::testing::wait_for(
+        "half of c's lease to pass",
+        [&] {
+          const auto left = pttl(lock);
+          return left >= 0 && left <= 150;
+        },
+        5s, nullptr, 10ms));
     EXPECT_TRUE(state.renew_company_lock("t1", 1, "c"));
     EXPECT_FALSE(state.renew_company_lock("t1", 1, "d"));
   }
+  EXPECT_GT(std::chrono::steady_clock::now() - start, 300ms);
   EXPECT_FALSE(state.try_lock_company("t1", 1, "d"));
 }
 
