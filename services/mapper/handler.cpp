@@ -78,6 +78,28 @@ service::Outcome hubspot_failure(const hubspot::Error& error, std::string_view w
                      std::to_string(error.status) + ")"};
 }
 
+// The deal as the planner reads it, companies and owner apart.
+DealSnapshot snapshot_of(int64_t deal_id, const hubspot::Deal& deal,
+                         const v1::HubSpotEvent& event) {
+  DealSnapshot snap;
+  snap.deal_id = deal_id;
+  snap.pipeline_id = deal.property("pipeline").value_or("");
+  snap.stage_id = deal.property("dealstage").value_or("");
+  snap.closedate = deal.property("closedate");
+  auto updated = domain::parse_hubspot_timestamp_ms(deal.updated_at);
+  if (!updated) {
+    if (auto p = deal.property("hs_lastmodifieddate")) {
+      updated = domain::parse_hubspot_timestamp_ms(*p);
+    }
+  }
+  snap.updated_at_ms = updated.value_or(event.occurred_at_ms());
+  // classify() re-reads for deal<->company association changes only.
+  if (!event.association_type().empty() && event.occurred_at_ms() > 0) {
+    snap.association_changed_at_ms = event.occurred_at_ms();
+  }
+  return snap;
+}
+
 }  // namespace
 
 EventHandler::Outcome EventHandler::reread_and_plan(const tenant::Settings& settings,
@@ -103,72 +125,89 @@ EventHandler::Outcome EventHandler::reread_and_plan(const tenant::Settings& sett
     return hubspot_failure(deal.error(), "deals.get");
   }
 
-  DealSnapshot snap;
-  snap.deal_id = deal_id;
-  snap.pipeline_id = deal->property("pipeline").value_or("");
-  snap.stage_id = deal->property("dealstage").value_or("");
-  snap.closedate = deal->property("closedate");
-  auto updated = domain::parse_hubspot_timestamp_ms(deal->updated_at);
-  if (!updated) {
-    if (auto p = deal->property("hs_lastmodifieddate")) {
-      updated = domain::parse_hubspot_timestamp_ms(*p);
-    }
+  DealSnapshot snap = snapshot_of(deal_id, *deal, event);
+  if (auto o = read_companies(portal, *deal, snap); o.kind != Outcome::done) return o;
+  std::vector<domain::BoardUser> users;
+  if (auto o = resolve_owner(settings, portal, *deal, snap, users); o.kind != Outcome::done) {
+    return o;
   }
-  snap.updated_at_ms = updated.value_or(event.occurred_at_ms());
-  // classify() re-reads for deal<->company association changes only.
-  if (!event.association_type().empty() && event.occurred_at_ms() > 0) {
-    snap.association_changed_at_ms = event.occurred_at_ms();
-  }
+  auto published = publish_deal(settings, *deal, snap, users, replay);
+  if (published.kind == Outcome::done) read_revisions_.put(read_key, snap.updated_at_ms);
+  return published;
+}
 
-  if (auto companies = companies_from_v3(deal->companies)) {
+EventHandler::Outcome EventHandler::read_companies(hubspot::Portal& portal,
+                                                   const hubspot::Deal& deal, DealSnapshot& snap) {
+  if (auto companies = companies_from_v3(deal.companies)) {
     snap.companies = std::move(*companies);
-  } else {
-    auto v4 = portal.deal_companies(std::to_string(deal_id));
-    if (!v4) return hubspot_failure(v4.error(), "deal_companies.list");
-    snap.companies = std::move(*v4);
+    return {};
   }
+  auto v4 = portal.deal_companies(std::to_string(snap.deal_id));
+  if (!v4) return hubspot_failure(v4.error(), "deal_companies.list");
+  snap.companies = std::move(*v4);
+  return {};
+}
 
+EventHandler::Outcome EventHandler::resolve_owner(const tenant::Settings& settings,
+                                                  hubspot::Portal& portal,
+                                                  const hubspot::Deal& deal, DealSnapshot& snap,
+                                                  std::vector<domain::BoardUser>& users) {
   // Only deals that will be synced need the owner and the board users.
   auto decision = domain::decide_deal_sync(settings.stage_mapping, snap.pipeline_id, snap.stage_id,
                                            std::nullopt);
   const bool syncing = decision.action == domain::DealAction::create_project &&
                        !domain::resolve_company(snap.companies).skipped();
-  std::vector<domain::BoardUser> users;
-  auto owner_id = deal->property("hubspot_owner_id");
+  auto owner_id = deal.property("hubspot_owner_id");
   if (syncing && owner_id && !owner_id->empty()) {
-    const std::string key = tenant_id + ":" + *owner_id;
-    auto email = owners_.get(key);
-    if (!email) {
-      auto owner = portal.get_owner(*owner_id);
-      if (owner) {
-        email = owner->archived ? std::string() : owner->email;
-      } else if (owner.error().kind == hubspot::Error::not_found) {
-        email = std::string();
-      } else if (owner.error().retryable()) {
-        return hubspot_failure(owner.error(), "owners.get");
-      } else {
-        log::warn("owner not readable: default board user applies",
-                  {{"tenant", tenant_id}, {"kind", hubspot::to_string(owner.error().kind)}});
-        email = std::string();
-      }
-      owners_.put(key, *email);
+    std::string email;
+    if (auto o = owner_email(settings.tenant_id, portal, *owner_id, email);
+        o.kind != Outcome::done) {
+      return o;
     }
-    if (!email->empty()) snap.owner_email = *email;
+    if (!email.empty()) snap.owner_email = email;
   }
-  if (snap.owner_email) {
-    if (auto o = board_users(settings, *snap.owner_email, users); o.kind != Outcome::done) return o;
-  }
+  if (snap.owner_email) return board_users(settings, *snap.owner_email, users);
+  return {};
+}
 
+EventHandler::Outcome EventHandler::owner_email(const std::string& tenant_id,
+                                                hubspot::Portal& portal,
+                                                const std::string& owner_id, std::string& email) {
+  const std::string key = tenant_id + ":" + owner_id;
+  if (auto cached = owners_.get(key)) {
+    email = *cached;
+    return {};
+  }
+  auto owner = portal.get_owner(owner_id);
+  if (owner) {
+    email = owner->archived ? std::string() : owner->email;
+  } else if (owner.error().kind == hubspot::Error::not_found) {
+    email = std::string();
+  } else if (owner.error().retryable()) {
+    return hubspot_failure(owner.error(), "owners.get");
+  } else {
+    log::warn("owner not readable: default board user applies",
+              {{"tenant", tenant_id}, {"kind", hubspot::to_string(owner.error().kind)}});
+    email = std::string();
+  }
+  owners_.put(key, email);
+  return {};
+}
+
+EventHandler::Outcome EventHandler::publish_deal(const tenant::Settings& settings,
+                                                 const hubspot::Deal& deal,
+                                                 const DealSnapshot& snap,
+                                                 const std::vector<domain::BoardUser>& users,
+                                                 const std::string& replay) {
   auto command =
       plan_deal({.settings = settings, .deal = snap, .board_users = users, .now = options_.now()});
   if (command.has_sync_deal()) {
     // The project name travels sealed: no personal data on Kafka in clear.
-    command.mutable_sync_deal()->set_sealed_deal_name(tenant::seal_deal_name(
-        store_->keyring(), tenant_id, deal_id, deal->property("dealname").value_or("")));
+    command.mutable_sync_deal()->set_sealed_deal_name(
+        tenant::seal_deal_name(store_->keyring(), settings.tenant_id, snap.deal_id,
+                               deal.property("dealname").value_or("")));
   }
-  auto published = publish(command, replay);
-  if (published.kind == Outcome::done) read_revisions_.put(read_key, snap.updated_at_ms);
-  return published;
+  return publish(command, replay);
 }
 
 EventHandler::Outcome EventHandler::board_users(const tenant::Settings& settings,

@@ -68,6 +68,22 @@ class EventHandler {
   Outcome reread_and_plan(const tenant::Settings& settings, const v1::HubSpotEvent& event,
                           const std::string& replay);
   Outcome publish(const v1::SyncCommand& command, const std::string& replay);
+  // reread_and_plan's steps. The deal's companies into `snap` (from the
+  // deal's v3 associations, else HubSpot's v4 list).
+  Outcome read_companies(hubspot::Portal& portal, const hubspot::Deal& deal, DealSnapshot& snap);
+  // For a deal that will be synced: its owner's e-mail into `snap` and the
+  // board users to resolve it against into `users`.
+  Outcome resolve_owner(const tenant::Settings& settings, hubspot::Portal& portal,
+                        const hubspot::Deal& deal, DealSnapshot& snap,
+                        std::vector<domain::BoardUser>& users);
+  // The owner's e-mail ("" when unknown, archived or unreadable for good),
+  // cached per tenant in owners_; retry when HubSpot is unavailable.
+  Outcome owner_email(const std::string& tenant_id, hubspot::Portal& portal,
+                      const std::string& owner_id, std::string& email);
+  // Plans the deal's command (deal name sealed) and publishes it.
+  Outcome publish_deal(const tenant::Settings& settings, const hubspot::Deal& deal,
+                       const DealSnapshot& snap, const std::vector<domain::BoardUser>& users,
+                       const std::string& replay);
   // The board users to resolve `owner_email` against (rules at
   // HandlerOptions::users_max_age); retry when board must be asked and is
   // unavailable with nothing stored.
