@@ -51,11 +51,87 @@ std::string object_type_of(std::string_view subscription_type) {
   return std::string(subscription_type.substr(0, dot));
 }
 
-}  // namespace
-
 bool keeps_property_value(std::string_view name) {
   return name == "dealstage" || name == "pipeline" || name == "hubspot_owner_id";
 }
+
+// The Kafka key: tenant (portal), object type and id; association changes
+// are keyed by their deal so a deal's events stay on one partition.
+std::string kafka_key(const v1::HubSpotEvent& ev) {
+  std::string object_type = object_type_of(ev.subscription_type());
+  int64_t key_id = ev.object_id();
+  if (ev.association_type() == "DEAL_TO_COMPANY") {
+    object_type = "deal";
+    key_id = ev.from_object_id();
+  } else if (ev.association_type() == "COMPANY_TO_DEAL") {
+    object_type = "deal";
+    key_id = ev.to_object_id();
+  } else if (key_id == 0) {
+    key_id = ev.from_object_id();
+  }
+  return std::to_string(ev.portal_id()) + ":" + object_type + ":" + std::to_string(key_id);
+}
+
+// The fields of one event (`e`, already checked to be an object) into its
+// protobuf; nullopt with `error` set when a required field is missing.
+std::optional<ParsedEvent> parse_event(const Value& e, int64_t received_at_ms, std::string& error) {
+  auto portal = int_field(e, "portalId");
+  auto type = string_field(e, "subscriptionType");
+  if (!type) type = string_field(e, "eventType");
+  auto occurred = int_field(e, "occurredAt");
+  auto object_id = int_field(e, "objectId");
+  auto from_id = int_field(e, "fromObjectId");
+  std::string missing;
+  if (!portal || *portal <= 0) missing += " portalId";
+  if (!type || type->empty() || type->find('.') == std::string::npos) {
+    missing += " subscriptionType";
+  }
+  if (!occurred) missing += " occurredAt";
+  if (!object_id && !from_id) missing += " objectId";
+  if (!missing.empty()) {
+    error = "missing or invalid:" + missing;
+    return std::nullopt;
+  }
+
+  ParsedEvent parsed;
+  auto& ev = parsed.event;
+  ev.set_portal_id(*portal);
+  ev.set_subscription_type(*type);
+  ev.set_occurred_at_ms(*occurred);
+  ev.set_received_at_ms(received_at_ms);
+  ev.set_object_id(object_id.value_or(0));
+  ev.set_event_id(int_field(e, "eventId").value_or(0));
+  ev.set_subscription_id(int_field(e, "subscriptionId").value_or(0));
+  ev.set_app_id(int_field(e, "appId").value_or(0));
+  ev.set_attempt_number(static_cast<int32_t>(int_field(e, "attemptNumber").value_or(0)));
+  if (auto v = string_field(e, "changeSource")) ev.set_change_source(*v);
+  if (auto name = string_field(e, "propertyName")) {
+    ev.set_property_name(*name);
+    if (keeps_property_value(*name)) {
+      if (auto v = string_field(e, "propertyValue")) ev.set_property_value(*v);
+    }
+  }
+  if (auto v = string_field(e, "associationType")) ev.set_association_type(*v);
+  ev.set_from_object_id(from_id.value_or(0));
+  ev.set_to_object_id(int_field(e, "toObjectId").value_or(0));
+  if (const Value* v = member(e, "associationRemoved"); v && v->IsBool()) {
+    ev.set_association_removed(v->GetBool());
+  }
+  if (const Value* v = member(e, "isPrimaryAssociation"); v && v->IsBool()) {
+    ev.set_is_primary_association(v->GetBool());
+  }
+  ev.set_primary_object_id(int_field(e, "primaryObjectId").value_or(0));
+  ev.set_new_object_id(int_field(e, "newObjectId").value_or(0));
+  if (const Value* merged = member(e, "mergedObjectIds"); merged && merged->IsArray()) {
+    for (const auto& m : merged->GetArray()) {
+      if (auto id = as_int(m)) ev.add_merged_object_ids(*id);
+    }
+  }
+  parsed.key = kafka_key(ev);
+  return parsed;
+}
+
+}  // namespace
 
 ParseResult parse_events(std::string_view body, int64_t received_at_ms) {
   ParseResult result;
@@ -80,78 +156,14 @@ ParseResult parse_events(std::string_view body, int64_t received_at_ms) {
   for (rapidjson::SizeType i = 0; i < doc.Size(); ++i) {
     const Value& e = doc[i];
     auto where = "event " + std::to_string(i) + ": ";
-    if (!e.IsObject()) {
-      result.error = where + "must be an object";
+    std::string error = "must be an object";
+    auto parsed = e.IsObject() ? parse_event(e, received_at_ms, error) : std::nullopt;
+    if (!parsed) {
+      result.error = where + error;
       result.events.clear();
       return result;
     }
-    auto portal = int_field(e, "portalId");
-    auto type = string_field(e, "subscriptionType");
-    if (!type) type = string_field(e, "eventType");
-    auto occurred = int_field(e, "occurredAt");
-    auto object_id = int_field(e, "objectId");
-    auto from_id = int_field(e, "fromObjectId");
-    std::string missing;
-    if (!portal || *portal <= 0) missing += " portalId";
-    if (!type || type->empty() || type->find('.') == std::string::npos) {
-      missing += " subscriptionType";
-    }
-    if (!occurred) missing += " occurredAt";
-    if (!object_id && !from_id) missing += " objectId";
-    if (!missing.empty()) {
-      result.error = where + "missing or invalid:" + missing;
-      result.events.clear();
-      return result;
-    }
-
-    ParsedEvent parsed;
-    auto& ev = parsed.event;
-    ev.set_portal_id(*portal);
-    ev.set_subscription_type(*type);
-    ev.set_occurred_at_ms(*occurred);
-    ev.set_received_at_ms(received_at_ms);
-    ev.set_object_id(object_id.value_or(0));
-    ev.set_event_id(int_field(e, "eventId").value_or(0));
-    ev.set_subscription_id(int_field(e, "subscriptionId").value_or(0));
-    ev.set_app_id(int_field(e, "appId").value_or(0));
-    ev.set_attempt_number(static_cast<int32_t>(int_field(e, "attemptNumber").value_or(0)));
-    if (auto v = string_field(e, "changeSource")) ev.set_change_source(*v);
-    if (auto name = string_field(e, "propertyName")) {
-      ev.set_property_name(*name);
-      if (keeps_property_value(*name)) {
-        if (auto v = string_field(e, "propertyValue")) ev.set_property_value(*v);
-      }
-    }
-    if (auto v = string_field(e, "associationType")) ev.set_association_type(*v);
-    ev.set_from_object_id(from_id.value_or(0));
-    ev.set_to_object_id(int_field(e, "toObjectId").value_or(0));
-    if (const Value* v = member(e, "associationRemoved"); v && v->IsBool()) {
-      ev.set_association_removed(v->GetBool());
-    }
-    if (const Value* v = member(e, "isPrimaryAssociation"); v && v->IsBool()) {
-      ev.set_is_primary_association(v->GetBool());
-    }
-    ev.set_primary_object_id(int_field(e, "primaryObjectId").value_or(0));
-    ev.set_new_object_id(int_field(e, "newObjectId").value_or(0));
-    if (const Value* merged = member(e, "mergedObjectIds"); merged && merged->IsArray()) {
-      for (const auto& m : merged->GetArray()) {
-        if (auto id = as_int(m)) ev.add_merged_object_ids(*id);
-      }
-    }
-
-    std::string object_type = object_type_of(*type);
-    int64_t key_id = ev.object_id();
-    if (ev.association_type() == "DEAL_TO_COMPANY") {
-      object_type = "deal";
-      key_id = ev.from_object_id();
-    } else if (ev.association_type() == "COMPANY_TO_DEAL") {
-      object_type = "deal";
-      key_id = ev.to_object_id();
-    } else if (key_id == 0) {
-      key_id = ev.from_object_id();
-    }
-    parsed.key = std::to_string(*portal) + ":" + object_type + ":" + std::to_string(key_id);
-    result.events.push_back(std::move(parsed));
+    result.events.push_back(std::move(*parsed));
   }
   result.ok = true;
   return result;
