@@ -7,7 +7,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto text = hbsync::fuzz::text(data, size);
   std::string error;
   auto check = [&](bool ok) {
-    HBSYNC_FUZZ_CHECK(ok || !error.empty());
+    FUZZ_CHECK(ok || !error.empty());
     error.clear();
   };
   check(json::parse_users(text, error).has_value());
@@ -16,6 +16,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check(json::parse_invoices(text, error).has_value());
   check(json::parse_client(text, error).has_value());
   check(json::parse_project(text, error).has_value());
-  HBSYNC_FUZZ_CHECK(!json::error_message(text, 422).empty());
+  FUZZ_CHECK(!json::error_message(text, 422).empty());
   return 0;
 }

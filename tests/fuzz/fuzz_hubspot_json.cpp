@@ -8,7 +8,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto text = hbsync::fuzz::text(data, size);
   std::string error;
   auto check = [&](bool ok) {
-    HBSYNC_FUZZ_CHECK(ok || !error.empty());
+    FUZZ_CHECK(ok || !error.empty());
     error.clear();
   };
   check(json::parse_deal(text, error).has_value());
@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Error e;
   e.status = 400;
   json::fill_error(e, text);
-  HBSYNC_FUZZ_CHECK(!e.message.empty());
-  HBSYNC_FUZZ_CHECK(e.message.size() <= 1100);
+  FUZZ_CHECK(!e.message.empty());
+  FUZZ_CHECK(e.message.size() <= 1100);
   return 0;
 }

@@ -12,18 +12,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   rapidjson::Document doc;
   auto status = json::parse(doc, fuzz::text(data, size), {.max_depth = 16});
   if (!status) {
-    HBSYNC_FUZZ_CHECK(!status.message.empty());
-    HBSYNC_FUZZ_CHECK(status.offset <= size);
+    FUZZ_CHECK(!status.message.empty());
+    FUZZ_CHECK(status.offset <= size);
     return 0;
   }
   rapidjson::StringBuffer out;
   rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>,
                     rapidjson::CrtAllocator, rapidjson::kWriteValidateEncodingFlag>
       writer(out);
-  HBSYNC_FUZZ_CHECK(doc.Accept(writer));
+  FUZZ_CHECK(doc.Accept(writer));
   rapidjson::Document again;
-  HBSYNC_FUZZ_CHECK(json::parse(again, {out.GetString(), out.GetSize()}, {.max_depth = 16}));
+  FUZZ_CHECK(json::parse(again, {out.GetString(), out.GetSize()}, {.max_depth = 16}));
   // Not again == doc: doubles written shortest-form may read back one ulp off.
-  HBSYNC_FUZZ_CHECK(again.GetType() == doc.GetType());
+  FUZZ_CHECK(again.GetType() == doc.GetType());
   return 0;
 }

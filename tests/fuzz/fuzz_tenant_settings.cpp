@@ -8,14 +8,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto text = fuzz::text(data, size);
   auto strict = tenant::from_json(text, tenant::UnknownFields::reject);
   auto lenient = tenant::from_json(text, tenant::UnknownFields::ignore);
-  for (const auto& e : strict.errors) HBSYNC_FUZZ_CHECK(!e.code.empty());
+  for (const auto& e : strict.errors) FUZZ_CHECK(!e.code.empty());
   if (!strict.ok()) return 0;
   (void)tenant::validate(strict.settings);
   const std::string written =
       tenant::to_json(strict.settings, tenant::Redaction::include, tenant::JsonStyle::compact);
   auto again = tenant::from_json(written, tenant::UnknownFields::reject);
-  HBSYNC_FUZZ_CHECK(again.ok());
-  HBSYNC_FUZZ_CHECK(tenant::to_json(again.settings, tenant::Redaction::include,
+  FUZZ_CHECK(again.ok());
+  FUZZ_CHECK(tenant::to_json(again.settings, tenant::Redaction::include,
                                     tenant::JsonStyle::compact) == written);
   return 0;
 }

@@ -7,18 +7,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace hbsync;
   auto result = ingress::parse_events(fuzz::text(data, size), 1700000000000);
   if (!result.ok) {
-    HBSYNC_FUZZ_CHECK(result.events.empty());
-    HBSYNC_FUZZ_CHECK(!result.error.empty());
-    HBSYNC_FUZZ_CHECK(!result.reason.empty());
+    FUZZ_CHECK(result.events.empty());
+    FUZZ_CHECK(!result.error.empty());
+    FUZZ_CHECK(!result.reason.empty());
     return 0;
   }
-  HBSYNC_FUZZ_CHECK(result.events.size() <= ingress::kMaxEventsPerRequest);
+  FUZZ_CHECK(result.events.size() <= ingress::kMaxEventsPerRequest);
   for (const auto& e : result.events) {
-    HBSYNC_FUZZ_CHECK(e.event.portal_id() > 0);
-    HBSYNC_FUZZ_CHECK(!e.key.empty());
+    FUZZ_CHECK(e.event.portal_id() > 0);
+    FUZZ_CHECK(!e.key.empty());
     v1::HubSpotEvent back;
-    HBSYNC_FUZZ_CHECK(back.ParseFromString(e.event.SerializeAsString()));
-    HBSYNC_FUZZ_CHECK(back.SerializeAsString() == e.event.SerializeAsString());
+    FUZZ_CHECK(back.ParseFromString(e.event.SerializeAsString()));
+    FUZZ_CHECK(back.SerializeAsString() == e.event.SerializeAsString());
   }
   return 0;
 }

@@ -468,49 +468,4 @@ void post_action(std::shared_ptr<Session> session, SessionAction action) {
 
 }  // namespace detail
 
-void Server::Impl::session_started(Session* session, std::weak_ptr<Session> weak) {
-  std::lock_guard lock(mutex);
-  sessions.emplace(session, Entry{std::move(weak), idle_sessions.end(), false});
-}
-
-void Server::Impl::session_finished(Session* session) {
-  {
-    std::lock_guard lock(mutex);
-    if (auto it = sessions.find(session); it != sessions.end()) {
-      if (it->second.idle) idle_sessions.erase(it->second.idle_pos);
-      sessions.erase(it);
-    }
-    active.fetch_sub(1);
-  }
-  all_closed.notify_all();
-}
-
-void Server::Impl::session_idle(Session* session) {
-  std::lock_guard lock(mutex);
-  auto it = sessions.find(session);
-  if (it == sessions.end() || it->second.idle) return;
-  it->second.idle_pos = idle_sessions.insert(idle_sessions.end(), session);
-  it->second.idle = true;
-}
-
-void Server::Impl::session_busy(Session* session) {
-  std::lock_guard lock(mutex);
-  auto it = sessions.find(session);
-  if (it == sessions.end() || !it->second.idle) return;
-  idle_sessions.erase(it->second.idle_pos);
-  it->second.idle = false;
-}
-
-std::shared_ptr<Session> Server::Impl::take_idle() {
-  std::lock_guard lock(mutex);
-  while (!idle_sessions.empty()) {
-    Session* oldest = idle_sessions.front();
-    idle_sessions.pop_front();
-    auto& entry = sessions.at(oldest);
-    entry.idle = false;
-    if (auto alive = entry.weak.lock()) return alive;
-  }
-  return nullptr;
-}
-
 }  // namespace hbsync::http
