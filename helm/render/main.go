@@ -5,7 +5,7 @@
 // required and fail. Values: the chart's values.yaml, then each --values
 // file merged over it (maps deep-merged, a null deletes a key), as Helm does.
 //
-//	hbsync-helm-render -chart helm/hbsync [-values f.yaml]... [-name N] [-namespace NS]
+//	hbsync-helm-render -chart helm/hbsync [-values f.yaml]... [-name N] [-namespace NS] [-dump-values]
 //
 // Prints every rendered manifest, each after "---" and a "# Source:" line,
 // in file-name order. Exit 1 on any error (a `required` or `fail` included).
@@ -185,6 +185,7 @@ func run() error {
 	release := flag.String("name", "hbsync", "release name")
 	namespace := flag.String("namespace", "default", "release namespace")
 	flag.Var(&valueFiles, "values", "values file (repeatable, later wins)")
+	dumpValues := flag.Bool("dump-values", false, "print the merged values as JSON instead (for schema checks)")
 	flag.Parse()
 	if *chartDir == "" {
 		return errors.New("-chart is required")
@@ -203,6 +204,14 @@ func run() error {
 			return err
 		}
 		merge(values, v)
+	}
+	if *dumpValues {
+		data, err := json.MarshalIndent(values, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Println(string(data))
+		return err
 	}
 
 	files, err := filepath.Glob(filepath.Join(*chartDir, "templates", "*"))
