@@ -13,7 +13,7 @@
 //
 //   node check-manifests.mjs RENDERED.yaml --bin BIN_DIR [--expect-kinds K1,K2]
 import { readFileSync } from "node:fs";
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
 
@@ -128,7 +128,6 @@ for (const o of workloads) {
     const tag = lastPart.includes(":") ? lastPart.split(":").pop() : "";
     if (!image.includes("@sha256:") && (tag === "" || tag === "latest"))
       fail(o, `${where}: image "${image}" has no pinned tag (or the latest tag)`);
-    if (tag === "latest") fail(o, `${where}: image "${image}" uses the latest tag`);
   }
   if (longRunning(o) && o.kind === "Deployment") {
     const grace = spec.terminationGracePeriodSeconds ?? 30;
@@ -189,11 +188,15 @@ function requiredVariables(bin) {
   if (!helpCache.has(bin)) {
     // --help prints every variable with its default; "(required)" marks the
     // ones without one (libs/config), as does "(required" in the help text.
-    const out = execFileSync(path.join(binDir, bin), ["--help"], { encoding: "utf8", env: { PATH: process.env.PATH } });
+    const run = spawnSync(path.join(binDir, bin), ["--help"], { encoding: "utf8", env: { PATH: process.env.PATH } });
+    const out = run.stdout || "";
+    if (run.error || run.status !== 0 || !out.includes("HBSYNC_")) {
+      fail(null, `${bin} --help did not run or listed no variables (${run.error?.message ?? `exit ${run.status}`})`);
+    }
     const vars = new Set();
     for (const line of out.split("\n")) {
       const m = /^\s*(HBSYNC_[A-Z0-9_]+)\b(.*)$/.exec(line);
-      if (m && /\(required[),]/i.test(m[2])) vars.add(m[1]);
+      if (m && /\(required\b/i.test(m[2])) vars.add(m[1]);
     }
     helpCache.set(bin, [...vars]);
   }
