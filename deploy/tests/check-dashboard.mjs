@@ -10,7 +10,7 @@
 //    first use (unreadable messages) cannot all be made to appear in a test.
 //
 //   node check-dashboard.mjs DASHBOARD.json ALERTS.yaml EXTERNAL.txt METRICS.txt...
-import { readFileSync, readdirSync, writeFileSync, mkdtempSync, statSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
@@ -102,6 +102,7 @@ const dir = mkdtempSync(path.join(os.tmpdir(), "hbsync-dashboard-"));
 const rules = queries.map(([, e], i) => `      - record: dashboard:query_${i}\n        expr: ${JSON.stringify(grafanaToPromql(e))}`);
 writeFileSync(path.join(dir, "rules.yaml"), `groups:\n  - name: dashboard\n    rules:\n${rules.join("\n")}\n`);
 const promtool = spawnSync("promtool", ["check", "rules", path.join(dir, "rules.yaml")], { encoding: "utf8" });
+rmSync(dir, { recursive: true, force: true });
 if (promtool.status !== 0) problems.push(`queries are not valid PromQL:\n${promtool.stdout}${promtool.stderr}`);
 
 // Alert rules: scraped, external, or registered in the sources.

@@ -11,7 +11,7 @@
 //  4. consistency: selectors of Services, PDBs, NetworkPolicies and HPA
 //     targets find their Deployments; $(VAR) references are defined before use.
 //
-//   node check-manifests.mjs RENDERED.yaml --bin BIN_DIR [--expect-kinds K1,K2]
+//   node check-manifests.mjs RENDERED.yaml --bin BIN_DIR [--expect-kinds K1,K2] [--objects-only]
 import { readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
@@ -25,6 +25,7 @@ const opt = (name) => {
 };
 const binDir = opt("--bin");
 const expectKinds = (opt("--expect-kinds") || "").split(",").filter(Boolean);
+const objectsOnly = args.includes("--objects-only"); // no workloads expected (monitoring objects)
 if (!file || !binDir) {
   console.error("usage: node check-manifests.mjs RENDERED.yaml --bin BIN_DIR [--expect-kinds K,..]");
   process.exit(2);
@@ -251,7 +252,7 @@ for (const o of objects) {
   }
 }
 for (const k of expectKinds) if (!objects.some((o) => o.kind === k)) fail(null, `no ${k} rendered`);
-if (hbsyncContainers === 0) fail(null, "no hbsync-* container found");
+if (hbsyncContainers === 0 && !objectsOnly) fail(null, "no hbsync-* container found");
 
 const kinds = {};
 for (const o of objects) kinds[o.kind] = (kinds[o.kind] || 0) + 1;

@@ -4,7 +4,8 @@
 #   deploy/tests/run.sh helm      BUILD_DIR  chart rendered (default and production-like values),
 #                                            values against values.schema.json, objects checked
 #   deploy/tests/run.sh k8s       BUILD_DIR  kustomize base up to date with the chart; dev and
-#                                            prod overlays rendered with kubectl kustomize, checked
+#                                            prod overlays rendered with kubectl kustomize, checked;
+#                                            deploy/monitoring (PrometheusRule, dashboard ConfigMap)
 #   deploy/tests/run.sh docker    BUILD_DIR  Dockerfile lint and rules, runtime libraries
 #   deploy/tests/run.sh yamllint  BUILD_DIR  every YAML file under deploy/ and helm/ (not templates)
 #   deploy/tests/run.sh alerts    BUILD_DIR  every alert rule has a promtool unit test that fires it
@@ -65,6 +66,13 @@ case "$check" in
         { cat "$out/k8s-$overlay.stderr" >&2; exit 1; }
       manifests "$out/k8s-$overlay.yaml" Deployment,Service,ConfigMap,Ingress,NetworkPolicy,Job
     done
+    # The monitoring objects: PrometheusRule (up to date with the rules) and
+    # the dashboard's ConfigMap for Grafana's sidecar.
+    "$root/deploy/monitoring/generate.sh" --check
+    kubectl kustomize "$root/deploy/monitoring" >"$out/k8s-monitoring.yaml" 2>"$out/k8s-monitoring.stderr" ||
+      { cat "$out/k8s-monitoring.stderr" >&2; exit 1; }
+    node "$root/deploy/tests/check-manifests.mjs" "$out/k8s-monitoring.yaml" --bin "$bin" \
+      --expect-kinds PrometheusRule,ConfigMap --objects-only
     ;;
   docker)
     "$root/helm/render.sh" -chart "$root/helm/hbsync" >"$out/docker-helm.yaml"
