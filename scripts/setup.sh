@@ -12,8 +12,16 @@ PACKAGES=(
   protobuf-compiler libprotobuf-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   redis-server curl jq python3 procps psmisc
-  prometheus  # promtool: the alert rules' tests (deploy/prometheus)
+  prometheus  # promtool: the alert rules' tests (deploy/monitoring)
+  # The deploy checks (ctest -L deploy, deploy/tests/run.sh): the chart's Go
+  # renderer, yamllint, node for the schema and policy checks.
+  golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev yamllint
 )
+# node and npm: the machine's own (a nodejs that ships npm) or Debian's.
+if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(nodejs npm); fi
+# kubectl renders the Kustomize overlays: the one the machine has, else
+# Debian's (kubectl 1.20, kustomize v2.0: the overlays are written for it).
+if ! command -v kubectl >/dev/null 2>&1; then PACKAGES+=(kubernetes-client); fi
 # Benchmarks only: nginx-light (reference server) and wrk (load generator).
 if [[ "${HBSYNC_SETUP_BENCH:-0}" == "1" ]]; then
   PACKAGES+=(nginx-light wrk)
@@ -26,7 +34,17 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
+# The deploy checks' node packages (pinned in deploy/tests/package-lock.json).
+install_node_modules() {
+  local dir="$(cd "$(dirname "$0")/.." && pwd)/deploy/tests"
+  if [[ ! -f "$dir/node_modules/.package-lock.json" || "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]]; then
+    echo "setup: npm ci in deploy/tests" >&2
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+}
+
 if ((${#missing[@]} == 0)); then
+  install_node_modules
   exit 0
 fi
 
@@ -43,3 +61,4 @@ if command -v systemctl >/dev/null 2>&1; then
   $SUDO systemctl disable --now redis-server >/dev/null 2>&1 || true
   $SUDO systemctl disable --now prometheus >/dev/null 2>&1 || true
 fi
+install_node_modules
