@@ -39,18 +39,12 @@ closure=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflic
   --no-breaks --no-replaces --no-enhances "${listed[@]}" libc6 libgcc-s1 2>/dev/null |
   grep -v '^ ' | sed 's/:.*//' | sort -u)
 checked=0
-for p in "${paths[@]}"; do
-  while read -r lib; do
-    owner=""
-    for candidate in "$lib" "$(readlink -f "$lib")" "/usr$lib"; do
-      owner=$(dpkg-query -S "$candidate" 2>/dev/null | head -n1 | cut -d: -f1) || true
-      [[ -n "$owner" ]] && break
-    done
-    if [[ -z "$owner" ]] || ! grep -qx "$owner" <<<"$closure"; then
-      echo "FAIL: $(basename "$p") loads $lib (package ${owner:-none}), not installed by the runtime stage" >&2
-      exit 1
-    fi
-    checked=$((checked + 1))
-  done < <(ldd "$p" | awk '$2 == "=>" {print $3} $1 ~ /^\// {print $1}')
-done
-echo "Dockerfile OK: runtime packages ${listed[*]}; ${#paths[@]} binaries, $checked library loads covered"
+while read -r lib owner; do
+  if ! grep -qx "$owner" <<<"$closure"; then
+    echo "FAIL: a binary loads $lib (package $owner), which the runtime stage does not install" >&2
+    exit 1
+  fi
+  checked=$((checked + 1))
+done < <("$root/deploy/docker/runtime-packages.sh" --all-libraries "${paths[@]}")
+((checked > 0)) || { echo "FAIL: ldd found no libraries" >&2; exit 1; }
+echo "Dockerfile OK: runtime packages ${listed[*]}; ${#paths[@]} binaries, their $checked libraries all installed by them"
