@@ -26,7 +26,7 @@ class CompanyLinks {
                     bool url_written) = 0;
 };
 
-// The links in Redis (libs/links); `redis` must outlive it.
+// The links in Redis (hbsync::links::Links); `redis` must outlive it.
 std::unique_ptr<CompanyLinks> redis_company_links(redis::Client& redis);
 
 }  // namespace hbsync::poller
