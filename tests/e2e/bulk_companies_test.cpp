@@ -279,5 +279,28 @@ TEST_F(BulkCompanies, KillNineMidRunResumesWithoutDuplicatesAndProgressIsVisible
   EXPECT_EQ(batch_creates(t), 3) << "the resumed run created the killed batch again";
 }
 
+TEST_F(BulkCompanies, CtlExitCodesForAnUnknownTenantAndAFailedRun) {
+  auto unknown = s().ctl({"bulk-sync", "companies", "99999999"});
+  EXPECT_EQ(unknown.exit_code, 3) << unknown.output;
+
+  Tenant t = s().provision();
+  seed(t, 3, "Refused");
+  // HubSpot refuses the tenant's token (a private-app token: no refresh).
+  s().hubspot().control("POST", "/_sim/revoke", R"({"credential":")" + t.hubspot_token + "\"}");
+  auto r = s().ctl({"bulk-sync", "companies", t.id});
+  s().hubspot().control("POST", "/_sim/unrevoke", R"({"credential":")" + t.hubspot_token + "\"}");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("failed: total"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("hubspot_unauthorized"), std::string::npos) << r.output;
+  auto st = status(t);
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->state, "failed");
+  EXPECT_TRUE(companies(t).empty());
+  // Fixed: a new run does the work.
+  auto again = s().ctl({"bulk-sync", "companies", t.id});
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_EQ(companies(t).size(), 3u);
+}
+
 }  // namespace
 }  // namespace hbsync::e2e
