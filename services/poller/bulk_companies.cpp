@@ -140,6 +140,36 @@ kafka::HandlerResult BulkCompanies::handle(const v1::SyncRequest& request,
 }  // namespace hbsync::poller
 
 namespace hbsync::poller {
+namespace {
+
+// A run that stopped early: retry (resumes on redelivery) unless the
+// consumer's attempts are used up or the cause is permanent.
+kafka::HandlerResult stopped(const RunStop& stop, Progress& progress, const std::string& tenant_id,
+                             const std::string& run_id, const kafka::Message& message) {
+  const bool keep = stop.code == "draining" || stop.code == "lease_lost";
+  const log::Fields fields = {
+      {"tenant", tenant_id}, {"run", run_id}, {"reason", stop.code}, {"error", stop.what()}};
+  if (stop.kind == RunStop::Kind::retry && (keep || !message.retries_exhausted)) {
+    log::warn("bulk company sync interrupted; resumes on redelivery", fields);
+    return kafka::HandlerResult::retry;
+  }
+  log::error("bulk company sync failed", fields);
+  progress.finish(bulk::state::failed, stop.code);
+  return kafka::HandlerResult::done;
+}
+
+void log_done(redis::Client& redis, const std::string& tenant_id, const std::string& run_id) {
+  const bulk::Status s = bulk::read_status(redis, tenant_id).value_or(bulk::Status{});
+  log::info("bulk company sync done", {{"tenant", tenant_id},
+                                       {"run", run_id},
+                                       {"total", s.total},
+                                       {"created", s.created},
+                                       {"linked", s.linked},
+                                       {"skipped", s.skipped},
+                                       {"failed", s.failed}});
+}
+
+}  // namespace
 
 kafka::HandlerResult BulkCompanies::run_locked(const std::string& tenant_id,
                                                const std::string& run_id, redis::Lease& lease,
@@ -169,29 +199,10 @@ kafka::HandlerResult BulkCompanies::run_locked(const std::string& tenant_id,
     try {
       BulkRun(deps_, options_, *settings, progress, lease, run_id).execute();
     } catch (const RunStop& stop) {
-      const bool keep = stop.code == "draining" || stop.code == "lease_lost";
-      if (stop.kind == RunStop::Kind::retry && (keep || !message.retries_exhausted)) {
-        log::warn("bulk company sync interrupted; resumes on redelivery", {{"tenant", tenant_id},
-                                                                           {"run", run_id},
-                                                                           {"reason", stop.code},
-                                                                           {"error", stop.what()}});
-        return kafka::HandlerResult::retry;
-      }
-      log::error(
-          "bulk company sync failed",
-          {{"tenant", tenant_id}, {"run", run_id}, {"reason", stop.code}, {"error", stop.what()}});
-      progress.finish(bulk::state::failed, stop.code);
-      return kafka::HandlerResult::done;
+      return stopped(stop, progress, tenant_id, run_id, message);
     }
     progress.finish(bulk::state::done);
-    auto status = bulk::read_status(deps_.redis, tenant_id);
-    log::info("bulk company sync done", {{"tenant", tenant_id},
-                                         {"run", run_id},
-                                         {"total", status ? status->total : 0},
-                                         {"created", status ? status->created : 0},
-                                         {"linked", status ? status->linked : 0},
-                                         {"skipped", status ? status->skipped : 0},
-                                         {"failed", status ? status->failed : 0}});
+    log_done(deps_.redis, tenant_id, run_id);
     return kafka::HandlerResult::done;
   } catch (const redis::Error& e) {
     log::warn("bulk company sync: Redis failed; resumes on redelivery",
