@@ -31,6 +31,8 @@ Commands:
   dlq replay ID... [--force]                 send dead letters back to their topic
   dlq replay --all [--tenant T] --yes        replay every pending dead letter
   history TENANT [--limit N] [--json]        a tenant's sync history, newest first
+  bulk-sync companies TENANT [--no-wait]     board clients -> HubSpot companies, with progress
+  bulk-sync status TENANT [--json]           the tenant's last bulk company sync
 
 Exit codes:
   0  ok
@@ -39,7 +41,7 @@ Exit codes:
   3  not found
   4  Redis unavailable (or Kafka, for the dlq commands)
 
-Only the dlq commands read the Kafka variables; only tenant apply, get and
+Only the dlq and bulk-sync commands read the Kafka variables; only tenant apply, get and
 rotate-keys need HBSYNC_ENCRYPTION_KEYS.
 
 )txt" + variables_help(loader);
@@ -55,6 +57,7 @@ int run(std::span<const std::string> args) {
   if (group == "tenant") return tenant_main(args.subspan(1));
   if (group == "dlq") return dlq_main(args.subspan(1));
   if (group == "history") return history_main(args.subspan(1));
+  if (group == "bulk-sync") return bulk_main(args.subspan(1));
   throw UsageError("unknown command \"" + group + "\"");
 }
 

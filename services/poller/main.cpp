@@ -2,6 +2,7 @@
 // The frame consumes its topics; the handler is where the business rules of
 // later issues plug in. Until then each readable message is acknowledged as
 // handled; an unreadable one is dead-lettered.
+#include "bulk_service.hpp"
 #include "hbsync/log/log.hpp"
 #include "hbsync/service/frame.hpp"
 #include "hbsync/service/unreadable.hpp"
@@ -10,7 +11,8 @@
 int main(int argc, char** argv) {
   hbsync::service::Frame frame(
       {"poller", "Schedules board->HubSpot polls and bulk company syncs", 8084}, argc, argv);
-  frame.add_consumer({frame.topics().sync_requests}, [&frame](const hbsync::kafka::Message& m) {
+  hbsync::poller::BulkService bulk(frame);
+  frame.add_consumer({frame.topics().sync_requests}, [&](const hbsync::kafka::Message& m) {
     hbsync::v1::SyncRequest request;
     if (!request.ParseFromArray(m.value.data(), static_cast<int>(m.value.size())) ||
         request.tenant_id().empty()) {
@@ -18,10 +20,12 @@ int main(int argc, char** argv) {
           frame.producer(), frame.topics().sync_dlq, m,
           {.code = "unreadable_request", .message = "not a hbsync.v1.SyncRequest"});
     }
+    if (request.kind() == hbsync::v1::SyncRequest::BULK_COMPANIES) return bulk.handle(request, m);
     hbsync::log::debug("message handled",
                        {{"topic", m.topic}, {"partition", m.partition}, {"offset", m.offset}});
     return hbsync::kafka::HandlerResult::done;
   });
   frame.configured();
+  bulk.start();
   return frame.run();
 }

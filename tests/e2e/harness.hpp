@@ -120,6 +120,7 @@ class Simulator {
 struct StackOptions {
   int mappers = 1;
   int writers = 2;
+  int pollers = 0;  // hbsync-poller replicas (service name "poller")
   int brokers = 3;
   int partitions = 6;
   std::string log_level = "info";

@@ -270,7 +270,8 @@ PropertyDefinition property_of(const Value& v) {
                             .type = str(v, "type"),
                             .field_type = str(v, "fieldType"),
                             .group_name = str(v, "groupName"),
-                            .hubspot_defined = flag(v, "hubspotDefined")};
+                            .hubspot_defined = flag(v, "hubspotDefined"),
+                            .has_unique_value = flag(v, "hasUniqueValue")};
 }
 }  // namespace
 
@@ -448,6 +449,10 @@ std::string property_body(const NewProperty& p) {
   w.String(p.field_type.c_str());
   w.Key("groupName");
   w.String(p.group_name.c_str());
+  if (p.has_unique_value) {
+    w.Key("hasUniqueValue");
+    w.Bool(true);
+  }
   w.EndObject();
   return done(buffer);
 }

@@ -249,6 +249,33 @@ TEST_F(CrmContract, BatchReadAndUpdateReport207ForMissingIds) {
   EXPECT_EQ(std::string(got["properties"]["city"].GetString()), "Osaka");
 }
 
+// Companies.json: batch read "by ID (`companyId`) or by a unique property
+// (`idProperty`)": the inputs are then that property's values.
+TEST_F(CrmContract, BatchReadByUniqueIdProperty) {
+  ASSERT_EQ(
+      sim_->post(
+              "/crm/v3/properties/companies", t_.token,
+              R"({"name":"ext_id","label":"x","type":"string","fieldType":"text","groupName":"companyinformation","hasUniqueValue":true})")
+          .status,
+      201);
+  std::string a = sim_->create(t_, "companies", R"({"name":"A","ext_id":"c-1"})");
+  company("B");  // no value
+  Reply read = sim_->post(
+      "/crm/v3/objects/companies/batch/read", t_.token,
+      R"({"idProperty":"ext_id","properties":["name","ext_id"],"inputs":[{"id":"c-1"},{"id":"c-2"}]})");
+  ASSERT_EQ(read.status, 207) << read.body;
+  rapidjson::Document r = read.json();
+  ASSERT_EQ(r["results"].Size(), 1u);
+  EXPECT_EQ(std::string(r["results"][0]["id"].GetString()), a);
+  EXPECT_EQ(std::string(r["results"][0]["properties"]["ext_id"].GetString()), "c-1");
+  EXPECT_EQ(std::string(r["errors"][0]["category"].GetString()), "OBJECT_NOT_FOUND");
+  EXPECT_EQ(std::string(r["errors"][0]["context"]["ids"][0].GetString()), "c-2");
+  // A property without hasUniqueValue cannot identify records.
+  expect_error(sim_->post("/crm/v3/objects/companies/batch/read", t_.token,
+                          R"({"idProperty":"name","properties":[],"inputs":[{"id":"A"}]})"),
+               400, "VALIDATION_ERROR");
+}
+
 TEST_F(CrmContract, SearchFiltersAndPages) {
   std::string body = "{\"inputs\":[";
   for (int i = 0; i < 25; ++i) {

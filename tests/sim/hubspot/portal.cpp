@@ -174,6 +174,15 @@ std::vector<const CrmObject*> Portal::list(ObjectKind kind, bool archived) const
   return out;
 }
 
+const CrmObject* Portal::find_by_unique(ObjectKind kind, const std::string& property,
+                                        const std::string& value, bool archived) const {
+  for (const auto& [id, stored] : objects(kind)) {
+    if (stored.object.archived != archived) continue;
+    if (stored.object.value(property) == value) return &stored.object;
+  }
+  return nullptr;
+}
+
 void Portal::validate(ObjectKind kind, PropertyInput& input, const CrmObject* existing) const {
   std::vector<InvalidProperty> invalid;
   std::optional<std::string> pipeline_in, stage_in;

@@ -122,6 +122,10 @@ class Portal {
   // Objects. Merged ids resolve to the surviving object.
   const CrmObject* find(ObjectKind kind, int64_t id, bool include_archived = false) const;
   std::vector<const CrmObject*> list(ObjectKind kind, bool archived) const;
+  // The object whose unique property (hasUniqueValue) holds `value`
+  // (batch read with idProperty), nullptr when none.
+  const CrmObject* find_by_unique(ObjectKind kind, const std::string& property,
+                                  const std::string& value, bool archived = false) const;
 
   // Validates every property (400 listing all invalid ones) before changing
   // anything.

@@ -297,61 +297,73 @@ void Simulator::install_objects(http::Router& router) {
              });
 
   // Batch read: missing ids -> 207 with one OBJECT_NOT_FOUND error naming them.
-  object_api(router, "POST", "/batch/read", Access::read, Budget::standard,
-             [this](ObjectKind kind, http::Request& request, const Caller& caller) {
-               rapidjson::Document body = json_body(request);
-               const rapidjson::Value& inputs = batch_inputs(body, kBatchLimit);
-               auto properties = string_array(body, "properties");
-               if (auto it = body.FindMember("idProperty");
-                   it != body.MemberEnd() && it->value.IsString() &&
-                   std::string(it->value.GetString()) != "hs_object_id") {
-                 throw validation_error(std::string("idProperty ") + it->value.GetString() +
-                                        " is not a unique property");
-               }
-               bool archived = query_flag(request, "archived");
-               std::lock_guard lock(mutex_);
-               Portal& p = portal(caller.portal_id);
-               int64_t started = options_.clock();
-               std::vector<const CrmObject*> found;
-               std::vector<std::string> missing;
-               std::set<int64_t> seen;
-               for (const auto& in : inputs.GetArray()) {
-                 std::string text = input_id(in);
-                 auto id = parse_id(text);
-                 const CrmObject* object = id ? p.find(kind, *id, archived) : nullptr;
-                 if (object == nullptr || object->archived != archived) {
-                   missing.push_back(text);
-                 } else if (seen.insert(object->id).second) {
-                   found.push_back(object);
-                 }
-               }
-               int status = missing.empty() ? 200 : 207;
-               return http::Response::json(
-                   status, write_json([&](JsonWriter& w) {
-                     w.StartObject();
-                     key(w, "status");
-                     string(w, "COMPLETE");
-                     key(w, "results");
-                     w.StartArray();
-                     for (const CrmObject* object : found) write_object(w, p, *object, properties);
-                     w.EndArray();
-                     if (!missing.empty()) {
-                       key(w, "numErrors");
-                       w.Int(1);
-                       key(w, "errors");
-                       w.StartArray();
-                       write_batch_error(
-                           w, "OBJECT_NOT_FOUND", "",
-                           "Could not get some " + std::string(upper(kind)) +
-                               " objects, they may be deleted or not exist. Check that ids are "
-                               "valid.",
-                           "ids", missing);
-                       w.EndArray();
-                     }
-                     write_batch_times(w, started, options_.clock());
-                     w.EndObject();
-                   }));
-             });
+  object_api(
+      router, "POST", "/batch/read", Access::read, Budget::standard,
+      [this](ObjectKind kind, http::Request& request, const Caller& caller) {
+        rapidjson::Document body = json_body(request);
+        const rapidjson::Value& inputs = batch_inputs(body, kBatchLimit);
+        auto properties = string_array(body, "properties");
+        std::string id_property = "hs_object_id";
+        if (auto it = body.FindMember("idProperty");
+            it != body.MemberEnd() && it->value.IsString()) {
+          id_property = it->value.GetString();
+        }
+        bool archived = query_flag(request, "archived");
+        std::lock_guard lock(mutex_);
+        Portal& p = portal(caller.portal_id);
+        // HubSpot: "by ID or by a unique property (idProperty)": a
+        // property created with hasUniqueValue; the inputs' ids are
+        // then its values.
+        const PropertyDef* unique = p.property(kind, id_property);
+        if (id_property != "hs_object_id" && (unique == nullptr || !unique->has_unique_value)) {
+          throw validation_error("idProperty " + id_property + " is not a unique property");
+        }
+        int64_t started = options_.clock();
+        std::vector<const CrmObject*> found;
+        std::vector<std::string> missing;
+        std::set<int64_t> seen;
+        for (const auto& in : inputs.GetArray()) {
+          std::string text = input_id(in);
+          const CrmObject* object = nullptr;
+          if (id_property == "hs_object_id") {
+            auto id = parse_id(text);
+            object = id ? p.find(kind, *id, archived) : nullptr;
+          } else {
+            object = p.find_by_unique(kind, id_property, text, archived);
+          }
+          if (object == nullptr || object->archived != archived) {
+            missing.push_back(text);
+          } else if (seen.insert(object->id).second) {
+            found.push_back(object);
+          }
+        }
+        int status = missing.empty() ? 200 : 207;
+        return http::Response::json(
+            status, write_json([&](JsonWriter& w) {
+              w.StartObject();
+              key(w, "status");
+              string(w, "COMPLETE");
+              key(w, "results");
+              w.StartArray();
+              for (const CrmObject* object : found) write_object(w, p, *object, properties);
+              w.EndArray();
+              if (!missing.empty()) {
+                key(w, "numErrors");
+                w.Int(1);
+                key(w, "errors");
+                w.StartArray();
+                write_batch_error(
+                    w, "OBJECT_NOT_FOUND", "",
+                    "Could not get some " + std::string(upper(kind)) +
+                        " objects, they may be deleted or not exist. Check that ids are "
+                        "valid.",
+                    "ids", missing);
+                w.EndArray();
+              }
+              write_batch_times(w, started, options_.clock());
+              w.EndObject();
+            }));
+      });
 
   // Batch update: invalid properties reject the whole batch (400); ids that
   // do not exist come back as errors next to the updated ones (207).

@@ -217,6 +217,21 @@ class Portal {
   Result<BatchResult<Company>> batch_create_companies(
       const std::vector<std::map<std::string, std::string>>& inputs);
 
+  // ---- F5 bulk company sync (portal_bulk.cpp) ----
+  // POST /crm/v3/objects/companies/batch/read with `idProperty`, a property
+  // created with hasUniqueValue: the companies holding one of `values` (100
+  // per call, reads the records, not the lagging search index); values
+  // nobody holds are in errors (207).
+  Result<BatchResult<Company>> batch_read_companies_by(const std::string& id_property,
+                                                       const std::vector<std::string>& values,
+                                                       const std::vector<std::string>& properties);
+  // POST /crm/v3/objects/companies/search, name IN (values lower-cased, as
+  // HubSpot requires for string properties), up to 100 names per request,
+  // every page; only exact (case-sensitive) matches are returned. Lags
+  // writes by a few seconds.
+  Result<std::vector<Company>> search_companies_by_names(
+      const std::vector<std::string>& names, const std::vector<std::string>& properties = {"name"});
+
   Result<Owner> get_owner(const std::string& owner_id);
   Result<std::vector<Pipeline>> deal_pipelines();
 

@@ -86,6 +86,7 @@ struct PropertyDefinition {
   std::string field_type{};  // text, textarea, select, ...
   std::string group_name{};
   bool hubspot_defined = false;
+  bool has_unique_value = false;  // hasUniqueValue: usable as idProperty
 
   // Single-line text: what the link property must be (F3.4, F6.1).
   bool single_line_text() const { return type == "string" && field_type == "text"; }
@@ -97,6 +98,7 @@ struct NewProperty {
   std::string type = "string";
   std::string field_type = "text";
   std::string group_name = "companyinformation";
+  bool has_unique_value = false;  // hasUniqueValue (fixed once created)
 };
 
 struct PropertyCreated {
@@ -132,6 +134,7 @@ struct DealUpdate {
   std::string id{};
   std::map<std::string, std::string> properties{};  // "" clears
 };
+using CompanyUpdate = DealUpdate;
 
 // Batch inputs beyond this are split into several calls (HubSpot's limit).
 inline constexpr size_t kBatchLimit = 100;

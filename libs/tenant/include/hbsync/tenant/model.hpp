@@ -47,6 +47,17 @@ struct BoardConnection {
   // Web page of a board client, written into the link property (F3.4);
   // "{id}" is replaced with the client id.
   std::string client_url{kDefaultBoardClientUrl};
+
+  // client_url with every "{id}" replaced by the client id.
+  std::string client_url_of(int64_t client_id) const {
+    std::string url = client_url;
+    const std::string id = std::to_string(client_id);
+    for (size_t pos = url.find("{id}"); pos != std::string::npos; pos = url.find("{id}", pos)) {
+      url.replace(pos, 4, id);
+      pos += id.size();
+    }
+    return url;
+  }
 };
 
 struct HubSpotConnection {
