@@ -4,7 +4,10 @@
 // the status the poller keeps in Redis (hbsync/bulk/status.hpp).
 #include <unistd.h>
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 #include <chrono>
+
 #include <iostream>
 #include <thread>
 
@@ -124,13 +127,30 @@ int status(const Args& args) {
     return kNotFound;
   }
   if (args.has("--json")) {
-    std::cout << R"({"run_id":")" << s->run_id << R"(","state":")" << s->state << R"(","total":)"
-              << s->total << R"(,"done":)" << s->done << R"(,"created":)" << s->created
-              << R"(,"linked":)" << s->linked << R"(,"skipped":)" << s->skipped << R"(,"failed":)"
-              << s->failed << R"(,"attempts":)" << s->attempts << R"(,"started_at_ms":)"
-              << s->started_at_ms << R"(,"updated_at_ms":)" << s->updated_at_ms
-              << R"(,"finished_at_ms":)" << s->finished_at_ms << R"(,"error":")" << s->error
-              << "\"}\n";
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+    w.StartObject();
+    w.Key("run_id");
+    w.String(s->run_id.c_str());
+    w.Key("state");
+    w.String(s->state.c_str());
+    for (const auto& [key, value] : {std::pair<const char*, int64_t>{"total", s->total},
+                                     {"done", s->done},
+                                     {"created", s->created},
+                                     {"linked", s->linked},
+                                     {"skipped", s->skipped},
+                                     {"failed", s->failed},
+                                     {"attempts", s->attempts},
+                                     {"started_at_ms", s->started_at_ms},
+                                     {"updated_at_ms", s->updated_at_ms},
+                                     {"finished_at_ms", s->finished_at_ms}}) {
+      w.Key(key);
+      w.Int64(value);
+    }
+    w.Key("error");
+    w.String(s->error.c_str());
+    w.EndObject();
+    std::cout << buffer.GetString() << "\n";
   } else {
     std::cout << "run " << s->run_id << " started " << iso_utc(s->started_at_ms) << " updated "
               << iso_utc(s->updated_at_ms) << "\n"
