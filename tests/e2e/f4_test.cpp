@@ -20,6 +20,7 @@ namespace {
 using namespace std::chrono_literals;
 using hbsync::e2e::Stack;
 using hbsync::e2e::Tenant;
+using hbsync::e2e::wait_for;
 namespace stage = hbsync::e2e::stage;
 
 Stack* stack = nullptr;
