@@ -45,6 +45,8 @@ class F4Test : public ::testing::Test {
                        .partitions = 3,
                        .env_by_service = {{"writer",
                                            {{"HBSYNC_WRITER_DEAL_BATCH_LINGER", "3s"},
+                                            {"HBSYNC_HUBSPOT_RETRY_MAX_ATTEMPTS", "2"},
+                                            {"HBSYNC_HUBSPOT_RETRY_INITIAL_DELAY", "50ms"},
                                             {"HBSYNC_KAFKA_RETRY_INITIAL_DELAY", "100ms"}}}}});
   }
   static void TearDownTestSuite() {
@@ -283,6 +285,27 @@ TEST_F(F4Test, TheLaterChangeWinsBothWays) {
     recorded = recorded || (e.deal_id == l.deal && e.reason_code == "conflict_board_newer");
   }
   EXPECT_TRUE(recorded);
+}
+
+// A batch call HubSpot keeps refusing (503 beyond hubspot::Api's own
+// retries) leaves the updates in the outbox; they are sent once HubSpot
+// answers again, never dropped nor dead-lettered.
+TEST_F(F4Test, ARefusedBatchCallIsRetriedNotLost) {
+  const Tenant t = stack->provision();
+  const Linked l = linked_deal(t);
+  settle(t);
+  const int64_t retried = metric_sum("hbsync_writer_outbox_deals_total\\{result=\"retried\"\\}");
+  stack->hubspot_fault(
+      R"({"count":6,"route":"POST /crm/v3/objects/deals/batch/update","status":503})");
+  publish(t, l.project, 5, {}, "7000.0", now_ms());
+  wait_for(
+      "the deal written after HubSpot's 503s",
+      [&] { return deal_property(t, l.deal, "dealstage") == stage::won; }, 90s);
+  stack->clear_faults();
+  settle(t);
+  EXPECT_EQ(deal_property(t, l.deal, "amount"), "7000");
+  EXPECT_GE(metric_sum("hbsync_writer_outbox_deals_total\\{result=\"retried\"\\}") - retried, 1);
+  EXPECT_FALSE(has_history(t, l.deal, "failed", "hubspot_server"));
 }
 
 // F4.6: 150 changed deals of one tenant go in batch calls (<= 1 call per 100
