@@ -18,6 +18,25 @@
 #include "outbox.hpp"
 #include "state.hpp"
 
+namespace {
+
+// The deal outbox and its flusher (board -> HubSpot batch calls).
+hbsync::writer::Outbox::Options deal_batch_options(hbsync::config::Loader& config,
+                                                   const hbsync::writer::State::Options& state,
+                                                   hbsync::writer::FlusherOptions& flusher) {
+  hbsync::writer::Outbox::Options outbox;
+  outbox.linger = config.duration(
+      "HBSYNC_WRITER_DEAL_BATCH_LINGER", "500ms",
+      "How long a board -> HubSpot deal update waits for others of its tenant before the batch "
+      "call (sent at once when 100 are waiting)");
+  flusher.poll =
+      std::clamp(outbox.linger / 4, std::chrono::milliseconds(10), std::chrono::milliseconds(100));
+  flusher.lock_lease = state.lock_lease;
+  return outbox;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace hbsync;
   service::Frame frame({"writer", "Applies sync commands to board and HubSpot", 8083}, argc, argv);
@@ -51,15 +70,8 @@ int main(int argc, char** argv) {
       config.integer("HBSYNC_WRITER_HISTORY_MAX", 10000,
                      "Entries kept in each tenant's history stream (approximately)", 100, 10000000);
 
-  writer::Outbox::Options outbox_options;
-  outbox_options.linger = config.duration(
-      "HBSYNC_WRITER_DEAL_BATCH_LINGER", "500ms",
-      "How long a board -> HubSpot deal update waits for others of its tenant before the batch "
-      "call (sent at once when 100 are waiting)");
   writer::FlusherOptions flusher_options;
-  flusher_options.poll = std::clamp(outbox_options.linger / 4, std::chrono::milliseconds(10),
-                                    std::chrono::milliseconds(100));
-  flusher_options.lock_lease = state_options.lock_lease;
+  const auto outbox_options = deal_batch_options(config, state_options, flusher_options);
 
   std::unique_ptr<writer::CommandHandler> handler;
   std::unique_ptr<writer::DealFlusher> flusher;
