@@ -1,11 +1,12 @@
 #include "handler.hpp"
 
+#include "failures.hpp"
 #include "hbsync/domain/dates.hpp"
 #include "hbsync/domain/sync_rules.hpp"
 #include "hbsync/log/log.hpp"
-#include "hbsync/service/commands.hpp"
 #include "hbsync/tenant/board_users.hpp"
 #include "hbsync/tenant/crypto.hpp"
+#include "publish.hpp"
 
 namespace hbsync::mapper {
 
@@ -58,25 +59,6 @@ EventHandler::Outcome EventHandler::apply(service::Work<v1::HubSpotEvent, std::m
 }
 
 namespace {
-
-service::Outcome redis_failure(std::string_view what, const std::string& text) {
-  log::error("redis call failed", {{"call", what}, {"error", text}});
-  return service::retry(service::Reason::redis_error,
-                        std::string(what) + " failed: redis: " + text);
-}
-
-service::Outcome hubspot_failure(const hubspot::Error& error, std::string_view what) {
-  if (!error.redis_error.empty()) return redis_failure(what, error.redis_error);
-  const std::string kind(hubspot::to_string(error.kind));
-  log::warn(
-      "hubspot call failed",
-      {{"call", what}, {"kind", kind}, {"status", error.status}, {"category", error.category}});
-  return {.kind = error.retryable() ? service::Outcome::retry : service::Outcome::dead_letter,
-          .reason = service::Reason::api_error,
-          .detail = "hubspot_" + kind,
-          .message = std::string(what) + " failed: " + kind + " (HTTP " +
-                     std::to_string(error.status) + ")"};
-}
 
 // The deal as the planner reads it, companies and owner apart.
 DealSnapshot snapshot_of(int64_t deal_id, const hubspot::Deal& deal,
@@ -267,35 +249,7 @@ EventHandler::Outcome EventHandler::board_users(const tenant::Settings& settings
 
 EventHandler::Outcome EventHandler::publish(const v1::SyncCommand& command,
                                             const std::string& replay) {
-  kafka::OutgoingMessage out;
-  out.topic = options_.commands_topic;
-  out.key = command_key(command);
-  out.value = command.SerializeAsString();
-  out.headers.emplace_back("hbsync-schema", std::string(kSyncCommandSchema));
-  if (!replay.empty()) out.headers.emplace_back(std::string(kafka::kReplayHeader), replay);
-  auto delivery = producer_.produce_sync(std::move(out));
-  if (!delivery.ok) {
-    log::warn("command not acknowledged by kafka", {{"error", delivery.error}});
-    return service::retry(service::Reason::kafka_unavailable, delivery.error);
-  }
-  std::string_view reason;
-  int64_t object_id = 0;
-  if (command.has_record_skip()) {
-    reason = command.record_skip().reason_code();
-    object_id = command.record_skip().object_id();
-  } else if (command.has_sync_deal()) {
-    object_id = command.sync_deal().deal_id();
-  } else if (command.has_deactivate_deal()) {
-    object_id = command.deactivate_deal().deal_id();
-  } else if (command.has_repoint_links()) {
-    object_id = command.repoint_links().surviving_id();
-  }
-  log::info("command published", {{"tenant", command.tenant_id()},
-                                  {"action", service::command_kind(command)},
-                                  {"object_id", object_id},
-                                  {"reason_code", reason},
-                                  {"command_id", command.command_id()}});
-  return {};
+  return publish_command(producer_, options_.commands_topic, command, replay);
 }
 
 hubspot::TokenSource& EventHandler::tokens_for(const std::string& tenant_id) {

@@ -1,16 +1,16 @@
 // hbsync-mapper: turns HubSpot events (hints) into sync commands: re-reads the
 // deal from HubSpot, applies the tenant's rules (planner.hpp) and publishes
-// to sync.commands. board.changes (F4) is not handled yet: acknowledged once
-// readable, dead-lettered otherwise.
+// to sync.commands; and board changes of linked projects (board.changes, F4)
+// into deal updates (board_planner.hpp).
 #include <memory>
 
+#include "board_handler.hpp"
 #include "handler.hpp"
 #include "hbsync/board/api.hpp"
 #include "hbsync/http/client.hpp"
 #include "hbsync/hubspot/api.hpp"
 #include "hbsync/log/log.hpp"
 #include "hbsync/service/frame.hpp"
-#include "hbsync/service/unreadable.hpp"
 #include "hbsync/tenant/crypto.hpp"
 #include "hbsync/tenant/store.hpp"
 
@@ -42,24 +42,14 @@ int main(int argc, char** argv) {
       1, 64);
 
   std::unique_ptr<mapper::EventHandler> handler;
+  std::unique_ptr<mapper::BoardChangeHandler> board_handler;
   const std::string events_topic = frame.topics().hubspot_events;
   for (int64_t i = 0; i < concurrency; ++i) {
-    frame.add_consumer(
-        {frame.topics().hubspot_events, frame.topics().board_changes},
-        [&handler, &frame, events_topic](const kafka::Message& m) {
-          if (m.topic == events_topic) return handler->handle(m);
-          v1::BoardProjectChange change;
-          if (!change.ParseFromArray(m.value.data(), static_cast<int>(m.value.size())) ||
-              change.tenant_id().empty() || change.project_id() <= 0) {
-            return service::dead_letter_unreadable(
-                frame.producer(), frame.topics().sync_dlq, m,
-                {.code = "unreadable_board_change",
-                 .message = "not a hbsync.v1.BoardProjectChange"});
-          }
-          log::debug("message handled",
-                     {{"topic", m.topic}, {"partition", m.partition}, {"offset", m.offset}});
-          return kafka::HandlerResult::done;
-        });
+    frame.add_consumer({frame.topics().hubspot_events, frame.topics().board_changes},
+                       [&handler, &board_handler, events_topic](const kafka::Message& m) {
+                         if (m.topic == events_topic) return handler->handle(m);
+                         return board_handler->handle(m);
+                       });
   }
   frame.configured();
   if (keyring.empty()) log::warn("HBSYNC_ENCRYPTION_KEYS is not set: tenants cannot be read");
@@ -73,5 +63,10 @@ int main(int argc, char** argv) {
   if (!keyring.empty()) store = std::make_unique<tenant::Store>(frame.redis(), keyring);
   handler = std::make_unique<mapper::EventHandler>(options, store.get(), frame.redis(), hubspot_api,
                                                    board_api, frame.producer());
+  board_handler = std::make_unique<mapper::BoardChangeHandler>(
+      mapper::BoardHandlerOptions{.commands_topic = options.commands_topic,
+                                  .dlq_topic = options.dlq_topic,
+                                  .now = options.now},
+      store.get(), frame.redis(), hubspot_api, frame.producer());
   return frame.run();
 }

@@ -45,6 +45,18 @@ v1::SyncCommand skip_command(const std::string& tenant_id, int64_t deal_id, std:
   return c;
 }
 
+// A skip of a deal that was read: its stage goes with it (the writer keeps
+// the stage HubSpot has with the deal's link, F4.7).
+v1::SyncCommand deal_skip(const std::string& tenant_id, const DealSnapshot& deal,
+                          std::string_view reason, std::chrono::system_clock::time_point now) {
+  auto c = skip_command(tenant_id, deal.deal_id, reason, deal.updated_at_ms, now);
+  auto* s = c.mutable_record_skip();
+  s->set_pipeline_id(deal.pipeline_id);
+  s->set_stage_id(deal.stage_id);
+  s->set_deal_updated_at_ms(deal.updated_at_ms);
+  return c;
+}
+
 std::optional<int64_t> parse_id(std::string_view text) {
   int64_t v = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -110,11 +122,11 @@ v1::SyncCommand plan_deal(const PlanInput& in) {
   auto decision =
       domain::decide_deal_sync(s.stage_mapping, deal.pipeline_id, deal.stage_id, std::nullopt);
   if (decision.action != domain::DealAction::create_project || !decision.order_status) {
-    return skip_command(s.tenant_id, deal.deal_id, decision.reason_code, revision, in.now);
+    return deal_skip(s.tenant_id, deal, decision.reason_code, in.now);
   }
   auto company = domain::resolve_company(deal.companies);
   if (company.skipped()) {
-    return skip_command(s.tenant_id, deal.deal_id, skip_reason::no_company, revision, in.now);
+    return deal_skip(s.tenant_id, deal, skip_reason::no_company, in.now);
   }
 
   const int status = domain::code(*decision.order_status);

@@ -76,6 +76,8 @@ Outcome dispatch(Job& job) {
       return deactivate(job, c.deactivate_deal().deal_id(), "deal_deleted");
     case v1::SyncCommand::kRepointLinks:
       return repoint(job);
+    case v1::SyncCommand::kUpdateDeal:
+      return update_deal(job);
     default:
       return failed(
           Reason::unsupported_command,
@@ -85,11 +87,13 @@ Outcome dispatch(Job& job) {
 
 CommandHandler::CommandHandler(HandlerOptions options, tenant::Store& store, State& state,
                                history::History& history, redis::Client& redis,
-                               hubspot::Api& hubspot, board::Api& board, kafka::Producer& producer)
+                               hubspot::Api& hubspot, board::Api& board, kafka::Producer& producer,
+                               Outbox& outbox)
     : options_(std::move(options)),
       store_(store),
       state_(state),
       links_(redis),
+      outbox_(outbox),
       history_(history),
       hubspot_(hubspot),
       oauth_(hubspot),
@@ -162,6 +166,7 @@ Outcome CommandHandler::run(const tenant::Settings& settings, const v1::SyncComm
           .keeper = keeper,
           .state = state_,
           .links = links_,
+          .outbox = outbox_,
           .history = history_,
           .keyring = store_.keyring(),
           .lock_wait = options_.lock_wait};
@@ -217,11 +222,16 @@ void CommandHandler::settle(Work& work, const service::Settled& settled) {
 // `hbsync-ctl dlq replay` applies it once the cause is fixed.
 void CommandHandler::fail(Work& work, const Outcome& outcome) {
   const v1::SyncCommand& command = work.payload;
-  record_entry(history_, *work.settings, command, work.message,
-               {.action = std::string(history::action::failed),
-                .deal_id = command.has_sync_deal() ? command.sync_deal().deal_id() : 0,
-                .reason_code = outcome.code(),
-                .message = outcome.message});
+  record_entry(
+      history_, *work.settings, command, work.message,
+      {.direction = command.has_update_deal() ? std::string(history::direction::board_to_hubspot)
+                                              : std::string(),
+       .action = std::string(history::action::failed),
+       .deal_id = command.has_sync_deal()     ? command.sync_deal().deal_id()
+                  : command.has_update_deal() ? command.update_deal().deal_id()
+                                              : 0,
+       .reason_code = outcome.code(),
+       .message = outcome.message});
   state_.fail(command.command_id(), owner_id(), outcome.code());
   count(service::command_kind(command), "dead_lettered");
 }

@@ -28,6 +28,7 @@
 #include "hbsync/service/pipeline.hpp"
 #include "hbsync/tenant/store.hpp"
 #include "hbsync/v1/events.pb.h"
+#include "outbox.hpp"
 #include "outcome.hpp"
 #include "state.hpp"
 
@@ -53,7 +54,7 @@ class CommandHandler {
   // every consumer of the process.
   CommandHandler(HandlerOptions options, tenant::Store& store, State& state,
                  history::History& history, redis::Client& redis, hubspot::Api& hubspot,
-                 board::Api& board, kafka::Producer& producer);
+                 board::Api& board, kafka::Producer& producer, Outbox& outbox);
 
   kafka::HandlerResult handle(const kafka::Message& message);
 
@@ -76,6 +77,7 @@ class CommandHandler {
   tenant::Store& store_;
   State& state_;
   links::Links links_;
+  Outbox& outbox_;
   history::History& history_;
   hubspot::Api& hubspot_;
   hubspot::OAuth oauth_;

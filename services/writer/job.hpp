@@ -13,6 +13,7 @@
 #include "hbsync/tenant/crypto.hpp"
 #include "hbsync/tenant/store.hpp"
 #include "hbsync/v1/events.pb.h"
+#include "outbox.hpp"
 #include "outcome.hpp"
 #include "state.hpp"
 
@@ -28,6 +29,7 @@ struct Job {
   LeaseKeeper& keeper;
   State& state;
   hbsync::links::Links& links;
+  Outbox& outbox;  // board -> HubSpot deal updates for the flusher
   history::History& history;
   const tenant::Keyring& keyring;
   // How long a command waits for another writer linking the same company.
@@ -40,6 +42,13 @@ struct Job {
   void record(history::Entry entry);
 };
 
+// What HubSpot's deal is known to have (SPEC F4.7), from a HubSpot-side
+// command: the pipeline into `patch`, and the stage with its updatedAt as a
+// HubSpot-originated change when it differs from the stage the link knows.
+void note_hubspot_stage(Job& job, int64_t deal_id, const std::string& pipeline_id,
+                        const std::string& stage_id, int64_t deal_updated_ms,
+                        links::Links::DealPatch& patch);
+
 // The use cases, one per file (use_case_*.cpp).
 Outcome sync_deal(Job& job);
 Outcome ensure_client(Job& job, int64_t company_id, int64_t& client_id);
@@ -49,6 +58,7 @@ Outcome update_status(Job& job, int64_t deal_id, int64_t project_id, int from, i
 Outcome record_skip(Job& job);
 Outcome deactivate(Job& job, int64_t deal_id, std::string_view reason_code);
 Outcome repoint(Job& job);
+Outcome update_deal(Job& job);  // use_case_update_deal.cpp
 
 // The use case of the command's kind.
 Outcome dispatch(Job& job);

@@ -1,10 +1,12 @@
 // hbsync-writer: applies sync commands (sync.commands) to board and HubSpot
 // with idempotency claims, the shared rate limits and the one retry policy;
 // records links and history in Redis; dead-letters to sync.dlq what cannot be
-// applied. See handler.hpp and state.hpp.
+// applied; sends board -> HubSpot deal updates in batch calls (outbox.hpp,
+// flusher.hpp). See handler.hpp and state.hpp.
 #include <algorithm>
 #include <memory>
 
+#include "flusher.hpp"
 #include "handler.hpp"
 #include "hbsync/board/api.hpp"
 #include "hbsync/history/history.hpp"
@@ -13,7 +15,27 @@
 #include "hbsync/service/frame.hpp"
 #include "hbsync/tenant/crypto.hpp"
 #include "hbsync/tenant/store.hpp"
+#include "outbox.hpp"
 #include "state.hpp"
+
+namespace {
+
+// The deal outbox and its flusher (board -> HubSpot batch calls).
+hbsync::writer::Outbox::Options deal_batch_options(hbsync::config::Loader& config,
+                                                   const hbsync::writer::State::Options& state,
+                                                   hbsync::writer::FlusherOptions& flusher) {
+  hbsync::writer::Outbox::Options outbox;
+  outbox.linger = config.duration(
+      "HBSYNC_WRITER_DEAL_BATCH_LINGER", "500ms",
+      "How long a board -> HubSpot deal update waits for others of its tenant before the batch "
+      "call (sent at once when 100 are waiting)");
+  flusher.poll =
+      std::clamp(outbox.linger / 4, std::chrono::milliseconds(10), std::chrono::milliseconds(100));
+  flusher.lock_lease = state.lock_lease;
+  return outbox;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace hbsync;
@@ -48,7 +70,13 @@ int main(int argc, char** argv) {
       config.integer("HBSYNC_WRITER_HISTORY_MAX", 10000,
                      "Entries kept in each tenant's history stream (approximately)", 100, 10000000);
 
+  writer::FlusherOptions flusher_options;
+  const auto outbox_options = deal_batch_options(config, state_options, flusher_options);
+
   std::unique_ptr<writer::CommandHandler> handler;
+  std::unique_ptr<writer::DealFlusher> flusher;
+  frame.add_worker(
+      "deal-flusher", [&flusher] { flusher->run(); }, [&flusher] { flusher->stop(); });
   for (int64_t i = 0; i < concurrency; ++i) {
     frame.add_consumer({frame.topics().sync_commands},
                        [&handler](const kafka::Message& m) { return handler->handle(m); });
@@ -62,7 +90,13 @@ int main(int argc, char** argv) {
   tenant::Store store(frame.redis(), keyring);
   writer::State state(frame.redis(), state_options);
   history::History history(frame.redis(), static_cast<size_t>(history_max));
-  handler = std::make_unique<writer::CommandHandler>(options, store, state, history, frame.redis(),
-                                                     hubspot_api, board_api, frame.producer());
+  writer::Outbox outbox(frame.redis(), outbox_options);
+  handler =
+      std::make_unique<writer::CommandHandler>(options, store, state, history, frame.redis(),
+                                               hubspot_api, board_api, frame.producer(), outbox);
+  flusher_options.commands_topic = frame.topics().sync_commands;
+  flusher_options.dlq_topic = frame.topics().sync_dlq;
+  flusher = std::make_unique<writer::DealFlusher>(
+      flusher_options, outbox, state, store, frame.redis(), hubspot_api, history, frame.producer());
   return frame.run();
 }

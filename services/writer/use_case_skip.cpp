@@ -11,6 +11,14 @@ Outcome record_skip(Job& job) {
       return deactivate(job, skip.object_id(), "deal_not_found");
     }
   }
+  // A linked deal moved to a stage that drives nothing on board (F3.6): the
+  // link still learns the stage HubSpot has (F4.7).
+  if (skip.object_type() == "deal" && !skip.stage_id().empty()) {
+    links::Links::DealPatch patch;
+    note_hubspot_stage(job, skip.object_id(), skip.pipeline_id(), skip.stage_id(),
+                       skip.deal_updated_at_ms(), patch);
+    job.links.patch_deal(job.tenant(), skip.object_id(), patch);
+  }
   history::Entry e{.direction = skip.direction(),
                    .action = std::string(history::action::skipped),
                    .reason_code = skip.reason_code(),
@@ -19,6 +27,7 @@ Outcome record_skip(Job& job) {
     e.company_id = skip.object_id();
   } else {
     e.deal_id = skip.object_id();
+    e.project_id = skip.project_id();
   }
   job.record(std::move(e));
   return applied(Reason::skipped);

@@ -3,6 +3,7 @@
 // create it (after the deal's company has its client, ensure_client).
 #include <optional>
 
+#include "hbsync/domain/board_change.hpp"
 #include "hbsync/domain/status.hpp"
 #include "job.hpp"
 
@@ -55,6 +56,17 @@ Outcome sync_linked(Job& job, const DealLink& link) {
                 .message = "an earlier state of the deal; a newer one was applied"});
     return applied(Reason::stale);
   }
+  if (cmd.order_status() != link.order_status &&
+      domain::board_change_is_newer(cmd.deal_updated_at_ms(), link.board_synced_ms)) {
+    // F4.7: board changed later (or at the same time) and its state is on
+    // its way to the deal: board wins.
+    job.record({.action = std::string(action::unchanged),
+                .deal_id = cmd.deal_id(),
+                .project_id = link.project_id,
+                .reason_code = "conflict_board_newer",
+                .message = "board changed the project later; its state goes to the deal"});
+    return applied(Reason::stale);
+  }
   record_company_change(job, link);
   return update_status(job, cmd.deal_id(), link.project_id, link.order_status, cmd.order_status(),
                        cmd.deal_updated_at_ms());
@@ -67,7 +79,8 @@ Outcome link_found_project(Job& job, int64_t client_id, const board::Project& pr
                        .order_status = project.order_status_code,
                        .active = true,
                        .revision_ms = 0,
-                       .company_id = cmd.company_id()});
+                       .company_id = cmd.company_id(),
+                       .pipeline_id = cmd.pipeline_id()});
   job.record({.action = std::string(action::linked),
               .deal_id = cmd.deal_id(),
               .company_id = cmd.company_id(),
@@ -147,7 +160,9 @@ Outcome create_project(Job& job, int64_t client_id) {
                        .order_status = status,
                        .active = true,
                        .revision_ms = cmd.deal_updated_at_ms(),
-                       .company_id = cmd.company_id()});
+                       .company_id = cmd.company_id(),
+                       .pipeline_id = cmd.pipeline_id(),
+                       .stage_id = cmd.stage_id()});
   job.record({.action = std::string(action::created),
               .deal_id = cmd.deal_id(),
               .company_id = cmd.company_id(),

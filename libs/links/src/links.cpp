@@ -37,12 +37,40 @@ int64_t to_int(std::string_view s) {
   return value;
 }
 
+// An id inside the comma-separated value: one with a comma (none of
+// HubSpot's) is kept as unknown rather than breaking the value.
+std::string field(std::string_view id) {
+  return id.find(',') == std::string_view::npos ? std::string(id) : std::string();
+}
+
+// Sets fields (1-based positions of DealLink::encode) of a deal link and keeps
+// the rest. KEYS[1] the deal hash; ARGV[1] the deal id, then position, value
+// pairs. Returns 0 when the deal has no link.
+const redis::Script& patch_script() {
+  static const redis::Script script(R"(
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if not v then return 0 end
+local parts = {}
+for p in string.gmatch(v .. ',', '([^,]*),') do parts[#parts + 1] = p end
+for i = 2, #ARGV, 2 do
+  local at = tonumber(ARGV[i])
+  while #parts < at - 1 do parts[#parts + 1] = (#parts == 4) and '0' or '' end
+  parts[at] = ARGV[i + 1]
+end
+redis.call('HSET', KEYS[1], ARGV[1], table.concat(parts, ','))
+return 1
+)");
+  return script;
+}
+
 }  // namespace
 
 std::string DealLink::encode() const {
   return std::to_string(project_id) + "," + std::to_string(order_status) + "," +
          (active ? "1" : "0") + "," + std::to_string(revision_ms) + "," +
-         std::to_string(company_id);
+         std::to_string(company_id) + "," + field(pipeline_id) + "," + field(stage_id) + "," +
+         std::to_string(hubspot_changed_ms) + "," + std::to_string(board_synced_ms) + "," +
+         field(amount_digest);
 }
 
 std::optional<DealLink> DealLink::decode(std::string_view value) {
@@ -52,7 +80,12 @@ std::optional<DealLink> DealLink::decode(std::string_view value) {
                   .order_status = static_cast<int>(to_int(parts[1])),
                   .active = parts[2] == "1",
                   .revision_ms = to_int(parts[3]),
-                  .company_id = parts.size() > 4 ? to_int(parts[4]) : 0};
+                  .company_id = parts.size() > 4 ? to_int(parts[4]) : 0,
+                  .pipeline_id = parts.size() > 5 ? std::string(parts[5]) : std::string(),
+                  .stage_id = parts.size() > 6 ? std::string(parts[6]) : std::string(),
+                  .hubspot_changed_ms = parts.size() > 7 ? to_int(parts[7]) : 0,
+                  .board_synced_ms = parts.size() > 8 ? to_int(parts[8]) : 0,
+                  .amount_digest = parts.size() > 9 ? std::string(parts[9]) : std::string()};
 }
 
 Links::Links(redis::Client& redis) : redis_(redis) {}
@@ -110,6 +143,24 @@ void Links::link_deal(const std::string& tenant, int64_t deal_id, const DealLink
 void Links::unlink_deal(const std::string& tenant, int64_t deal_id, int64_t project_id) {
   both_ways(redis_, {{"HDEL", keys::deal(tenant), std::to_string(deal_id)},
                      {"HDEL", keys::project(tenant), std::to_string(project_id)}});
+}
+
+bool Links::patch_deal(const std::string& tenant, int64_t deal_id, const DealPatch& patch) {
+  std::vector<std::string> args{std::to_string(deal_id)};
+  auto set = [&](int at, std::string value) {
+    args.push_back(std::to_string(at));
+    args.push_back(std::move(value));
+  };
+  if (patch.order_status) set(2, std::to_string(*patch.order_status));
+  if (patch.revision_ms) set(4, std::to_string(*patch.revision_ms));
+  if (patch.company_id) set(5, std::to_string(*patch.company_id));
+  if (patch.pipeline_id) set(6, field(*patch.pipeline_id));
+  if (patch.stage_id) set(7, field(*patch.stage_id));
+  if (patch.hubspot_changed_ms) set(8, std::to_string(*patch.hubspot_changed_ms));
+  if (patch.board_synced_ms) set(9, std::to_string(*patch.board_synced_ms));
+  if (patch.amount_digest) set(10, field(*patch.amount_digest));
+  return patch_script().eval(redis_, {keys::deal(tenant)}, args, redis::Idempotent::yes).integer ==
+         1;
 }
 
 bool Links::is_project_linked(const std::string& tenant, int64_t project_id) {

@@ -72,7 +72,7 @@ TEST_F(LinksTest, DealLinksAreKeptBothWays) {
                    .company_id = 31});
   EXPECT_EQ(links.deal_link("t1", 20)->company_id, 31);
   EXPECT_EQ(redis_->command({"HGET", hbsync::links::keys::deal("t1"), "20"}).str,
-            "700,5,1,1234,31");
+            "700,5,1,1234,31,,,0,0,");
   // A link written before the company was kept reads as company 0.
   redis_->command({"HSET", hbsync::links::keys::deal("t1"), "21", "701,4,1,99"});
   auto old = links.deal_link("t1", 21);
@@ -83,6 +83,51 @@ TEST_F(LinksTest, DealLinksAreKeptBothWays) {
   links.unlink_deal("t1", 20, 700);
   EXPECT_FALSE(links.deal_link("t1", 20).has_value());
   EXPECT_FALSE(links.deal_of_project("t1", 700).has_value());
+}
+
+TEST_F(LinksTest, F4StateRoundTripsAndPatchesKeepTheOtherFields) {
+  auto& links = *links_;
+  const DealLink full{.project_id = 700,
+                      .order_status = 5,
+                      .active = true,
+                      .revision_ms = 11,
+                      .company_id = 31,
+                      .pipeline_id = "default",
+                      .stage_id = "closedwon",
+                      .hubspot_changed_ms = 22,
+                      .board_synced_ms = 33,
+                      .amount_digest = "k1:abcd"};
+  links.link_deal("t1", 20, full);
+  auto back = links.deal_link("t1", 20);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->encode(), full.encode());
+  EXPECT_EQ(back->stage_id, "closedwon");
+  EXPECT_EQ(back->board_synced_ms, 33);
+  // A patch sets its fields only.
+  ASSERT_TRUE(links.patch_deal("t1", 20, {.stage_id = "billed", .board_synced_ms = 44}));
+  back = links.deal_link("t1", 20);
+  EXPECT_EQ(back->stage_id, "billed");
+  EXPECT_EQ(back->board_synced_ms, 44);
+  EXPECT_EQ(back->company_id, 31);
+  EXPECT_EQ(back->amount_digest, "k1:abcd");
+  EXPECT_EQ(back->hubspot_changed_ms, 22);
+  // A link of the 4-part format gains fields without losing its own.
+  redis_->command({"HSET", hbsync::links::keys::deal("t1"), "21", "701,4,1,99"});
+  ASSERT_TRUE(links.patch_deal("t1", 21, {.order_status = 5, .amount_digest = "k1:ff"}));
+  auto old = links.deal_link("t1", 21);
+  ASSERT_TRUE(old.has_value());
+  EXPECT_EQ(old->project_id, 701);
+  EXPECT_EQ(old->order_status, 5);
+  EXPECT_EQ(old->revision_ms, 99);
+  EXPECT_EQ(old->company_id, 0);
+  EXPECT_EQ(old->stage_id, "");
+  EXPECT_EQ(old->amount_digest, "k1:ff");
+  EXPECT_FALSE(links.patch_deal("t1", 22, {.order_status = 1}));  // no link: nothing made
+  EXPECT_FALSE(links.deal_link("t1", 22).has_value());
+  // An id with a comma cannot break the value: kept as unknown.
+  ASSERT_TRUE(links.patch_deal("t1", 20, {.stage_id = "a,b"}));
+  EXPECT_EQ(links.deal_link("t1", 20)->stage_id, "");
+  EXPECT_EQ(links.deal_link("t1", 20)->amount_digest, "k1:abcd");
 }
 
 TEST_F(LinksTest, NotALinkReadsAsNone) {

@@ -5,7 +5,9 @@
 //   hbsync:tenant:<t>:links:company  <companyId> -> "<clientId>,<urlWritten 0|1>"
 //   hbsync:tenant:<t>:links:client   <clientId>  -> "<companyId>"
 //   hbsync:tenant:<t>:links:deal     <dealId>    -> "<projectId>,<orderStatus>,<active
-//   0|1>,<revisionMs>,<companyId>" (links written before companyId have 4 parts)
+//   0|1>,<revisionMs>,<companyId>,<pipelineId>,<stageId>,<hubspotChangedMs>,
+//   <boardSyncedMs>,<amountDigest>" (older links have the first 4 or 5 parts; the
+//   missing ones read as empty / 0)
 //   hbsync:tenant:<t>:links:project  <projectId> -> "<dealId>"
 // Both directions of a link are written in one MULTI/EXEC.
 #pragma once
@@ -35,6 +37,19 @@ struct DealLink {
   // created with (board projects keep their first client), so this may be a
   // later company than the client's: it tells when the company changed.
   int64_t company_id = 0;
+  // SPEC F4 (board -> HubSpot), ids and codes only:
+  std::string pipeline_id{};  // the deal's pipeline as last seen ("" unknown)
+  // The stage HubSpot is known to have: the last one this app wrote (or
+  // queued to write) or saw in a HubSpot change ("" unknown).
+  std::string stage_id{};
+  // The deal's updatedAt of the last HubSpot-originated stage change seen
+  // (a stage other than the known one); 0: none.
+  int64_t hubspot_changed_ms = 0;
+  // board's updated_at of the last board change applied to the deal; 0: none.
+  int64_t board_synced_ms = 0;
+  // A keyed digest of the amount last written (tenant::Keyring::digest),
+  // never the amount (SPEC F9); "" none.
+  std::string amount_digest{};
 
   // The hash value, and back (nullopt when it is not a link).
   std::string encode() const;
@@ -56,6 +71,20 @@ class Links {
   std::optional<int64_t> deal_of_project(const std::string& tenant, int64_t project_id);
   void link_deal(const std::string& tenant, int64_t deal_id, const DealLink& link);
   void unlink_deal(const std::string& tenant, int64_t deal_id, int64_t project_id);
+  // Sets the given fields of an existing deal link and keeps the others, in
+  // one atomic step (a Lua script), so the writer's two directions never
+  // undo each other's fields. False when the deal has no link.
+  struct DealPatch {
+    std::optional<int> order_status{};
+    std::optional<int64_t> revision_ms{};
+    std::optional<int64_t> company_id{};
+    std::optional<std::string> pipeline_id{};
+    std::optional<std::string> stage_id{};
+    std::optional<int64_t> hubspot_changed_ms{};
+    std::optional<int64_t> board_synced_ms{};
+    std::optional<std::string> amount_digest{};
+  };
+  bool patch_deal(const std::string& tenant, int64_t deal_id, const DealPatch& patch);
 
   // One HEXISTS: whether the project is linked to a deal (the poller's filter).
   bool is_project_linked(const std::string& tenant, int64_t project_id);

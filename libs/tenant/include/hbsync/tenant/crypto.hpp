@@ -101,6 +101,13 @@ class Keyring {
   std::string encrypt(std::string_view plaintext, std::string_view associated_data) const;
   // Throws DecryptError.
   std::string decrypt(std::string_view envelope, std::string_view associated_data) const;
+  // A keyed digest (HMAC-SHA256 with the active key, 16 bytes in hex,
+  // prefixed "<kid>:") of `data` in `context`: tells whether a value is the
+  // one seen before without keeping the value (SPEC F9: e.g. a deal amount),
+  // and cannot be reversed by trying likely values without the key. Another
+  // active key gives another digest (a value then looks new once).
+  // Throws std::logic_error on an empty keyring.
+  std::string digest(std::string_view data, std::string_view context) const;
   // True unless the envelope was written with the active key (a malformed
   // envelope counts as needing attention too).
   bool needs_rotation(std::string_view envelope) const;
