@@ -1,27 +1,52 @@
-// hbsync-poller: Schedules board->HubSpot polls and bulk company syncs.
-// The frame consumes its topics; the handler is where the business rules of
-// later issues plug in. Until then each readable message is acknowledged as
-// handled; an unreadable one is dead-lettered.
-#include "hbsync/log/log.hpp"
+// hbsync-poller: the board -> HubSpot schedule and polls (SPEC F4.1, F4.2,
+// F4.6): a scheduler worker publishes each tenant's due runs to
+// sync.requests (scheduler.hpp); the consumer runs each request under the
+// tenant's run lease and publishes board.changes (requests.hpp,
+// poll_run.hpp).
+#include <memory>
+
+#include "hbsync/board/api.hpp"
+#include "hbsync/http/client.hpp"
 #include "hbsync/service/frame.hpp"
-#include "hbsync/service/unreadable.hpp"
-#include "hbsync/v1/events.pb.h"
+#include "hbsync/tenant/crypto.hpp"
+#include "hbsync/tenant/store.hpp"
+#include "links.hpp"
+#include "options.hpp"
+#include "requests.hpp"
+#include "scheduler.hpp"
 
 int main(int argc, char** argv) {
-  hbsync::service::Frame frame(
-      {"poller", "Schedules board->HubSpot polls and bulk company syncs", 8084}, argc, argv);
-  frame.add_consumer({frame.topics().sync_requests}, [&frame](const hbsync::kafka::Message& m) {
-    hbsync::v1::SyncRequest request;
-    if (!request.ParseFromArray(m.value.data(), static_cast<int>(m.value.size())) ||
-        request.tenant_id().empty()) {
-      return hbsync::service::dead_letter_unreadable(
-          frame.producer(), frame.topics().sync_dlq, m,
-          {.code = "unreadable_request", .message = "not a hbsync.v1.SyncRequest"});
-    }
-    hbsync::log::debug("message handled",
-                       {{"topic", m.topic}, {"partition", m.partition}, {"offset", m.offset}});
-    return hbsync::kafka::HandlerResult::done;
+  using namespace hbsync;
+  service::Frame frame({"poller", "Schedules board->HubSpot polls and bulk company syncs", 8084},
+                       argc, argv);
+  auto board_options = board::Options::load(frame.config());
+  auto keyring = tenant::Keyring::load(frame.config());
+  auto options = poller::PollerOptions::load(frame.config());
+
+  std::unique_ptr<poller::RequestHandler> polls;
+  frame.add_consumer({frame.topics().sync_requests}, [&](const kafka::Message& m) {
+    // ---- F5 bulk company sync: dispatch BULK_COMPANIES here, e.g.
+    // if (poller::request_kind(m) == v1::SyncRequest::BULK_COMPANIES) return bulk->handle(m);
+    return polls->handle(m);
   });
   frame.configured();
+
+  options.requests.changes_topic = frame.topics().board_changes;
+  options.requests.dlq_topic = frame.topics().sync_dlq;
+  http::Client http;
+  board::Api board_api(board_options, http, frame.redis());
+  tenant::Store store(frame.redis(), keyring);
+  poller::RedisLinkedProjects links(frame.redis());
+  polls = std::make_unique<poller::RequestHandler>(options.requests, &store, frame.redis(),
+                                                   board_api, frame.producer(), links);
+  poller::Scheduler scheduler(frame.redis(), store, [&frame](const v1::SyncRequest& r) {
+    return frame.producer()
+        .produce_sync({.topic = frame.topics().sync_requests,
+                       .key = r.tenant_id(),
+                       .value = r.SerializeAsString()})
+        .ok;
+  });
+  frame.add_worker(
+      "scheduler", [&] { scheduler.run(options.tick); }, [&] { scheduler.stop(); });
   return frame.run();
 }
