@@ -112,4 +112,7 @@ std::string dlq_help();
 int history_main(std::span<const std::string> args);
 std::string history_help();
 
+int sync_main(std::span<const std::string> args);
+std::string sync_help();
+
 }  // namespace hbsync::ctl

@@ -31,6 +31,7 @@ Commands:
   dlq replay ID... [--force]                 send dead letters back to their topic
   dlq replay --all [--tenant T] --yes        replay every pending dead letter
   history TENANT [--limit N] [--json]        a tenant's sync history, newest first
+  sync now TENANT [--wait] [--timeout D]     board -> HubSpot poll now (--wait: its result)
 
 Exit codes:
   0  ok
@@ -39,7 +40,7 @@ Exit codes:
   3  not found
   4  Redis unavailable (or Kafka, for the dlq commands)
 
-Only the dlq commands read the Kafka variables; only tenant apply, get and
+Only the dlq and sync commands read the Kafka variables; only tenant apply, get and
 rotate-keys need HBSYNC_ENCRYPTION_KEYS.
 
 )txt" + variables_help(loader);
@@ -55,6 +56,7 @@ int run(std::span<const std::string> args) {
   if (group == "tenant") return tenant_main(args.subspan(1));
   if (group == "dlq") return dlq_main(args.subspan(1));
   if (group == "history") return history_main(args.subspan(1));
+  if (group == "sync") return sync_main(args.subspan(1));
   throw UsageError("unknown command \"" + group + "\"");
 }
 

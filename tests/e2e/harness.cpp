@@ -310,6 +310,7 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
     add("ingress", 1);
     add("mapper", options_.mappers);
     add("writer", options_.writers);
+    add("poller", options_.pollers);
 
     std::map<std::string, std::string> hs = {
         {"HBSYNC_SIM_HUBSPOT_CLIENT_ID", kAppClientId},

@@ -120,6 +120,7 @@ class Simulator {
 struct StackOptions {
   int mappers = 1;
   int writers = 2;
+  int pollers = 0;  // hbsync-poller replicas (service name "poller")
   int brokers = 3;
   int partitions = 6;
   std::string log_level = "info";
@@ -230,7 +231,7 @@ class Stack {
   const StackOptions& options() const { return options_; }
 
   // ---- processes ------------------------------------------------------
-  // Service names: "ingress", "mapper", "writer"; replica from 0.
+  // Service names: "ingress", "mapper", "writer", "poller"; replica from 0.
   int replicas(const std::string& service) const;
   uint16_t port(const std::string& service, int replica = 0) const;
   std::string log_path(const std::string& service, int replica = 0) const;
