@@ -149,7 +149,6 @@ Outcome RequestHandler::apply(Work& work) {
   status.calls = report.calls;
   status.error = report.error;
   if (report.error != "lease_lost") poll::write_status(redis_, tenant_id, status);
-  lease.release();
   metrics::published(report.published);
   metrics::run_finished(kind, status.state, (status.finished_at_ms - input.started_ms) / 1000.0);
   log::info("poll finished", {{"run", input.run_id},
@@ -158,6 +157,7 @@ Outcome RequestHandler::apply(Work& work) {
                               {"published", report.published},
                               {"calls", report.calls},
                               {"error", report.error}});
+  lease.release();  // last: the next run of the tenant may start now
   return outcome_of(report, tenant_id);
 }
 
