@@ -50,6 +50,16 @@ Outcome outcome_of(const RunReport& r, const std::string& tenant_id) {
   return service::applied(Reason::skipped);
 }
 
+void finish(poll::RunStatus& status, const RunReport& report) {
+  status.state = report.ok ? "succeeded" : "failed";
+  status.full = report.full;
+  status.finished_at_ms = now_ms();
+  status.projects_seen = report.projects_seen;
+  status.published = report.published;
+  status.calls = report.calls;
+  status.error = report.error;
+}
+
 }  // namespace
 
 std::optional<v1::SyncRequest::Kind> request_kind(const kafka::Message& m) {
@@ -141,13 +151,7 @@ Outcome RequestHandler::apply(Work& work) {
                .now_ms = now_ms};
   const RunReport report = run_poll(input, deps, options_.run);
   keeper.stop();
-  status.state = report.ok ? "succeeded" : "failed";
-  status.full = report.full;
-  status.finished_at_ms = now_ms();
-  status.projects_seen = report.projects_seen;
-  status.published = report.published;
-  status.calls = report.calls;
-  status.error = report.error;
+  finish(status, report);
   if (report.error != "lease_lost") poll::write_status(redis_, tenant_id, status);
   metrics::published(report.published);
   metrics::run_finished(kind, status.state, (status.finished_at_ms - input.started_ms) / 1000.0);
