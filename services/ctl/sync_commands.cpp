@@ -90,7 +90,9 @@ int sync_now(const Args& args) {
   kafka::Producer producer(env.kafka.producer);
   const auto sent = producer.produce_sync({.topic = env.kafka.topics.sync_requests,
                                            .key = tenant_id,
-                                           .value = request.SerializeAsString()});
+                                           .value = request.SerializeAsString(),
+                                           .headers = {},
+                                           .correlation_id = request.request_id()});
   if (!sent.ok) {
     std::cerr << "Kafka did not take the request: " << sent.error << "\n";
     return kUnavailable;

@@ -72,7 +72,7 @@ std::optional<ProjectState> decode(std::string_view text) {
     InvoiceState i;
     if (!read_invoice(text, i)) return std::nullopt;
     s.invoices.push_back(i);
-    if (!text.empty() && !expect(text, ',')) return std::nullopt;
+    if (!text.empty() && (!expect(text, ',') || text.empty())) return std::nullopt;
   }
   return s;
 }

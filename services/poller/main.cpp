@@ -43,7 +43,9 @@ int main(int argc, char** argv) {
     return frame.producer()
         .produce_sync({.topic = frame.topics().sync_requests,
                        .key = r.tenant_id(),
-                       .value = r.SerializeAsString()})
+                       .value = r.SerializeAsString(),
+                       .headers = {},
+                       .correlation_id = r.request_id()})
         .ok;
   });
   frame.add_worker(

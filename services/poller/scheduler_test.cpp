@@ -38,6 +38,7 @@ class SchedulerTest : public ::testing::Test {
     s.tenant_id = id;
     s.board.api_key = "BKEY-" + id + "-7f3Qz9LmWx";
     s.board.api_token = "BTOK-Hq2Vn8RtYc";
+    s.board.default_user_id = 101;
     s.hubspot.access_token = "HACC-Jd5Kp1SgUe";
     s.hubspot.hub_id = std::stoll(id);
     s.schedule = {time, "Asia/Tokyo", interval_minutes};
