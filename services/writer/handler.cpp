@@ -89,6 +89,7 @@ CommandHandler::CommandHandler(HandlerOptions options, tenant::Store& store, Sta
     : options_(std::move(options)),
       store_(store),
       state_(state),
+      links_(redis),
       history_(history),
       hubspot_(hubspot),
       oauth_(hubspot),
@@ -160,6 +161,7 @@ Outcome CommandHandler::run(const tenant::Settings& settings, const v1::SyncComm
               hubspot_.portal(settings.tenant_id, tokens_.for_tenant(settings.tenant_id)), keeper),
           .keeper = keeper,
           .state = state_,
+          .links = links_,
           .history = history_,
           .keyring = store_.keyring(),
           .lock_wait = options_.lock_wait};

@@ -24,6 +24,7 @@
 #include "hbsync/hubspot/oauth.hpp"
 #include "hbsync/kafka/consumer.hpp"
 #include "hbsync/kafka/producer.hpp"
+#include "hbsync/links/links.hpp"
 #include "hbsync/service/pipeline.hpp"
 #include "hbsync/tenant/store.hpp"
 #include "hbsync/v1/events.pb.h"
@@ -74,6 +75,7 @@ class CommandHandler {
   HandlerOptions options_;
   tenant::Store& store_;
   State& state_;
+  links::Links links_;
   history::History& history_;
   hubspot::Api& hubspot_;
   hubspot::OAuth oauth_;

@@ -9,6 +9,7 @@
 #include "fenced.hpp"
 #include "hbsync/history/history.hpp"
 #include "hbsync/kafka/consumer.hpp"
+#include "hbsync/links/links.hpp"
 #include "hbsync/tenant/crypto.hpp"
 #include "hbsync/tenant/store.hpp"
 #include "hbsync/v1/events.pb.h"
@@ -26,6 +27,7 @@ struct Job {
   FencedHubSpot hubspot;
   LeaseKeeper& keeper;
   State& state;
+  hbsync::links::Links& links;
   history::History& history;
   const tenant::Keyring& keyring;
   // How long a command waits for another writer linking the same company.

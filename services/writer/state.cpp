@@ -2,9 +2,6 @@
 
 #include "keys.hpp"
 
-#include <sstream>
-#include <vector>
-
 namespace hbsync::writer {
 namespace {
 
@@ -63,22 +60,6 @@ return 1
   return script;
 }
 
-// Both directions of a link in one MULTI/EXEC: `commands` are the HSET/HDEL
-// of each side.
-void both_ways(redis::Client& redis, std::vector<std::vector<std::string>> commands) {
-  commands.insert(commands.begin(), {"MULTI"});
-  commands.push_back({"EXEC"});
-  for (const auto& r : redis.pipeline(commands)) r.throw_if_error();
-}
-
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> parts;
-  std::stringstream in(s);
-  std::string part;
-  while (std::getline(in, part, ',')) parts.push_back(part);
-  return parts;
-}
-
 int64_t to_int(const std::string& s) {
   try {
     return std::stoll(s);
@@ -93,10 +74,6 @@ State::State(redis::Client& redis, Options options) : redis_(redis), options_(op
 
 std::string State::claim_key(std::string_view command_id) {
   return keys::claim(command_id);
-}
-
-std::string State::links_key(std::string_view tenant, std::string_view kind) {
-  return keys::links(tenant, kind);
 }
 
 Claim State::claim(const std::string& command_id, const std::string& owner, bool replay) {
@@ -149,67 +126,6 @@ void State::fail(const std::string& command_id, const std::string& owner,
 void State::release(const std::string& command_id, const std::string& owner) {
   finish_script().eval(redis_, {claim_key(command_id)}, {owner, "released", "", "0"},
                        redis::Idempotent::yes);
-}
-
-std::optional<CompanyLink> State::company_link(const std::string& tenant, int64_t company_id) {
-  auto reply = redis_.command({"HGET", links_key(tenant, "company"), std::to_string(company_id)});
-  if (!reply.is_string()) return std::nullopt;
-  auto parts = split(reply.str);
-  if (parts.empty() || to_int(parts[0]) <= 0) return std::nullopt;
-  return CompanyLink{.client_id = to_int(parts[0]),
-                     .url_written = parts.size() > 1 && parts[1] == "1"};
-}
-
-std::optional<int64_t> State::company_of_client(const std::string& tenant, int64_t client_id) {
-  auto reply = redis_.command({"HGET", links_key(tenant, "client"), std::to_string(client_id)});
-  if (!reply.is_string()) return std::nullopt;
-  return to_int(reply.str);
-}
-
-void State::link_company(const std::string& tenant, int64_t company_id, const CompanyLink& link) {
-  const std::string company = std::to_string(company_id);
-  const std::string client = std::to_string(link.client_id);
-  both_ways(redis_, {{"HSET", links_key(tenant, "company"), company,
-                      client + "," + (link.url_written ? "1" : "0")},
-                     {"HSET", links_key(tenant, "client"), client, company}});
-}
-
-void State::unlink_company(const std::string& tenant, int64_t company_id, int64_t client_id) {
-  both_ways(redis_, {{"HDEL", links_key(tenant, "company"), std::to_string(company_id)},
-                     {"HDEL", links_key(tenant, "client"), std::to_string(client_id)}});
-}
-
-std::optional<DealLink> State::deal_link(const std::string& tenant, int64_t deal_id) {
-  auto reply = redis_.command({"HGET", links_key(tenant, "deal"), std::to_string(deal_id)});
-  if (!reply.is_string()) return std::nullopt;
-  auto parts = split(reply.str);
-  if (parts.size() < 4 || to_int(parts[0]) <= 0) return std::nullopt;
-  return DealLink{.project_id = to_int(parts[0]),
-                  .order_status = static_cast<int>(to_int(parts[1])),
-                  .active = parts[2] == "1",
-                  .revision_ms = to_int(parts[3]),
-                  .company_id = parts.size() > 4 ? to_int(parts[4]) : 0};
-}
-
-std::optional<int64_t> State::deal_of_project(const std::string& tenant, int64_t project_id) {
-  auto reply = redis_.command({"HGET", links_key(tenant, "project"), std::to_string(project_id)});
-  if (!reply.is_string()) return std::nullopt;
-  return to_int(reply.str);
-}
-
-void State::link_deal(const std::string& tenant, int64_t deal_id, const DealLink& link) {
-  const std::string deal = std::to_string(deal_id);
-  const std::string project = std::to_string(link.project_id);
-  both_ways(redis_,
-            {{"HSET", links_key(tenant, "deal"), deal,
-              project + "," + std::to_string(link.order_status) + "," + (link.active ? "1" : "0") +
-                  "," + std::to_string(link.revision_ms) + "," + std::to_string(link.company_id)},
-             {"HSET", links_key(tenant, "project"), project, deal}});
-}
-
-void State::unlink_deal(const std::string& tenant, int64_t deal_id, int64_t project_id) {
-  both_ways(redis_, {{"HDEL", links_key(tenant, "deal"), std::to_string(deal_id)},
-                     {"HDEL", links_key(tenant, "project"), std::to_string(project_id)}});
 }
 
 redis::Lease State::company_lock(const std::string& tenant, int64_t company_id,

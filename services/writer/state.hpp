@@ -17,13 +17,7 @@
 // claims expire after the idempotency TTL (7 days by default: longer than HubSpot retries a
 // webhook, and than Kafka keeps a message).
 //
-// Links, per tenant, one hash per direction (small, no per-link key):
-//   hbsync:tenant:<t>:links:company  <companyId> -> "<clientId>,<urlWritten 0|1>"
-//   hbsync:tenant:<t>:links:client   <clientId>  -> "<companyId>"
-//   hbsync:tenant:<t>:links:deal     <dealId>    -> "<projectId>,<orderStatus>,<active
-//   0|1>,<revisionMs>,<companyId>" (links written before companyId have 4 parts)
-//   hbsync:tenant:<t>:links:project  <projectId> -> "<dealId>"
-// Both directions are written in one MULTI/EXEC.
+// Links live in libs/links (hbsync::links::Links).
 //
 // Company locks `hbsync:lock:<t>:company:<companyId>` (a redis::Lease whose
 // token is the writer's owner id): two deals of one company handled at once on two
@@ -35,10 +29,14 @@
 #include <optional>
 #include <string>
 
+#include "hbsync/links/links.hpp"
 #include "hbsync/redis/lease.hpp"
 #include "hbsync/redis/redis.hpp"
 
 namespace hbsync::writer {
+
+using links::CompanyLink;
+using links::DealLink;
 
 struct Claim {
   // failed: dead-lettered earlier; only a replay may claim it again.
@@ -46,23 +44,6 @@ struct Claim {
   int64_t claims = 0;       // including this one when claimed
   std::string outcome;      // when done
   int64_t retry_in_ms = 0;  // when busy: until the holder's lease ends
-};
-
-struct CompanyLink {
-  int64_t client_id = 0;
-  bool url_written = false;
-};
-
-struct DealLink {
-  int64_t project_id = 0;
-  int order_status = 0;
-  bool active = true;
-  int64_t revision_ms = 0;  // the deal's updatedAt of the last command applied
-  // The deal's company in the last command applied (0: not known, a link
-  // written before this was kept). The project stays on the client it was
-  // created with (board projects keep their first client), so this may be a
-  // later company than the client's: it tells when the company changed.
-  int64_t company_id = 0;
 };
 
 class State {
@@ -93,23 +74,11 @@ class State {
   // Will be retried: claimable again at once (by anyone), claims kept.
   void release(const std::string& command_id, const std::string& owner);
 
-  std::optional<CompanyLink> company_link(const std::string& tenant, int64_t company_id);
-  std::optional<int64_t> company_of_client(const std::string& tenant, int64_t client_id);
-  void link_company(const std::string& tenant, int64_t company_id, const CompanyLink& link);
-  void unlink_company(const std::string& tenant, int64_t company_id, int64_t client_id);
-
-  std::optional<DealLink> deal_link(const std::string& tenant, int64_t deal_id);
-  std::optional<int64_t> deal_of_project(const std::string& tenant, int64_t project_id);
-  void link_deal(const std::string& tenant, int64_t deal_id, const DealLink& link);
-  void unlink_deal(const std::string& tenant, int64_t deal_id, int64_t project_id);
-
   // True when taken. The owner must release it.
   bool try_lock_company(const std::string& tenant, int64_t company_id, const std::string& owner);
   // Extends a held lock by its lease; false when it is no longer the owner's.
   bool renew_company_lock(const std::string& tenant, int64_t company_id, const std::string& owner);
   void unlock_company(const std::string& tenant, int64_t company_id, const std::string& owner);
-
-  static std::string links_key(std::string_view tenant, std::string_view kind);
 
  private:
   // The writer's own id is the lease token.

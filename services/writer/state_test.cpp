@@ -1,5 +1,5 @@
 // The writer's Redis state against a real redis-server: claims (the
-// exactly-once core), leases, links both ways, company locks.
+// exactly-once core), leases, company locks (links: libs/links).
 #include "state.hpp"
 
 #include <gtest/gtest.h>
@@ -110,48 +110,6 @@ TEST_F(WriterStateTest, ReleasedAndFailedClaimsCanBeTakenAgain) {
   // A release by someone who no longer holds it changes nothing.
   state.release("c3", "a");
   EXPECT_EQ(state.claim("c3", "d").state, Claim::State::busy);
-}
-
-TEST_F(WriterStateTest, LinksAreKeptBothWays) {
-  auto state = make();
-  EXPECT_FALSE(state.company_link("t1", 10).has_value());
-  state.link_company("t1", 10, {.client_id = 500, .url_written = false});
-  auto c = state.company_link("t1", 10);
-  ASSERT_TRUE(c.has_value());
-  EXPECT_EQ(c->client_id, 500);
-  EXPECT_FALSE(c->url_written);
-  EXPECT_EQ(state.company_of_client("t1", 500).value_or(0), 10);
-  state.link_company("t1", 10, {.client_id = 500, .url_written = true});
-  EXPECT_TRUE(state.company_link("t1", 10)->url_written);
-  EXPECT_FALSE(state.company_link("t2", 10).has_value());  // tenants apart
-
-  state.link_deal("t1", 20,
-                  {.project_id = 700, .order_status = 5, .active = true, .revision_ms = 1234});
-  auto d = state.deal_link("t1", 20);
-  ASSERT_TRUE(d.has_value());
-  EXPECT_EQ(d->project_id, 700);
-  EXPECT_EQ(d->order_status, 5);
-  EXPECT_TRUE(d->active);
-  EXPECT_EQ(d->revision_ms, 1234);
-  EXPECT_EQ(state.deal_of_project("t1", 700).value_or(0), 20);
-  EXPECT_EQ(d->company_id, 0);  // not given
-  state.link_deal("t1", 20,
-                  {.project_id = 700,
-                   .order_status = 5,
-                   .active = true,
-                   .revision_ms = 1234,
-                   .company_id = 31});
-  EXPECT_EQ(state.deal_link("t1", 20)->company_id, 31);
-  // A link written before the company was kept reads as company 0.
-  redis_->command({"HSET", State::links_key("t1", "deal"), "21", "701,4,1,99"});
-  auto old = state.deal_link("t1", 21);
-  ASSERT_TRUE(old.has_value());
-  EXPECT_EQ(old->project_id, 701);
-  EXPECT_EQ(old->revision_ms, 99);
-  EXPECT_EQ(old->company_id, 0);
-  state.unlink_deal("t1", 20, 700);
-  EXPECT_FALSE(state.deal_link("t1", 20).has_value());
-  EXPECT_FALSE(state.deal_of_project("t1", 700).has_value());
 }
 
 TEST_F(WriterStateTest, CompanyLockHasOneHolderAndExpires) {

@@ -6,7 +6,7 @@ namespace hbsync::writer {
 
 Outcome deactivate(Job& job, int64_t deal_id, std::string_view reason_code) {
   namespace action = history::action;
-  auto link = job.state.deal_link(job.tenant(), deal_id);
+  auto link = job.links.deal_link(job.tenant(), deal_id);
   if (!link) {
     job.record({.action = std::string(action::skipped),
                 .deal_id = deal_id,
@@ -15,7 +15,7 @@ Outcome deactivate(Job& job, int64_t deal_id, std::string_view reason_code) {
     return applied(Reason::not_linked);
   }
   link->active = false;
-  job.state.link_deal(job.tenant(), deal_id, *link);
+  job.links.link_deal(job.tenant(), deal_id, *link);
   job.record({.action = std::string(action::deactivated),
               .deal_id = deal_id,
               .project_id = link->project_id,

@@ -56,7 +56,7 @@ board::ClientFields to_client_fields(const std::map<domain::ClientField, std::st
 
 // The outcome when the company is linked already (its client in client_id).
 std::optional<Outcome> linked_client(Job& job, int64_t company_id, int64_t& client_id) {
-  auto link = job.state.company_link(job.tenant(), company_id);
+  auto link = job.links.company_link(job.tenant(), company_id);
   if (!link) return std::nullopt;
   client_id = link->client_id;
   if (!link->url_written) return write_link_property(job, company_id, client_id);
@@ -163,7 +163,7 @@ Outcome ensure_client(Job& job, int64_t company_id, int64_t& client_id) {
   if (auto o = find_or_create(job, mapped, found); o.kind != Outcome::done) return o;
   client_id = *found;
   job.keeper.check();  // the link is written by the claim's holder only
-  job.state.link_company(job.tenant(), company_id, {.client_id = client_id, .url_written = false});
+  job.links.link_company(job.tenant(), company_id, {.client_id = client_id, .url_written = false});
   const std::string_view what = job.client_created ? action::created : action::linked;
   job.record({.action = std::string(what),
               .company_id = company_id,
@@ -191,7 +191,7 @@ Outcome write_link_property(Job& job, int64_t company_id, int64_t client_id) {
                 .message = o.message});
     return {};
   }
-  job.state.link_company(job.tenant(), company_id, {.client_id = client_id, .url_written = true});
+  job.links.link_company(job.tenant(), company_id, {.client_id = client_id, .url_written = true});
   return {};
 }
 

@@ -8,11 +8,11 @@ namespace {
 namespace action = history::action;
 
 void repoint_deal(Job& job, int64_t merged, int64_t survivor) {
-  auto link = job.state.deal_link(job.tenant(), merged);
+  auto link = job.links.deal_link(job.tenant(), merged);
   if (!link) return;
-  job.state.unlink_deal(job.tenant(), merged, link->project_id);
-  if (!job.state.deal_link(job.tenant(), survivor)) {
-    job.state.link_deal(job.tenant(), survivor, *link);
+  job.links.unlink_deal(job.tenant(), merged, link->project_id);
+  if (!job.links.deal_link(job.tenant(), survivor)) {
+    job.links.link_deal(job.tenant(), survivor, *link);
     job.record({.action = std::string(action::repointed),
                 .deal_id = survivor,
                 .project_id = link->project_id,
@@ -28,11 +28,11 @@ void repoint_deal(Job& job, int64_t merged, int64_t survivor) {
 }
 
 void repoint_company(Job& job, int64_t merged, int64_t survivor) {
-  auto link = job.state.company_link(job.tenant(), merged);
+  auto link = job.links.company_link(job.tenant(), merged);
   if (!link) return;
-  job.state.unlink_company(job.tenant(), merged, link->client_id);
-  if (!job.state.company_link(job.tenant(), survivor)) {
-    job.state.link_company(job.tenant(), survivor, *link);
+  job.links.unlink_company(job.tenant(), merged, link->client_id);
+  if (!job.links.company_link(job.tenant(), survivor)) {
+    job.links.link_company(job.tenant(), survivor, *link);
     job.record({.action = std::string(action::repointed),
                 .company_id = survivor,
                 .client_id = link->client_id,

@@ -7,7 +7,7 @@ namespace hbsync::writer {
 Outcome record_skip(Job& job) {
   const auto& skip = job.command.record_skip();
   if (skip.reason_code() == "deal_not_found" && skip.object_type() == "deal") {
-    if (auto link = job.state.deal_link(job.tenant(), skip.object_id()); link && link->active) {
+    if (auto link = job.links.deal_link(job.tenant(), skip.object_id()); link && link->active) {
       return deactivate(job, skip.object_id(), "deal_not_found");
     }
   }

@@ -62,7 +62,7 @@ Outcome sync_linked(Job& job, const DealLink& link) {
 
 Outcome link_found_project(Job& job, int64_t client_id, const board::Project& project) {
   const auto& cmd = job.command.sync_deal();
-  job.state.link_deal(job.tenant(), cmd.deal_id(),
+  job.links.link_deal(job.tenant(), cmd.deal_id(),
                       {.project_id = project.id,
                        .order_status = project.order_status_code,
                        .active = true,
@@ -142,7 +142,7 @@ Outcome create_project(Job& job, int64_t client_id) {
   if (!cmd.management_no().empty()) project.management_no = cmd.management_no();
   int64_t project_id = 0;
   if (auto o = post_project(job, project, project_id); o.kind != Outcome::done) return o;
-  job.state.link_deal(job.tenant(), cmd.deal_id(),
+  job.links.link_deal(job.tenant(), cmd.deal_id(),
                       {.project_id = project_id,
                        .order_status = status,
                        .active = true,
@@ -166,7 +166,7 @@ Outcome sync_deal(Job& job) {
     return failed(Reason::unknown_order_status,
                   "order status " + std::to_string(status) + " unknown");
   }
-  if (auto link = job.state.deal_link(job.tenant(), cmd.deal_id())) return sync_linked(job, *link);
+  if (auto link = job.links.deal_link(job.tenant(), cmd.deal_id())) return sync_linked(job, *link);
 
   int64_t client_id = 0;
   if (auto o = ensure_client(job, cmd.company_id(), client_id); o.kind != Outcome::done) return o;

@@ -6,7 +6,7 @@ namespace hbsync::writer {
 namespace {
 
 void link(Job& job, int64_t deal_id, int64_t project_id, int status, int64_t revision) {
-  job.state.link_deal(job.tenant(), deal_id,
+  job.links.link_deal(job.tenant(), deal_id,
                       {.project_id = project_id,
                        .order_status = status,
                        .active = true,

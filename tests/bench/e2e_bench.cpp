@@ -23,6 +23,7 @@
 #include <set>
 
 #include "harness.hpp"
+#include "hbsync/links/keys.hpp"
 
 namespace {
 
@@ -165,7 +166,7 @@ int main(int argc, char** argv) {
     for (auto* group : {&lt, &tt}) {
       for (auto& t : *group) {
         for (const char* kind : {"company", "client", "deal", "project"}) {
-          const std::string key = "hbsync:tenant:" + t.id + ":links:" + kind;
+          const std::string key = hbsync::links::keys::links(t.id, kind);
           auto usage = stack.redis().command({"MEMORY", "USAGE", key, "SAMPLES", "0"});
           bytes += usage.integer;
           if (std::string(kind) == "company" || std::string(kind) == "deal") {

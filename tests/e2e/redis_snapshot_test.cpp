@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "harness.hpp"
+#include "hbsync/links/keys.hpp"
 
 namespace hbsync::e2e {
 namespace {
@@ -202,14 +203,14 @@ TEST(RedisSnapshot, RestartedFromAnOlderSnapshotMidBurstStillOneProjectPerDeal) 
     for (const auto& p : s.board_projects(f->tenant)) {
       if (p.management_no.rfind("HS-", 0) != 0) continue;
       auto r = s.redis().command(
-          {"HGET", "hbsync:tenant:" + f->tenant.id + ":links:deal", p.management_no.substr(3)});
+          {"HGET", hbsync::links::keys::deal(f->tenant.id), p.management_no.substr(3)});
       if (!r.is_string()) ++deal_links_lost;
     }
     for (const auto& c : s.board_clients(f->tenant)) {
       for (size_t i = 0; i < f->company_names.size(); ++i) {
         if (c.name != f->company_names[i]) continue;
         auto r = s.redis().command(
-            {"HGET", "hbsync:tenant:" + f->tenant.id + ":links:company", f->company_ids[i]});
+            {"HGET", hbsync::links::keys::company(f->tenant.id), f->company_ids[i]});
         if (!r.is_string()) ++company_links_lost;
       }
     }
