@@ -7,10 +7,10 @@
 
 #include "hbsync/board/api.hpp"
 #include "hbsync/http/client.hpp"
+#include "hbsync/links/links.hpp"
 #include "hbsync/service/frame.hpp"
 #include "hbsync/tenant/crypto.hpp"
 #include "hbsync/tenant/store.hpp"
-#include "links.hpp"
 #include "options.hpp"
 #include "requests.hpp"
 #include "scheduler.hpp"
@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
   http::Client http;
   board::Api board_api(board_options, http, frame.redis());
   tenant::Store store(frame.redis(), keyring);
-  poller::RedisLinkedProjects links(frame.redis());
+  links::Links links(frame.redis());
   polls = std::make_unique<poller::RequestHandler>(options.requests, &store, frame.redis(),
                                                    board_api, frame.producer(), links);
   poller::Scheduler scheduler(frame.redis(), store, [&frame](const v1::SyncRequest& r) {

@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <unordered_set>
 
 #include "hbsync/domain/dates.hpp"
 #include "hbsync/log/log.hpp"
@@ -198,7 +199,8 @@ bool publish_changes(const RunInput& in, RunDeps& d, const RunOptions& o, const 
                      RunReport& r) {
   const Grouped g = group(l);
   r.projects_seen = static_cast<int64_t>(g.ids.size());
-  const auto linked = d.links.linked_ids(in.tenant_id);
+  const auto ids = d.links.linked_project_ids(in.tenant_id);
+  const std::unordered_set<int64_t> linked(ids.begin(), ids.end());
   auto remembered = d.state.remembered(in.tenant_id, g.ids);
   Publisher publisher(in, d, r, o.publish_batch);
   std::vector<std::pair<int64_t, ProjectState>> quiet;  // changed, not published

@@ -28,7 +28,7 @@
 
 #include "hbsync/board/api.hpp"
 #include "hbsync/kafka/producer.hpp"
-#include "links.hpp"
+#include "hbsync/links/links.hpp"
 #include "state.hpp"
 
 namespace hbsync::poller {
@@ -60,7 +60,7 @@ struct RunReport {
 struct RunDeps {
   board::Account account;
   State& state;
-  LinkedProjects& links;
+  links::Links& links;  // F4.2: which projects are linked
   Fence fence{};
   std::string topic{};  // board.changes
   // Sends the batch; true when Kafka acknowledged every message.

@@ -86,7 +86,7 @@ std::string kind_name(v1::SyncRequest::Kind kind) {
 }
 
 RequestHandler::RequestHandler(RequestOptions options, tenant::Store* store, redis::Client& redis,
-                               board::Api& board, kafka::Producer& producer, LinkedProjects& links)
+                               board::Api& board, kafka::Producer& producer, links::Links& links)
     : options_(std::move(options)),
       redis_(redis),
       board_(board),

@@ -24,11 +24,11 @@
 #include "hbsync/board/api.hpp"
 #include "hbsync/kafka/consumer.hpp"
 #include "hbsync/kafka/producer.hpp"
+#include "hbsync/links/links.hpp"
 #include "hbsync/redis/redis.hpp"
 #include "hbsync/service/pipeline.hpp"
 #include "hbsync/tenant/store.hpp"
 #include "hbsync/v1/events.pb.h"
-#include "links.hpp"
 #include "poll_run.hpp"
 
 namespace hbsync::poller {
@@ -50,7 +50,7 @@ class RequestHandler {
  public:
   // Everything must outlive the handler; `store` may be null (no keys).
   RequestHandler(RequestOptions options, tenant::Store* store, redis::Client& redis,
-                 board::Api& board, kafka::Producer& producer, LinkedProjects& links);
+                 board::Api& board, kafka::Producer& producer, links::Links& links);
 
   kafka::HandlerResult handle(const kafka::Message& m) { return pipeline_.handle(m); }
 
@@ -63,7 +63,7 @@ class RequestHandler {
   redis::Client& redis_;
   board::Api& board_;
   kafka::Producer& producer_;
-  LinkedProjects& links_;
+  links::Links& links_;
   service::Pipeline<v1::SyncRequest> pipeline_;
 };
 

@@ -2,9 +2,9 @@
 // through hbsync-ctl, board.changes read back from Kafka, the board
 // simulator's call counters (SPEC F4.1, F4.2, F4.5, F4.6; issue 10).
 //
-// Links are written here straight into the links hash the writer keeps
-// (hbsync:tenant:<id>:links:project): the poller only reads them, and these
-// tests are about the poller, not about how the writer links.
+// Links are written here with libs/links as the writer writes them: the
+// poller only reads them, and these tests are about the poller, not about how
+// the writer links.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -15,6 +15,7 @@
 #include "hbsync/domain/dates.hpp"
 #include "hbsync/json/json.hpp"
 #include "hbsync/kafka/reader.hpp"
+#include "hbsync/links/links.hpp"
 #include "hbsync/poll/status.hpp"
 #include "hbsync/v1/events.pb.h"
 
@@ -81,8 +82,7 @@ class PollerTest : public ::testing::Test {
   }
 
   void link(const Tenant& t, int64_t project_id, int64_t deal_id) {
-    stack->redis().command({"HSET", "hbsync:tenant:" + t.id + ":links:project",
-                            std::to_string(project_id), std::to_string(deal_id)});
+    hbsync::links::Links(stack->redis()).link_deal(t.id, deal_id, {.project_id = project_id});
   }
 
   // Every BoardProjectChange of the tenant on board.changes.
