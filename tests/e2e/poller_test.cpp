@@ -13,7 +13,6 @@
 
 #include "harness.hpp"
 #include "hbsync/domain/dates.hpp"
-#include "hbsync/json/json.hpp"
 #include "hbsync/kafka/reader.hpp"
 #include "hbsync/links/links.hpp"
 #include "hbsync/poll/status.hpp"
