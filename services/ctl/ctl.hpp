@@ -114,5 +114,7 @@ std::string history_help();
 
 int bulk_main(std::span<const std::string> args);
 std::string bulk_help();
+int sync_main(std::span<const std::string> args);
+std::string sync_help();
 
 }  // namespace hbsync::ctl

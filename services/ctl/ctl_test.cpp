@@ -167,6 +167,13 @@ TEST_F(CtlTest, UnknownTenantIsNotFound) {
   EXPECT_NE(r.err.find("tenant 999 not found"), std::string::npos) << r.err;
 }
 
+// sync now checks the tenant in Redis before it touches Kafka.
+TEST_F(CtlTest, SyncNowOfAnUnknownTenantIsNotFound) {
+  Result r = ctl({"sync", "now", "999", "--wait"});
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find("tenant 999 not found"), std::string::npos) << r.err;
+}
+
 TEST_F(CtlTest, BadUsageIsExit2) {
   for (const auto& args : std::vector<std::vector<std::string>>{
            {},
@@ -186,7 +193,13 @@ TEST_F(CtlTest, BadUsageIsExit2) {
            {"history", "12345678", "87654321"},
            {"history", "12345678", "--limit", "0"},
            {"history", "12345678", "--limit", "ten"},
-           {"history", "12345678", "--yes"}}) {
+           {"history", "12345678", "--yes"},
+           {"sync"},
+           {"sync", "later", "12345678"},
+           {"sync", "now"},
+           {"sync", "now", "01234"},
+           {"sync", "now", "12345678", "--timeout", "soon"},
+           {"sync", "now", "12345678", "--bogus"}}) {
     Result r = ctl(args);
     std::string joined;
     for (const auto& a : args) joined += a + " ";

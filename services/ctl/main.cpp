@@ -33,6 +33,7 @@ Commands:
   history TENANT [--limit N] [--json]        a tenant's sync history, newest first
   bulk-sync companies TENANT [--no-wait]     board clients -> HubSpot companies, with progress
   bulk-sync status TENANT [--json]           the tenant's last bulk company sync
+  sync now TENANT [--wait] [--timeout D]     board -> HubSpot poll now (--wait: its result)
 
 Exit codes:
   0  ok
@@ -41,7 +42,7 @@ Exit codes:
   3  not found
   4  Redis unavailable (or Kafka, for the dlq commands)
 
-Only the dlq and bulk-sync commands read the Kafka variables; only tenant apply, get and
+Only the dlq, sync and bulk-sync commands read the Kafka variables; only tenant apply, get and
 rotate-keys need HBSYNC_ENCRYPTION_KEYS.
 
 )txt" + variables_help(loader);
@@ -58,6 +59,7 @@ int run(std::span<const std::string> args) {
   if (group == "dlq") return dlq_main(args.subspan(1));
   if (group == "history") return history_main(args.subspan(1));
   if (group == "bulk-sync") return bulk_main(args.subspan(1));
+  if (group == "sync") return sync_main(args.subspan(1));
   throw UsageError("unknown command \"" + group + "\"");
 }
 

@@ -1,7 +1,8 @@
 // The poller's wiring of the bulk company sync: its configuration (declared
 // before Frame::configured) and the clients it runs on (made after), so
 // main.cpp needs one line each and one dispatch on SyncRequest kind
-// BULK_COMPANIES.
+// BULK_COMPANIES. It also owns the board client and the tenant store the
+// poller's incremental runs use.
 #pragma once
 
 #include <memory>
@@ -23,6 +24,11 @@ class BulkService {
   // After Frame::configured(): makes the clients.
   void start();
   kafka::HandlerResult handle(const v1::SyncRequest& request, const kafka::Message& message);
+
+  // The clients made by start(), shared with the poller's incremental runs
+  // (one board client, one tenant store, one set of variables per process).
+  board::Api& board() { return *board_; }
+  tenant::Store& store() { return *store_; }
 
  private:
   service::Frame& frame_;

@@ -231,7 +231,7 @@ class Stack {
   const StackOptions& options() const { return options_; }
 
   // ---- processes ------------------------------------------------------
-  // Service names: "ingress", "mapper", "writer"; replica from 0.
+  // Service names: "ingress", "mapper", "writer", "poller"; replica from 0.
   int replicas(const std::string& service) const;
   uint16_t port(const std::string& service, int replica = 0) const;
   std::string log_path(const std::string& service, int replica = 0) const;

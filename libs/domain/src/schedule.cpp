@@ -78,4 +78,13 @@ std::chrono::system_clock::time_point next_daily_run(const DailySchedule& schedu
   return std::chrono::time_point_cast<std::chrono::system_clock::duration>(run);
 }
 
+std::chrono::system_clock::time_point next_interval_run(std::chrono::system_clock::time_point due,
+                                                        std::chrono::minutes interval,
+                                                        std::chrono::system_clock::time_point now) {
+  if (due > now) return due;
+  const auto step = std::chrono::duration_cast<std::chrono::system_clock::duration>(interval);
+  const auto steps = (now - due) / step + 1;
+  return due + steps * step;
+}
+
 }  // namespace hbsync::domain

@@ -130,5 +130,29 @@ TEST(DailyScheduleValidationTest, ReportsBothParts) {
   EXPECT_FALSE(parse_daily_schedule("03:00", "Europe/Berlin"));
 }
 
+// F4.1 interval: the next slot strictly after now, missed slots collapsed.
+TEST(NextIntervalRunTest, NextSlotStrictlyAfterNow) {
+  using namespace std::chrono;
+  const system_clock::time_point due{seconds(1'800'000'000)};
+  struct Case {
+    const char* name;
+    system_clock::duration now_after_due;
+    system_clock::duration expected_after_due;
+  };
+  const Case cases[] = {
+      {"not yet due", -minutes(1), minutes(0)},
+      {"due exactly now", minutes(0), minutes(15)},
+      {"a second late", seconds(1), minutes(15)},
+      {"just before the next slot", minutes(15) - milliseconds(1), minutes(15)},
+      {"on the next slot", minutes(15), minutes(30)},
+      {"a day of slots missed", hours(24) + minutes(7), hours(24) + minutes(15)},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(next_interval_run(due, minutes(15), due + c.now_after_due) - due,
+              c.expected_after_due)
+        << c.name;
+  }
+}
+
 }  // namespace
 }  // namespace hbsync::domain

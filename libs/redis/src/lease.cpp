@@ -26,6 +26,17 @@ return 0
   return script;
 }
 
+// KEYS: lease, fence counter. ARGV: token, ttl ms. The fencing number, or 0.
+const Script& acquire_fenced_script() {
+  static const Script script(R"(
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return redis.call('INCR', KEYS[2])
+end
+return 0
+)");
+  return script;
+}
+
 }  // namespace
 
 Lease::Lease(Client& client, std::string key, std::chrono::milliseconds ttl, std::string token)
@@ -49,6 +60,15 @@ bool Lease::try_acquire() {
   return client_
       .command({"SET", key_, token_, "NX", "PX", std::to_string(ttl_.count())}, Idempotent::no)
       .is_ok();
+}
+
+std::optional<int64_t> Lease::try_acquire_fenced() {
+  // Not resent, as try_acquire.
+  const Reply reply = acquire_fenced_script().eval(client_, {key_, fence_key()},
+                                                   {token_, std::to_string(ttl_.count())});
+  if (!reply.is_integer() || reply.integer <= 0) return std::nullopt;
+  fence_ = reply.integer;
+  return fence_;
 }
 
 bool Lease::acquire(Clock::time_point deadline, std::chrono::milliseconds poll,

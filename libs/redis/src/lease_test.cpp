@@ -111,5 +111,24 @@ TEST_F(LeaseTest, AcquireStopsAtTheDeadlineOrWhenGivenUp) {
   EXPECT_TRUE(a.held());
 }
 
+TEST_F(LeaseTest, FencedTakesDrawIncreasingNumbers) {
+  Lease a(client_, "l", 200ms);
+  Lease b(client_, "l", 60s);
+  auto first = a.try_acquire_fenced();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(a.fence(), *first);
+  EXPECT_FALSE(b.try_acquire_fenced());  // held: no number drawn
+  EXPECT_EQ(b.fence(), 0);
+  EXPECT_EQ(client_.command({"GET", a.fence_key()}).str, std::to_string(*first));
+  ASSERT_TRUE(gone("l"));  // a ran out
+  auto second = b.try_acquire_fenced();
+  ASSERT_TRUE(second);
+  EXPECT_GT(*second, *first);
+  EXPECT_TRUE(b.held());
+  EXPECT_FALSE(a.held());
+  EXPECT_GT(client_.command({"PTTL", "l"}).integer, 50000);
+  EXPECT_EQ(client_.command({"PTTL", b.fence_key()}).integer, -1);  // the counter stays
+}
+
 }  // namespace
 }  // namespace hbsync::redis

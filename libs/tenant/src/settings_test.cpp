@@ -490,6 +490,23 @@ TEST(SettingsValidationTest, PrivateAppTokenAndNoHubSpotAreFine) {
   EXPECT_TRUE(validate(s).empty()) << dump(validate(s));
 }
 
+// F4.1: the shortest interval allowed on save fits the board budget. An
+// incremental poll with nothing changed costs 2 requests (the projects and
+// invoices list pages); at the minimum interval that must stay within 10 % of
+// board's 3,000 requests a day, which the real-time HubSpot -> board traffic
+// shares. One minute less would not be accepted.
+TEST(SettingsValidationTest, ShortestIntervalFitsTheBoardBudget) {
+  constexpr int kRequestsPerQuietPoll = 2;
+  constexpr int kDailyBudget = 3000;
+  constexpr int polls_per_day = 24 * 60 / kMinPollIntervalMinutes;
+  EXPECT_LE(polls_per_day * kRequestsPerQuietPoll, kDailyBudget / 10);
+  Settings s = valid_settings();
+  s.schedule.interval_minutes = kMinPollIntervalMinutes;
+  EXPECT_TRUE(validate(s).empty()) << dump(validate(s));
+  s.schedule.interval_minutes = kMinPollIntervalMinutes - 1;
+  EXPECT_TRUE(has_error(validate(s), "schedule.interval_minutes", "out_of_range"));
+}
+
 TEST(SecretFieldTest, PathsRoundTrip) {
   for (auto field : secret_fields()) EXPECT_EQ(parse_secret_field(path(field)), field);
   EXPECT_FALSE(parse_secret_field("board.default_user_id"));

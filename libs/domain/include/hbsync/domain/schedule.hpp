@@ -50,4 +50,12 @@ ValidationErrors validate_daily_schedule(std::string_view time_of_day, std::stri
 std::chrono::system_clock::time_point next_daily_run(const DailySchedule& schedule,
                                                      std::chrono::system_clock::time_point now);
 
+// The optional interval poll (F4.1): the first of due, due + interval,
+// due + 2 * interval, ... strictly after `now`. Runs missed while no poller
+// was up collapse into the one that is due now, never one per missed slot.
+// `interval` must be positive.
+std::chrono::system_clock::time_point next_interval_run(std::chrono::system_clock::time_point due,
+                                                        std::chrono::minutes interval,
+                                                        std::chrono::system_clock::time_point now);
+
 }  // namespace hbsync::domain
