@@ -4,7 +4,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "hbsync/apiclient/json.hpp"
+#include "hbsync/json/lenient.hpp"
 #include "hbsync/json/parse.hpp"
 
 namespace hbsync::board::json {
@@ -13,12 +13,13 @@ namespace {
 
 using rapidjson::Value;
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+namespace lenient = hbsync::json::lenient;
 
-using apiclient::json::int_of;
-using apiclient::json::member;
-using apiclient::json::opt_str;
-using apiclient::json::str;
-using apiclient::json::text_of;
+using lenient::int_of;
+using lenient::member;
+using lenient::opt_str;
+using lenient::str;
+using lenient::text_of;
 
 bool flag(const Value& o, const char* name, bool fallback) {
   const Value* v = member(o, name);
@@ -287,7 +288,7 @@ std::string error_message(std::string_view body, int status) {
   if (message.empty()) {
     if (const Value* errors = member(doc, "errors")) message = joined_errors(*errors);
   }
-  return message.empty() ? fallback : apiclient::json::cut_utf8(std::move(message), 1000, "...");
+  return message.empty() ? fallback : lenient::cut_utf8(std::move(message), 1000, "...");
 }
 
 std::string client_body(const ClientFields& f, bool for_update) {

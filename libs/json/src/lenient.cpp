@@ -1,4 +1,4 @@
-#include "hbsync/apiclient/json.hpp"
+#include "hbsync/json/lenient.hpp"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -6,7 +6,7 @@
 #include <charconv>
 #include <cmath>
 
-namespace hbsync::apiclient::json {
+namespace hbsync::json::lenient {
 
 using rapidjson::Value;
 
@@ -69,4 +69,4 @@ std::string cut_utf8(std::string text, size_t limit, std::string_view suffix) {
   return text.append(suffix);
 }
 
-}  // namespace hbsync::apiclient::json
+}  // namespace hbsync::json::lenient
