@@ -41,6 +41,11 @@ constexpr std::array<OperationNames, kOperationCount> kNames = {{
     {"users.list", "ユーザ リストの取得"},
 }};
 
+// HBSYNC_BOARD_API_URL, _TIMEOUT, _RATE_MARGIN, _MAX_RATE_WAIT, _RETRY_*.
+const apiclient::Variables kVariables{
+    "HBSYNC_BOARD", "board", "board API base URL (paths /v1/... are appended)",
+    "Added to board's one-second window to absorb delays between grant and arrival"};
+
 // board sends no Retry-After on some 429s [O]; its window is one second.
 constexpr milliseconds kDefaultRetryAfter{1000};
 
@@ -93,14 +98,7 @@ std::string_view operation_label(Operation op) {
 
 Options Options::load(config::Loader& loader) {
   Options o;
-  apiclient::load_common(
-      loader,
-      {.prefix = "HBSYNC_BOARD",
-       .display = "board",
-       .url_help = "board API base URL (paths /v1/... are appended)",
-       .margin_help =
-           "Added to board's one-second window to absorb delays between grant and arrival"},
-      o);
+  apiclient::load_common(loader, kVariables, o);
   o.rate_per_second =
       loader.integer("HBSYNC_BOARD_RATE_PER_SECOND", o.rate_per_second,
                      "board requests per second per API key, shared by all replicas", 1, 1000);

@@ -20,6 +20,11 @@ constexpr std::array<std::string_view, kOperationCount> kIds = {
     "pipelines.list",   "properties.list",        "properties.create",
 };
 
+// HBSYNC_HUBSPOT_API_URL, _TIMEOUT, _RATE_MARGIN, _MAX_RATE_WAIT, _RETRY_*.
+const apiclient::Variables kVariables{
+    "HBSYNC_HUBSPOT", "HubSpot", "HubSpot API base URL (paths /crm/..., /oauth/... are appended)",
+    "Added to HubSpot's windows to absorb delays between grant and arrival"};
+
 // HubSpot's 429 may come without Retry-After; its shortest window is 1 s.
 constexpr milliseconds kDefaultRetryAfter{1000};
 // 423: "wait at least 2 seconds" (reference/hubspot.md, Errors).
@@ -67,13 +72,7 @@ domain::HubSpotPipeline Pipeline::to_domain() const {
 
 Options Options::load(config::Loader& loader) {
   Options o;
-  apiclient::load_common(
-      loader,
-      {.prefix = "HBSYNC_HUBSPOT",
-       .display = "HubSpot",
-       .url_help = "HubSpot API base URL (paths /crm/..., /oauth/... are appended)",
-       .margin_help = "Added to HubSpot's windows to absorb delays between grant and arrival"},
-      o);
+  apiclient::load_common(loader, kVariables, o);
   o.authorize_url = loader.str("HBSYNC_HUBSPOT_AUTHORIZE_URL", o.authorize_url,
                                "HubSpot's OAuth authorize page (the install redirect, F1.2)");
   apiclient::check_base_url(loader, "HBSYNC_HUBSPOT_AUTHORIZE_URL", o.authorize_url, true);
