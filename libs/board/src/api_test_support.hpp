@@ -1,0 +1,176 @@
+// The fixture of the board client's integration tests (api_test.cpp,
+// api_records_test.cpp): the real hbsync-sim-board and a real redis-server,
+// started once per suite. Each test works in its own board account (API key),
+// so limiter keys and simulator counters are its own.
+#pragma once
+
+#include "hbsync/board/api.hpp"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "hbsync/metrics/metrics.hpp"
+#include "hbsync/testing/process.hpp"
+#include "hbsync/testing/redis_server.hpp"
+
+namespace hbsync::board {
+
+using namespace std::chrono_literals;
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+inline rapidjson::Document parse(const std::string& text) {
+  rapidjson::Document doc;
+  doc.Parse(text.c_str());
+  EXPECT_FALSE(doc.HasParseError()) << text;
+  return doc;
+}
+
+// The simulator binary in a private directory, stopped on destruction.
+class Sim {
+ public:
+  explicit Sim(std::map<std::string, std::string> env) {
+    char tmpl[] = "/tmp/hbsync-board-api-test-XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+    const std::string port_file = dir_ + "/port";
+    env["HBSYNC_SIM_BOARD_PORT"] = "0";
+    env["HBSYNC_SIM_BOARD_PORT_FILE"] = port_file;
+    env.emplace("HBSYNC_LOG_LEVEL", "warn");
+    process_ = testing::Process({testing::bin_path("hbsync-sim-board")}, env, dir_ + "/sim.log");
+    std::string port;
+    const bool up = testing::wait_until(
+        [&] {
+          std::ifstream in(port_file);
+          return static_cast<bool>(in >> port);
+        },
+        10s);
+    if (!up) throw std::runtime_error("hbsync-sim-board did not start; see " + dir_ + "/sim.log");
+    base_ = "http://127.0.0.1:" + port;
+  }
+  ~Sim() {
+    process_.signal(SIGTERM);
+    process_.wait(5s);
+    std::filesystem::remove_all(dir_);
+  }
+
+  const std::string& base_url() const { return base_; }
+
+  rapidjson::Document control(const std::string& method, const std::string& target,
+                              const std::string& body = "") {
+    http::ClientRequest request{.method = method, .url = base_ + target, .body = body};
+    if (!body.empty()) request.headers.set("Content-Type", "application/json");
+    auto result = client_.send(request);
+    EXPECT_TRUE(result.ok()) << result.error_message;
+    EXPECT_LT(result.response.status, 300)
+        << method << " " << target << ": " << result.response.body;
+    return parse(result.response.body.empty() ? "{}" : result.response.body);
+  }
+
+  // Calls the simulator counted for this API key on "METHOD /pattern" with
+  // `status` ("" = every status).
+  int64_t calls(const std::string& key, const std::string& route = "",
+                const std::string& status = "") {
+    auto doc = control("GET", "/_sim/calls");
+    if (!doc["accounts"].HasMember(key.c_str())) return 0;
+    const auto& account = doc["accounts"][key.c_str()];
+    if (route.empty()) return account["total"].GetInt64();
+    if (!account["routes"].HasMember(route.c_str())) return 0;
+    int64_t n = 0;
+    for (auto& m : account["routes"][route.c_str()].GetObject()) {
+      if (status.empty() || status == m.name.GetString()) n += m.value.GetInt64();
+    }
+    return n;
+  }
+
+  int64_t max_in_window(const std::string& key) {
+    auto doc = control("GET", "/_sim/calls");
+    if (!doc["accounts"].HasMember(key.c_str())) return 0;
+    return doc["accounts"][key.c_str()]["max_in_window"].GetInt64();
+  }
+
+ private:
+  std::string dir_;
+  testing::Process process_;
+  std::string base_;
+  http::Client client_;
+};
+
+inline retry::Policy fast_retries() {
+  return retry::Policy{
+      .max_attempts = 6, .initial_delay = 20ms, .max_delay = 200ms, .max_elapsed = 30s};
+}
+
+// The simulator would admit 100,000 per second: every limit a test sees comes
+// from our own limiter.
+class BoardApiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    sim_ = new Sim({{"HBSYNC_SIM_BOARD_RATE_PER_SECOND", "100000"},
+                    {"HBSYNC_SIM_BOARD_RATE_PER_DAY", "100000000"}});
+    redis_server_ = new testing::RedisServer();
+  }
+  static void TearDownTestSuite() {
+    delete sim_;
+    delete redis_server_;
+  }
+
+  void SetUp() override {
+    static std::atomic<int> counter{0};
+    key_ = "key-" + std::to_string(++counter) + "-" + std::to_string(::getpid());
+    token_ = key_ + "-token";
+    auto account = sim().control(
+        "POST", "/_sim/accounts",
+        R"({"api_key":")" + key_ + R"(","tokens":[{"token":")" + token_ +
+            R"(","operations":["*"]}],"users":[{"email":"Owner@Example.com","last_name":"山田","first_name":"太郎"},{"email":"sales@example.com","last_name":"佐藤","first_name":"花子"}]})");
+    owner_id_ = account["users"][0]["id"].GetInt64();
+    redis_ = std::make_unique<redis::Client>(redis::Options{.url = redis_server_->url()});
+  }
+  void TearDown() override { sim().control("DELETE", "/_sim/faults"); }
+
+  Sim& sim() { return *sim_; }
+
+  // An Api whose own limiter is generous unless the test says otherwise.
+  std::unique_ptr<Api> make_api(Options options = fast_options(), Sim* target = nullptr) {
+    options.base_url = (target ? *target : sim()).base_url();
+    return std::make_unique<Api>(options, http_, *redis_);
+  }
+  static Options fast_options() {
+    return Options{.rate_per_second = 1000, .rate_margin = 0ms, .retry = fast_retries()};
+  }
+  Credentials credentials() const { return {key_, token_}; }
+
+  int64_t create_client(Account& account, const std::string& name) {
+    auto client = account.create_client({.name = name, .name_disp = name});
+    EXPECT_TRUE(client) << (client ? "" : client.error().message);
+    return client ? client->id : 0;
+  }
+
+  NewProject new_project(int64_t client_id, const std::string& management_no) {
+    return NewProject{.name = "案件 " + management_no,
+                      .client_id = client_id,
+                      .user_id = owner_id_,
+                      .order_status = domain::OrderStatus::estimate_high,
+                      .invoice_timing = InvoiceTiming::lump_sum,
+                      .invoice_date = "2024-06-30",
+                      .management_no = management_no};
+  }
+
+  static inline Sim* sim_ = nullptr;
+  static inline testing::RedisServer* redis_server_ = nullptr;
+  std::string key_;
+  std::string token_;
+  int64_t owner_id_ = 0;
+  http::Client http_;
+  std::unique_ptr<redis::Client> redis_;
+};
+
+}  // namespace hbsync::board
