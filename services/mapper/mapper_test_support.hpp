@@ -30,6 +30,7 @@
 #include "hbsync/testing/kafka_lag.hpp"
 #include "hbsync/testing/process.hpp"
 #include "hbsync/testing/redis_server.hpp"
+#include "hbsync/testing/simulator.hpp"
 #include "hbsync/v1/events.pb.h"
 
 namespace hbsync::mapper::test {
@@ -48,29 +49,8 @@ inline std::string read_file(const std::string& path) {
 // A simulator started on a free port (HBSYNC_SIM_<NAME>_PORT_FILE).
 class Sim {
  public:
-  Sim(const std::string& binary, const std::string& env_prefix, const std::string& dir) {
-    const std::string port_file = dir + "/" + binary + ".port";
-    log_ = dir + "/" + binary + ".log";
-    process_ = ht::Process({ht::bin_path(binary)},
-                           {{env_prefix + "_PORT", "0"},
-                            {env_prefix + "_PORT_FILE", port_file},
-                            {"HBSYNC_LOG_LEVEL", "warn"}},
-                           log_);
-    std::string port;
-    if (!ht::wait_until(
-            [&] {
-              std::ifstream in(port_file);
-              return static_cast<bool>(in >> port);
-            },
-            15s)) {
-      throw std::runtime_error(binary + " did not start; see " + log_);
-    }
-    base_ = "http://127.0.0.1:" + port;
-  }
-  ~Sim() {
-    process_.signal(SIGTERM);
-    process_.wait(5s);
-  }
+  Sim(const std::string& binary, const std::string& env_prefix)
+      : sim_(binary, env_prefix), base_(sim_.base_url()) {}
   const std::string& base() const { return base_; }
   rapidjson::Document control(const std::string& method, const std::string& target,
                               const std::string& body = "") {
@@ -85,8 +65,7 @@ class Sim {
   }
 
  private:
-  std::string log_;
-  ht::Process process_;
+  ht::Simulator sim_;
   std::string base_;
   hbsync::http::Client client_;
 };
@@ -98,8 +77,8 @@ class MapperTest : public ::testing::Test {
     dir_ = ::mkdtemp(tmpl);
     redis_server_ = std::make_unique<ht::RedisServer>();
     broker_ = std::make_unique<ht::DevBroker>(1, 3);
-    hubspot_ = std::make_unique<Sim>("hbsync-sim-hubspot", "HBSYNC_SIM_HUBSPOT", dir_);
-    board_ = std::make_unique<Sim>("hbsync-sim-board", "HBSYNC_SIM_BOARD", dir_);
+    hubspot_ = std::make_unique<Sim>("hbsync-sim-hubspot", "HBSYNC_SIM_HUBSPOT");
+    board_ = std::make_unique<Sim>("hbsync-sim-board", "HBSYNC_SIM_BOARD");
 
     // HubSpot portal with a private-app token, an owner, companies.
     hubspot_->control("POST", "/_sim/portals", R"({"portalId":)" + kPortal + "}");

@@ -21,6 +21,7 @@
 #include "hbsync/metrics/metrics.hpp"
 #include "hbsync/testing/process.hpp"
 #include "hbsync/testing/redis_server.hpp"
+#include "hbsync/testing/simulator.hpp"
 
 namespace hbsync::board {
 
@@ -38,29 +39,8 @@ inline rapidjson::Document parse(const std::string& text) {
 // The simulator binary in a private directory, stopped on destruction.
 class Sim {
  public:
-  explicit Sim(std::map<std::string, std::string> env) {
-    char tmpl[] = "/tmp/hbsync-board-api-test-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    const std::string port_file = dir_ + "/port";
-    env["HBSYNC_SIM_BOARD_PORT"] = "0";
-    env["HBSYNC_SIM_BOARD_PORT_FILE"] = port_file;
-    env.emplace("HBSYNC_LOG_LEVEL", "warn");
-    process_ = testing::Process({testing::bin_path("hbsync-sim-board")}, env, dir_ + "/sim.log");
-    std::string port;
-    const bool up = testing::wait_until(
-        [&] {
-          std::ifstream in(port_file);
-          return static_cast<bool>(in >> port);
-        },
-        10s);
-    if (!up) throw std::runtime_error("hbsync-sim-board did not start; see " + dir_ + "/sim.log");
-    base_ = "http://127.0.0.1:" + port;
-  }
-  ~Sim() {
-    process_.signal(SIGTERM);
-    process_.wait(5s);
-    std::filesystem::remove_all(dir_);
-  }
+  explicit Sim(std::map<std::string, std::string> env)
+      : sim_("hbsync-sim-board", "HBSYNC_SIM_BOARD", std::move(env)), base_(sim_.base_url()) {}
 
   const std::string& base_url() const { return base_; }
 
@@ -98,8 +78,7 @@ class Sim {
   }
 
  private:
-  std::string dir_;
-  testing::Process process_;
+  testing::Simulator sim_;
   std::string base_;
   http::Client client_;
 };

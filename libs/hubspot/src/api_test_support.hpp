@@ -21,6 +21,7 @@
 #include "hbsync/hubspot/oauth.hpp"
 #include "hbsync/testing/process.hpp"
 #include "hbsync/testing/redis_server.hpp"
+#include "hbsync/testing/simulator.hpp"
 
 namespace hbsync::hubspot {
 
@@ -38,30 +39,7 @@ inline rapidjson::Document parse(const std::string& text) {
 
 class Sim {
  public:
-  Sim() {
-    char tmpl[] = "/tmp/hbsync-hubspot-api-test-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    const std::string port_file = dir_ + "/port";
-    process_ = testing::Process({testing::bin_path("hbsync-sim-hubspot")},
-                                {{"HBSYNC_SIM_HUBSPOT_PORT", "0"},
-                                 {"HBSYNC_SIM_HUBSPOT_PORT_FILE", port_file},
-                                 {"HBSYNC_LOG_LEVEL", "warn"}},
-                                dir_ + "/sim.log");
-    std::string port;
-    const bool up = testing::wait_until(
-        [&] {
-          std::ifstream in(port_file);
-          return static_cast<bool>(in >> port);
-        },
-        10s);
-    if (!up) throw std::runtime_error("hbsync-sim-hubspot did not start; see " + dir_);
-    base_ = "http://127.0.0.1:" + port;
-  }
-  ~Sim() {
-    process_.signal(SIGTERM);
-    process_.wait(5s);
-    std::filesystem::remove_all(dir_);
-  }
+  Sim() : sim_("hbsync-sim-hubspot", "HBSYNC_SIM_HUBSPOT"), base_(sim_.base_url()) {}
   const std::string& base_url() const { return base_; }
 
   http::ClientResponse raw(const std::string& method, const std::string& target,
@@ -103,8 +81,7 @@ class Sim {
   }
 
  private:
-  std::string dir_;
-  testing::Process process_;
+  testing::Simulator sim_;
   std::string base_;
   http::Client client_;
 };

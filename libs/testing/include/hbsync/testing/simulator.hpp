@@ -1,0 +1,36 @@
+// A simulator binary (hbsync-sim-board, hbsync-sim-hubspot) as a test starts
+// it: on a free port it reports through its port file, in a private
+// directory holding its log, stopped with SIGTERM and the directory removed
+// on destruction.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "hbsync/testing/process.hpp"
+
+namespace hbsync::testing {
+
+class Simulator {
+ public:
+  // `binary`: "hbsync-sim-board"; `env_prefix`: "HBSYNC_SIM_BOARD", which
+  // names its port variables (<prefix>_PORT=0, <prefix>_PORT_FILE). `env`
+  // adds to them; HBSYNC_LOG_LEVEL is warn unless `env` sets it. Throws when
+  // the simulator has not reported its port within 15 s.
+  Simulator(const std::string& binary, const std::string& env_prefix,
+            std::map<std::string, std::string> env = {});
+  ~Simulator();
+  Simulator(const Simulator&) = delete;
+  Simulator& operator=(const Simulator&) = delete;
+
+  // "http://127.0.0.1:<port>"
+  const std::string& base_url() const { return base_; }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+  Process process_;
+  std::string base_;
+};
+
+}  // namespace hbsync::testing

@@ -1,0 +1,49 @@
+#include "hbsync/testing/simulator.hpp"
+
+#include <signal.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "hbsync/testing/wait.hpp"
+
+namespace hbsync::testing {
+
+using namespace std::chrono_literals;
+
+Simulator::Simulator(const std::string& binary, const std::string& env_prefix,
+                     std::map<std::string, std::string> env) {
+  std::string tmpl = "/tmp/" + binary + "-test-XXXXXX";
+  if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  dir_ = tmpl;
+  const std::string port_file = dir_ + "/port";
+  std::ostringstream port_var;  // not string + "...": a false g++ 12 -Wrestrict
+  port_var << env_prefix << "_PORT";
+  env[port_var.str()] = "0";
+  port_var << "_FILE";
+  env[port_var.str()] = port_file;
+  env.emplace("HBSYNC_LOG_LEVEL", "warn");
+  process_ = Process({bin_path(binary)}, env, dir_ + "/sim.log");
+  std::string port;
+  const bool up = wait_until(
+      [&] {
+        std::ifstream in(port_file);
+        return static_cast<bool>(in >> port);
+      },
+      15s);
+  if (!up) throw std::runtime_error(binary + " did not start; see " + dir_ + "/sim.log");
+  base_ = "http://127.0.0.1:" + port;
+}
+
+Simulator::~Simulator() {
+  process_.signal(SIGTERM);
+  process_.wait(5s);
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+}  // namespace hbsync::testing
