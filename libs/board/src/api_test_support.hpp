@@ -63,12 +63,7 @@ class Sim {
     if (!doc["accounts"].HasMember(key.c_str())) return 0;
     const auto& account = doc["accounts"][key.c_str()];
     if (route.empty()) return account["total"].GetInt64();
-    if (!account["routes"].HasMember(route.c_str())) return 0;
-    int64_t n = 0;
-    for (auto& m : account["routes"][route.c_str()].GetObject()) {
-      if (status.empty() || status == m.name.GetString()) n += m.value.GetInt64();
-    }
-    return n;
+    return testing::route_calls(account["routes"], route, status);
   }
 
   int64_t max_in_window(const std::string& key) {

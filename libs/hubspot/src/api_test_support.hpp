@@ -58,26 +58,14 @@ class Sim {
   }
   // Calls of "METHOD /pattern" with `status` ("" = any), all portals.
   int64_t calls(const std::string& route, const std::string& status = "") {
-    auto doc = control("GET", "/_sim/calls");
-    if (!doc["routes"].HasMember(route.c_str())) return 0;
-    int64_t n = 0;
-    for (auto& m : doc["routes"][route.c_str()].GetObject()) {
-      if (status.empty() || status == m.name.GetString()) n += m.value.GetInt64();
-    }
-    return n;
+    return testing::route_calls(control("GET", "/_sim/calls")["routes"], route, status);
   }
   // Calls of one portal on "METHOD /pattern" with `status` ("" = any).
   int64_t portal_calls(const std::string& portal, const std::string& route,
                        const std::string& status = "") {
     auto doc = control("GET", "/_sim/calls");
     if (!doc["accounts"].HasMember(portal.c_str())) return 0;
-    const auto& routes = doc["accounts"][portal.c_str()]["routes"];
-    if (!routes.HasMember(route.c_str())) return 0;
-    int64_t n = 0;
-    for (auto& m : routes[route.c_str()].GetObject()) {
-      if (status.empty() || status == m.name.GetString()) n += m.value.GetInt64();
-    }
-    return n;
+    return testing::route_calls(doc["accounts"][portal.c_str()]["routes"], route, status);
   }
 
  private:

@@ -46,4 +46,14 @@ Simulator::~Simulator() {
   std::filesystem::remove_all(dir_, ignored);
 }
 
+int64_t route_calls(const rapidjson::Value& routes, const std::string& route,
+                    const std::string& status) {
+  if (!routes.IsObject() || !routes.HasMember(route.c_str())) return 0;
+  int64_t n = 0;
+  for (const auto& m : routes[route.c_str()].GetObject()) {
+    if (status.empty() || status == m.name.GetString()) n += m.value.GetInt64();
+  }
+  return n;
+}
+
 }  // namespace hbsync::testing

@@ -4,6 +4,9 @@
 // on destruction.
 #pragma once
 
+#include <rapidjson/document.h>
+
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -32,5 +35,11 @@ class Simulator {
   Process process_;
   std::string base_;
 };
+
+// From a simulator's GET /_sim/calls answer: the calls in `routes` (its
+// "routes" object, of all accounts or of one) on "METHOD /pattern" with
+// `status` ("" = any status).
+int64_t route_calls(const rapidjson::Value& routes, const std::string& route,
+                    const std::string& status = "");
 
 }  // namespace hbsync::testing
