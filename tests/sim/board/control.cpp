@@ -14,17 +14,6 @@ http::Response control_error(const Failure& failure) {
   return http::Response::error(failure.status, failure.message);
 }
 
-std::optional<int64_t> id_param(const http::Request& request, const char* name) {
-  std::string text = request.path_param(name).value_or("");
-  if (text.empty() || text.size() > 18) return std::nullopt;
-  int64_t value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + (c - '0');
-  }
-  return value;
-}
-
 // Control bodies must be JSON objects; an empty body counts as {}.
 Outcome<rapidjson::Document> json_body(const http::Request& request) {
   rapidjson::Document doc;
@@ -235,7 +224,7 @@ void add_control_routes(http::Router& router, Board& board) {
 
   // The board user at work: these change records the way board's UI does.
   router.add_sync("POST", "/_sim/projects/{id}/order_status", [&board](http::Request& request) {
-    auto id = id_param(request, "id");
+    auto id = api::path_id(request);
     auto body = json_body(request);
     if (!body) return control_error(body.failure());
     std::lock_guard lock(board.mutex);
@@ -248,7 +237,7 @@ void add_control_routes(http::Router& router, Board& board) {
     });
   });
   router.add_sync("POST", "/_sim/projects/{id}/total", [&board](http::Request& request) {
-    auto id = id_param(request, "id");
+    auto id = api::path_id(request);
     auto body = json_body(request);
     if (!body) return control_error(body.failure());
     std::lock_guard lock(board.mutex);
@@ -259,7 +248,7 @@ void add_control_routes(http::Router& router, Board& board) {
     });
   });
   router.add_sync("POST", "/_sim/projects/{id}/invoices", [&board](http::Request& request) {
-    auto id = id_param(request, "id");
+    auto id = api::path_id(request);
     auto body = json_body(request);
     if (!body) return control_error(body.failure());
     std::lock_guard lock(board.mutex);
@@ -270,7 +259,7 @@ void add_control_routes(http::Router& router, Board& board) {
     });
   });
   router.add_sync("POST", "/_sim/invoices/{id}/status", [&board](http::Request& request) {
-    auto id = id_param(request, "id");
+    auto id = api::path_id(request);
     auto body = json_body(request);
     if (!body) return control_error(body.failure());
     std::lock_guard lock(board.mutex);
