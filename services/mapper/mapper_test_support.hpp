@@ -47,28 +47,7 @@ inline std::string read_file(const std::string& path) {
 }
 
 // A simulator started on a free port (HBSYNC_SIM_<NAME>_PORT_FILE).
-class Sim {
- public:
-  Sim(const std::string& binary, const std::string& env_prefix)
-      : sim_(binary, env_prefix), base_(sim_.base_url()) {}
-  const std::string& base() const { return base_; }
-  rapidjson::Document control(const std::string& method, const std::string& target,
-                              const std::string& body = "") {
-    hbsync::http::ClientRequest r{.method = method, .url = base_ + target, .body = body};
-    if (!body.empty()) r.headers.set("Content-Type", "application/json");
-    auto res = client_.send(r);
-    EXPECT_TRUE(res.ok()) << res.error_message;
-    EXPECT_LT(res.response.status, 300) << method << " " << target << ": " << res.response.body;
-    rapidjson::Document doc;
-    doc.Parse(res.response.body.empty() ? "{}" : res.response.body.c_str());
-    return doc;
-  }
-
- private:
-  ht::Simulator sim_;
-  std::string base_;
-  hbsync::http::Client client_;
-};
+using Sim = ht::Simulator;
 
 class MapperTest : public ::testing::Test {
  protected:
@@ -117,12 +96,15 @@ class MapperTest : public ::testing::Test {
 
     port_ = ht::free_port();
     log_ = dir_ + "/mapper.log";
-    std::map<std::string, std::string> env = {
-        {"HBSYNC_HTTP_ADDRESS", "127.0.0.1"},       {"HBSYNC_HTTP_PORT", std::to_string(port_)},
-        {"HBSYNC_REDIS_URL", redis_server_->url()}, {"HBSYNC_KAFKA_BROKERS", broker_->bootstrap()},
-        {"HBSYNC_READY_INTERVAL", "200ms"},         {"HBSYNC_LOG_LEVEL", "debug"},
-        {"HBSYNC_ENCRYPTION_KEYS", keys},           {"HBSYNC_HUBSPOT_API_URL", hubspot_->base()},
-        {"HBSYNC_BOARD_API_URL", board_->base()}};
+    std::map<std::string, std::string> env = {{"HBSYNC_HTTP_ADDRESS", "127.0.0.1"},
+                                              {"HBSYNC_HTTP_PORT", std::to_string(port_)},
+                                              {"HBSYNC_REDIS_URL", redis_server_->url()},
+                                              {"HBSYNC_KAFKA_BROKERS", broker_->bootstrap()},
+                                              {"HBSYNC_READY_INTERVAL", "200ms"},
+                                              {"HBSYNC_LOG_LEVEL", "debug"},
+                                              {"HBSYNC_ENCRYPTION_KEYS", keys},
+                                              {"HBSYNC_HUBSPOT_API_URL", hubspot_->base_url()},
+                                              {"HBSYNC_BOARD_API_URL", board_->base_url()}};
     env.insert(extra_env_.begin(), extra_env_.end());
     mapper_ = ht::Process({ht::bin_path("hbsync-mapper")}, env, log_);
     hbsync::http::Client client;
@@ -223,7 +205,7 @@ class MapperTest : public ::testing::Test {
   }
   std::string calls_json() {
     hbsync::http::Client c;
-    auto res = c.send({.method = "GET", .url = hubspot_->base() + "/_sim/calls"});
+    auto res = c.send({.method = "GET", .url = hubspot_->base_url() + "/_sim/calls"});
     return res.response.body;
   }
 

@@ -29,31 +29,11 @@ using namespace std::chrono_literals;
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-inline rapidjson::Document parse(const std::string& text) {
-  rapidjson::Document doc;
-  doc.Parse(text.c_str());
-  EXPECT_FALSE(doc.HasParseError()) << text;
-  return doc;
-}
-
-// The simulator binary in a private directory, stopped on destruction.
-class Sim {
+// hbsync-sim-board, and what the tests read from it.
+class Sim : public testing::Simulator {
  public:
   explicit Sim(std::map<std::string, std::string> env)
-      : sim_("hbsync-sim-board", "HBSYNC_SIM_BOARD", std::move(env)), base_(sim_.base_url()) {}
-
-  const std::string& base_url() const { return base_; }
-
-  rapidjson::Document control(const std::string& method, const std::string& target,
-                              const std::string& body = "") {
-    http::ClientRequest request{.method = method, .url = base_ + target, .body = body};
-    if (!body.empty()) request.headers.set("Content-Type", "application/json");
-    auto result = client_.send(request);
-    EXPECT_TRUE(result.ok()) << result.error_message;
-    EXPECT_LT(result.response.status, 300)
-        << method << " " << target << ": " << result.response.body;
-    return parse(result.response.body.empty() ? "{}" : result.response.body);
-  }
+      : Simulator("hbsync-sim-board", "HBSYNC_SIM_BOARD", std::move(env)) {}
 
   // Calls the simulator counted for this API key on "METHOD /pattern" with
   // `status` ("" = every status).
@@ -71,11 +51,6 @@ class Sim {
     if (!doc["accounts"].HasMember(key.c_str())) return 0;
     return doc["accounts"][key.c_str()]["max_in_window"].GetInt64();
   }
-
- private:
-  testing::Simulator sim_;
-  std::string base_;
-  http::Client client_;
 };
 
 inline retry::Policy fast_retries() {

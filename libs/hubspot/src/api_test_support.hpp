@@ -30,32 +30,10 @@ using Clock = std::chrono::steady_clock;
 
 const std::string kRedirect = "https://app.example/callback";
 
-inline rapidjson::Document parse(const std::string& text) {
-  rapidjson::Document doc;
-  doc.Parse(text.c_str());
-  EXPECT_FALSE(doc.HasParseError()) << text;
-  return doc;
-}
-
-class Sim {
+// hbsync-sim-hubspot, and what the tests read from it.
+class Sim : public testing::Simulator {
  public:
-  Sim() : sim_("hbsync-sim-hubspot", "HBSYNC_SIM_HUBSPOT"), base_(sim_.base_url()) {}
-  const std::string& base_url() const { return base_; }
-
-  http::ClientResponse raw(const std::string& method, const std::string& target,
-                           const std::string& body = "") {
-    http::ClientRequest request{.method = method, .url = base_ + target, .body = body};
-    if (!body.empty()) request.headers.set("Content-Type", "application/json");
-    auto result = client_.send(request);
-    EXPECT_TRUE(result.ok()) << result.error_message;
-    return result.response;
-  }
-  rapidjson::Document control(const std::string& method, const std::string& target,
-                              const std::string& body = "") {
-    auto response = raw(method, target, body);
-    EXPECT_LT(response.status, 300) << method << " " << target << ": " << response.body;
-    return parse(response.body.empty() ? "{}" : response.body);
-  }
+  Sim() : Simulator("hbsync-sim-hubspot", "HBSYNC_SIM_HUBSPOT") {}
   // Calls of "METHOD /pattern" with `status` ("" = any), all portals.
   int64_t calls(const std::string& route, const std::string& status = "") {
     return testing::route_calls(control("GET", "/_sim/calls")["routes"], route, status);
@@ -67,11 +45,6 @@ class Sim {
     if (!doc["accounts"].HasMember(portal.c_str())) return 0;
     return testing::route_calls(doc["accounts"][portal.c_str()]["routes"], route, status);
   }
-
- private:
-  testing::Simulator sim_;
-  std::string base_;
-  http::Client client_;
 };
 
 inline retry::Policy fast_retries() {

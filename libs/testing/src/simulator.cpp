@@ -9,6 +9,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <gtest/gtest.h>
+
 #include "hbsync/testing/wait.hpp"
 
 namespace hbsync::testing {
@@ -44,6 +46,25 @@ Simulator::~Simulator() {
   process_.wait(5s);
   std::error_code ignored;
   std::filesystem::remove_all(dir_, ignored);
+}
+
+http::ClientResponse Simulator::raw(const std::string& method, const std::string& target,
+                                    const std::string& body) {
+  http::ClientRequest request{.method = method, .url = base_ + target, .body = body};
+  if (!body.empty()) request.headers.set("Content-Type", "application/json");
+  auto result = client_.send(request);
+  EXPECT_TRUE(result.ok()) << method << " " << target << ": " << result.error_message;
+  return result.response;
+}
+
+rapidjson::Document Simulator::control(const std::string& method, const std::string& target,
+                                       const std::string& body) {
+  const http::ClientResponse response = raw(method, target, body);
+  EXPECT_LT(response.status, 300) << method << " " << target << ": " << response.body;
+  rapidjson::Document doc;
+  doc.Parse(response.body.empty() ? "{}" : response.body.c_str());
+  EXPECT_FALSE(doc.HasParseError()) << method << " " << target << ": " << response.body;
+  return doc;
 }
 
 int64_t route_calls(const rapidjson::Value& routes, const std::string& route,

@@ -1,7 +1,8 @@
 // A simulator binary (hbsync-sim-board, hbsync-sim-hubspot) as a test starts
 // it: on a free port it reports through its port file, in a private
 // directory holding its log, stopped with SIGTERM and the directory removed
-// on destruction.
+// on destruction; and its control routes. A test's own simulator class
+// derives from it to add what it reads from the simulator.
 #pragma once
 
 #include <rapidjson/document.h>
@@ -10,6 +11,7 @@
 #include <map>
 #include <string>
 
+#include "hbsync/http/client.hpp"
 #include "hbsync/testing/process.hpp"
 
 namespace hbsync::testing {
@@ -30,10 +32,20 @@ class Simulator {
   const std::string& base_url() const { return base_; }
   const std::string& dir() const { return dir_; }
 
+  // One request to the simulator, `body` (if any) as JSON; a request that
+  // got no answer fails the test.
+  http::ClientResponse raw(const std::string& method, const std::string& target,
+                           const std::string& body = "");
+  // A control route's answer as JSON ({} when empty); a status of 300 or
+  // more, or an answer that is not JSON, fails the test.
+  rapidjson::Document control(const std::string& method, const std::string& target,
+                              const std::string& body = "");
+
  private:
   std::string dir_;
   Process process_;
   std::string base_;
+  http::Client client_;
 };
 
 // From a simulator's GET /_sim/calls answer: the calls in `routes` (its
