@@ -21,13 +21,11 @@ using lenient::opt_str;
 using lenient::str;
 using lenient::text_of;
 
+// board's flags come as booleans, 0/1 (numbers or numeric strings) or "true".
 bool flag(const Value& o, const char* name, bool fallback) {
   const Value* v = member(o, name);
-  if (!v) return fallback;
-  if (v->IsBool()) return v->GetBool();
   if (auto n = int_of(v)) return *n != 0;
-  if (v->IsString()) return std::string_view(v->GetString()) == "true";
-  return fallback;
+  return lenient::bool_of(v).value_or(fallback);
 }
 
 std::vector<std::string> strings(const Value& o, const char* name) {

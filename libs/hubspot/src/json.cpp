@@ -28,11 +28,7 @@ std::string str(const Value& o, const char* name) {
 }
 
 bool flag(const Value& o, const char* name) {
-  const Value* v = member(o, name);
-  if (!v) return false;
-  if (v->IsBool()) return v->GetBool();
-  if (v->IsString()) return std::string_view(v->GetString()) == "true";
-  return false;
+  return lenient::bool_of(member(o, name)).value_or(false);
 }
 
 bool parse_doc(rapidjson::Document& doc, std::string_view text, std::string& error) {

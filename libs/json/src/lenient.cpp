@@ -53,6 +53,13 @@ std::optional<std::string> text_of(const Value* v, Bools bools) {
   return std::nullopt;
 }
 
+std::optional<bool> bool_of(const Value* v) {
+  if (!v) return std::nullopt;
+  if (v->IsBool()) return v->GetBool();
+  if (v->IsString()) return std::string_view(v->GetString(), v->GetStringLength()) == "true";
+  return std::nullopt;
+}
+
 std::string str(const Value& o, const char* name, Bools bools) {
   return text_of(member(o, name), bools).value_or("");
 }

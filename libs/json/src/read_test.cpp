@@ -131,6 +131,17 @@ TEST(JsonLenient, BooleansAreTextOnlyWhenAsked) {
   EXPECT_EQ(text_of(member(doc, "on"), Bools::as_text), "true");
 }
 
+TEST(JsonLenient, BooleansFromBooleansOrTheTextTrue) {
+  auto doc = doc_of(R"({"t":true,"f":false,"yes":"true","no":"false","x":"1","n":1})");
+  EXPECT_EQ(bool_of(member(doc, "t")), true);
+  EXPECT_EQ(bool_of(member(doc, "f")), false);
+  EXPECT_EQ(bool_of(member(doc, "yes")), true);
+  EXPECT_EQ(bool_of(member(doc, "no")), false);
+  EXPECT_EQ(bool_of(member(doc, "x")), false);
+  EXPECT_EQ(bool_of(member(doc, "n")), std::nullopt);
+  EXPECT_EQ(bool_of(member(doc, "absent")), std::nullopt);
+}
+
 TEST(JsonLenient, CutKeepsWholeUtf8Sequences) {
   EXPECT_EQ(cut_utf8("short", 10), "short");
   EXPECT_EQ(cut_utf8("abcdef", 3, "..."), "abc...");

@@ -30,6 +30,10 @@ std::optional<int64_t> int_of(const rapidjson::Value* v);
 // A string, or a number in its JSON spelling (and a bool with Bools::as_text).
 std::optional<std::string> text_of(const rapidjson::Value* v, Bools bools = Bools::skip);
 
+// A JSON boolean, or a string: "true" is true, any other text false;
+// nullopt for other types.
+std::optional<bool> bool_of(const rapidjson::Value* v);
+
 // text_of(member(o, name)), "" when there is none.
 std::string str(const rapidjson::Value& o, const char* name, Bools bools = Bools::skip);
 std::optional<std::string> opt_str(const rapidjson::Value& o, const char* name,
