@@ -17,14 +17,15 @@
 #include <vector>
 
 #include "ctl.hpp"
+#include "hbsync/service/dlq_keys.hpp"
 #include "hbsync/v1/events.pb.h"
 
 namespace hbsync::ctl::dlq {
 
-// hash: "<partition>:<offset>" of a dlq message -> epoch ms of its replay.
-inline constexpr const char* kReplayedKey = "hbsync:dlq:replayed";
-inline constexpr const char* kSchemaHeader = "hbsync-schema";
-inline constexpr std::string_view kDeadLetterSchema = "hbsync.v1.DeadLetter";
+// The replay marks' Redis key and the dlq schema header (dlq_keys.hpp).
+using service::dlq::kDeadLetterSchema;
+using service::dlq::kReplayedKey;
+using service::dlq::kSchemaHeader;
 
 struct Position {
   int32_t partition = -1;

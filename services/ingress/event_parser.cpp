@@ -2,47 +2,21 @@
 
 #include <rapidjson/document.h>
 
-#include <charconv>
 #include <optional>
 
+#include "hbsync/json/lenient.hpp"
 #include "hbsync/json/parse.hpp"
+#include "hbsync/json/read.hpp"
 
 namespace hbsync::ingress {
 namespace {
 
 using Value = rapidjson::Value;
 
-// HubSpot sends ids as JSON numbers; a numeric string is taken too so a
-// serializer change on its side cannot make us drop events.
-std::optional<int64_t> as_int(const Value& v) {
-  if (v.IsInt64()) return v.GetInt64();
-  if (v.IsUint64() && v.GetUint64() <= static_cast<uint64_t>(INT64_MAX)) {
-    return static_cast<int64_t>(v.GetUint64());
-  }
-  if (v.IsString()) {
-    std::string_view s(v.GetString(), v.GetStringLength());
-    int64_t out = 0;
-    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-    if (ec == std::errc() && ptr == s.data() + s.size() && !s.empty()) return out;
-  }
-  return std::nullopt;
-}
-
-const Value* member(const Value& obj, const char* name) {
-  auto it = obj.FindMember(name);
-  if (it == obj.MemberEnd() || it->value.IsNull()) return nullptr;
-  return &it->value;
-}
-
+// HubSpot sends ids as JSON numbers; the lenient reader takes a numeric
+// string too, so a serializer change on its side cannot make us drop events.
 std::optional<int64_t> int_field(const Value& obj, const char* name) {
-  const Value* v = member(obj, name);
-  return v ? as_int(*v) : std::nullopt;
-}
-
-std::optional<std::string> string_field(const Value& obj, const char* name) {
-  const Value* v = member(obj, name);
-  if (v == nullptr || !v->IsString()) return std::nullopt;
-  return std::string(v->GetString(), v->GetStringLength());
+  return json::lenient::int_of(json::lenient::member(obj, name));
 }
 
 // The deal is the ordering unit for deal<->company association changes.
@@ -76,8 +50,8 @@ std::string kafka_key(const v1::HubSpotEvent& ev) {
 // protobuf; nullopt with `error` set when a required field is missing.
 std::optional<ParsedEvent> parse_event(const Value& e, int64_t received_at_ms, std::string& error) {
   auto portal = int_field(e, "portalId");
-  auto type = string_field(e, "subscriptionType");
-  if (!type) type = string_field(e, "eventType");
+  auto type = json::member_string(e, "subscriptionType");
+  if (!type) type = json::member_string(e, "eventType");
   auto occurred = int_field(e, "occurredAt");
   auto object_id = int_field(e, "objectId");
   auto from_id = int_field(e, "fromObjectId");
@@ -104,27 +78,23 @@ std::optional<ParsedEvent> parse_event(const Value& e, int64_t received_at_ms, s
   ev.set_subscription_id(int_field(e, "subscriptionId").value_or(0));
   ev.set_app_id(int_field(e, "appId").value_or(0));
   ev.set_attempt_number(static_cast<int32_t>(int_field(e, "attemptNumber").value_or(0)));
-  if (auto v = string_field(e, "changeSource")) ev.set_change_source(*v);
-  if (auto name = string_field(e, "propertyName")) {
+  if (auto v = json::member_string(e, "changeSource")) ev.set_change_source(*v);
+  if (auto name = json::member_string(e, "propertyName")) {
     ev.set_property_name(*name);
     if (keeps_property_value(*name)) {
-      if (auto v = string_field(e, "propertyValue")) ev.set_property_value(*v);
+      if (auto v = json::member_string(e, "propertyValue")) ev.set_property_value(*v);
     }
   }
-  if (auto v = string_field(e, "associationType")) ev.set_association_type(*v);
+  if (auto v = json::member_string(e, "associationType")) ev.set_association_type(*v);
   ev.set_from_object_id(from_id.value_or(0));
   ev.set_to_object_id(int_field(e, "toObjectId").value_or(0));
-  if (const Value* v = member(e, "associationRemoved"); v && v->IsBool()) {
-    ev.set_association_removed(v->GetBool());
-  }
-  if (const Value* v = member(e, "isPrimaryAssociation"); v && v->IsBool()) {
-    ev.set_is_primary_association(v->GetBool());
-  }
+  if (auto v = json::member_bool(e, "associationRemoved")) ev.set_association_removed(*v);
+  if (auto v = json::member_bool(e, "isPrimaryAssociation")) ev.set_is_primary_association(*v);
   ev.set_primary_object_id(int_field(e, "primaryObjectId").value_or(0));
   ev.set_new_object_id(int_field(e, "newObjectId").value_or(0));
-  if (const Value* merged = member(e, "mergedObjectIds"); merged && merged->IsArray()) {
+  if (const Value* merged = json::member_array(e, "mergedObjectIds")) {
     for (const auto& m : merged->GetArray()) {
-      if (auto id = as_int(m)) ev.add_merged_object_ids(*id);
+      if (auto id = json::lenient::int_of(&m)) ev.add_merged_object_ids(*id);
     }
   }
   parsed.key = kafka_key(ev);

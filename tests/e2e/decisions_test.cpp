@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "harness.hpp"
+#include "stack_suite.hpp"
 
 namespace hbsync::e2e {
 namespace {
@@ -23,29 +23,11 @@ namespace {
 constexpr auto kSync = 60s;  // generous: a 2-core machine shared with builds
 constexpr const char* kMissingName = "missing_company_name";
 
-class Decisions : public ::testing::Test {
+class Decisions : public StackSuite {
  protected:
-  static void SetUpTestSuite() {
-    try {
-      stack_ = new Stack(StackOptions{});
-    } catch (const std::exception& e) {
-      start_error_ = e.what();
-    }
+  void restore_simulators() override {
+    if (paused_) s().hubspot().control("POST", "/_sim/webhooks/resume");
   }
-  static void TearDownTestSuite() {
-    delete stack_;
-    stack_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(stack_, nullptr) << "the e2e stack did not start: " << start_error_;
-  }
-  void TearDown() override {
-    if (stack_ == nullptr) return;
-    if (paused_) stack_->hubspot().control("POST", "/_sim/webhooks/resume");
-    stack_->finish_test();
-  }
-
-  Stack& s() { return *stack_; }
 
   static std::string deal_no(const std::string& deal) { return "HS-" + deal; }
 
@@ -138,13 +120,8 @@ class Decisions : public ::testing::Test {
     return ids;
   }
 
-  static Stack* stack_;
-  static std::string start_error_;
   bool paused_ = false;
 };
-
-Stack* Decisions::stack_ = nullptr;
-std::string Decisions::start_error_;
 
 // C10: the deal failed for want of a company name; a named primary company
 // is associated (the deal's updatedAt does not move): the deal syncs, once.

@@ -11,38 +11,18 @@
 #include <map>
 #include <set>
 
-#include "harness.hpp"
+#include "stack_suite.hpp"
 
 namespace hbsync::e2e {
 namespace {
 
 constexpr auto kSync = 60s;  // generous: a 2-core machine shared with builds
 
-class F3Rules : public ::testing::Test {
+class F3Rules : public StackSuite {
  protected:
-  static void SetUpTestSuite() {
-    try {
-      stack_ = new Stack(StackOptions{});
-    } catch (const std::exception& e) {
-      start_error_ = e.what();
-    }
+  void restore_simulators() override {
+    if (switches_changed_) s().webhook_settings(R"({"duplicate":false,"reorder":false})");
   }
-  static void TearDownTestSuite() {
-    delete stack_;
-    stack_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(stack_, nullptr) << "the e2e stack did not start: " << start_error_;
-  }
-  void TearDown() override {
-    if (stack_ == nullptr) return;
-    stack_->finish_test();
-    if (switches_changed_) {
-      stack_->webhook_settings(R"({"duplicate":false,"reorder":false})");
-    }
-  }
-
-  Stack& s() { return *stack_; }
 
   // The deal's project (management_no HS-<id>), once the writer created it.
   BoardProject wait_project(const Tenant& t, const std::string& deal_id) {
@@ -102,13 +82,8 @@ class F3Rules : public ::testing::Test {
     });
   }
 
-  static Stack* stack_;
-  static std::string start_error_;
   bool switches_changed_ = false;
 };
-
-Stack* F3Rules::stack_ = nullptr;
-std::string F3Rules::start_error_;
 
 // F3.2: the deal's primary company (association type 5) is the one synced,
 // even when another company has a smaller id.

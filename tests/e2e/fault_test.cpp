@@ -35,6 +35,7 @@
 
 #include "harness.hpp"
 #include "hbsync/http/server.hpp"
+#include "hbsync/json/lenient.hpp"
 #include "hbsync/webhook/signature.hpp"
 
 namespace hbsync::e2e {
@@ -332,12 +333,7 @@ CtlResult run_ctl(Stack& s, const std::vector<std::string>& args) {
 }
 
 std::string str_member(const rapidjson::Value& o, const char* name) {
-  if (!o.IsObject()) return "";
-  auto it = o.FindMember(name);
-  if (it == o.MemberEnd()) return "";
-  if (it->value.IsString()) return it->value.GetString();
-  if (it->value.IsInt64()) return std::to_string(it->value.GetInt64());
-  return "";
+  return json::lenient::str(o, name);
 }
 
 // A recording proxy between HubSpot's webhooks and ingress: it forwards each

@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "hbsync/json/lenient.hpp"
 #include "hbsync/tenant/crypto.hpp"
 #include "hbsync/tenant/store.hpp"
 
@@ -46,29 +47,16 @@ void append_line(const std::string& path, const std::string& line) {
   out << line << "\n";
 }
 
+// Simulator answers read with the lenient readers (libs/json): ids as
+// numbers or strings, a missing member as "" or 0.
 std::string str(const rapidjson::Value& v) {
-  if (v.IsString()) return std::string(v.GetString(), v.GetStringLength());
-  if (v.IsInt64()) return std::to_string(v.GetInt64());
-  return "";
+  return json::lenient::text_of(&v).value_or("");
 }
 std::string member_str(const rapidjson::Value& o, const char* name) {
-  if (!o.IsObject()) return "";
-  auto it = o.FindMember(name);
-  return it == o.MemberEnd() ? "" : str(it->value);
+  return json::lenient::str(o, name);
 }
 int64_t member_int(const rapidjson::Value& o, const char* name) {
-  if (!o.IsObject()) return 0;
-  auto it = o.FindMember(name);
-  if (it == o.MemberEnd()) return 0;
-  if (it->value.IsInt64()) return it->value.GetInt64();
-  if (it->value.IsString()) {
-    try {
-      return std::stoll(it->value.GetString());
-    } catch (...) {
-      return 0;
-    }
-  }
-  return 0;
+  return json::lenient::int_of(json::lenient::member(o, name)).value_or(0);
 }
 
 std::string to_text(const rapidjson::Value& v) {

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "hbsync/apiclient/client.hpp"
 #include "hbsync/apiclient/request.hpp"
 #include "hbsync/log/log.hpp"
 #include "json.hpp"
@@ -21,6 +22,30 @@ constexpr std::array<Operation, kOperationCount> kRequired = {
     Operation::invoices_list,  Operation::users_list,
 };
 
+// In enum order: the metric label and board's token-screen name.
+struct OperationNames {
+  std::string_view id;
+  std::string_view label;
+};
+constexpr std::array<OperationNames, kOperationCount> kNames = {{
+    {"clients.create", "顧客 登録"},
+    {"clients.update", "顧客 更新"},
+    {"clients.get", "顧客 取得"},
+    {"clients.list", "顧客 リストの取得"},
+    {"projects.create", "案件 登録"},
+    {"projects.update", "案件 更新"},
+    {"projects.get", "案件 取得"},
+    {"projects.list", "案件 リストの取得"},
+    {"projects.order_status", "案件 受注ステータス更新"},
+    {"invoices.list", "請求 リストの取得"},
+    {"users.list", "ユーザ リストの取得"},
+}};
+
+// HBSYNC_BOARD_API_URL, _TIMEOUT, _RATE_MARGIN, _MAX_RATE_WAIT, _RETRY_*.
+const apiclient::Variables kVariables{
+    "HBSYNC_BOARD", "board", "board API base URL (paths /v1/... are appended)",
+    "Added to board's one-second window to absorb delays between grant and arrival"};
+
 // board sends no Retry-After on some 429s [O]; its window is one second.
 constexpr milliseconds kDefaultRetryAfter{1000};
 
@@ -29,40 +54,17 @@ constexpr milliseconds kDefaultRetryAfter{1000};
 // before our count does) or a penalty it left in the limiter.
 constexpr milliseconds kBudgetWait = std::chrono::hours(1);
 
+// board has no 409 or 423 of its own: they read as validation.
 Error::Kind kind_of(apiclient::Class kind) {
-  switch (kind) {
-    case apiclient::Class::unauthorized:
-      return Error::unauthorized;
-    case apiclient::Class::forbidden:
-      return Error::forbidden;
-    case apiclient::Class::not_found:
-      return Error::not_found;
-    case apiclient::Class::rate_limited:
-      return Error::rate_limited;
-    case apiclient::Class::budget_exhausted:
-      return Error::daily_budget_exhausted;
-    case apiclient::Class::server:
-      return Error::server;
-    case apiclient::Class::network:
-      return Error::network;
-    case apiclient::Class::conflict:  // board has no 409 or 423 of its own
-    case apiclient::Class::locked:
-    case apiclient::Class::rejected:
-      break;
-  }
-  return Error::validation;
+  if (kind == apiclient::Class::budget_exhausted) return Error::daily_budget_exhausted;
+  return apiclient::common_kind<Error>(kind);
 }
 
 // board's reading of a failed call.
 Error error_of(const apiclient::Failure& failure) {
-  return Error{.kind = kind_of(failure.kind),
-               .status = failure.status,
-               .message = failure.status ? json::error_message(failure.body, failure.status)
-                                         : failure.message,
-               .retry_after = failure.retry_after,
-               .attempts = failure.attempts,
-               .maybe_applied = failure.maybe_applied,
-               .redis_error = failure.redis_error};
+  Error error = apiclient::error_of<Error>(failure, kind_of(failure.kind));
+  if (failure.status) error.message = json::error_message(failure.body, failure.status);
+  return error;
 }
 
 apiclient::Profile profile(const Options& options) {
@@ -76,25 +78,10 @@ apiclient::Profile profile(const Options& options) {
 }  // namespace
 
 std::string_view to_string(Error::Kind kind) {
-  switch (kind) {
-    case Error::unauthorized:
-      return "unauthorized";
-    case Error::forbidden:
-      return "forbidden";
-    case Error::not_found:
-      return "not_found";
-    case Error::validation:
-      return "validation";
-    case Error::rate_limited:
-      return "rate_limited";
-    case Error::daily_budget_exhausted:
-      return "daily_budget_exhausted";
-    case Error::server:
-      return "server";
-    case Error::network:
-      return "network";
-  }
-  return "unknown";
+  static constexpr std::array<std::string_view, Error::network + 1> kKinds = {
+      "unauthorized",           "forbidden", "not_found", "validation", "rate_limited",
+      "daily_budget_exhausted", "server",    "network"};
+  return static_cast<size_t>(kind) < kKinds.size() ? kKinds[kind] : "unknown";
 }
 
 std::span<const Operation> required_operations() {
@@ -102,79 +89,22 @@ std::span<const Operation> required_operations() {
 }
 
 std::string_view operation_id(Operation op) {
-  switch (op) {
-    case Operation::clients_create:
-      return "clients.create";
-    case Operation::clients_update:
-      return "clients.update";
-    case Operation::clients_get:
-      return "clients.get";
-    case Operation::clients_list:
-      return "clients.list";
-    case Operation::projects_create:
-      return "projects.create";
-    case Operation::projects_update:
-      return "projects.update";
-    case Operation::projects_get:
-      return "projects.get";
-    case Operation::projects_list:
-      return "projects.list";
-    case Operation::projects_order_status:
-      return "projects.order_status";
-    case Operation::invoices_list:
-      return "invoices.list";
-    case Operation::users_list:
-      return "users.list";
-  }
-  return "unknown";
+  return kNames[static_cast<size_t>(op)].id;
 }
 
 std::string_view operation_label(Operation op) {
-  switch (op) {
-    case Operation::clients_create:
-      return "顧客 登録";
-    case Operation::clients_update:
-      return "顧客 更新";
-    case Operation::clients_get:
-      return "顧客 取得";
-    case Operation::clients_list:
-      return "顧客 リストの取得";
-    case Operation::projects_create:
-      return "案件 登録";
-    case Operation::projects_update:
-      return "案件 更新";
-    case Operation::projects_get:
-      return "案件 取得";
-    case Operation::projects_list:
-      return "案件 リストの取得";
-    case Operation::projects_order_status:
-      return "案件 受注ステータス更新";
-    case Operation::invoices_list:
-      return "請求 リストの取得";
-    case Operation::users_list:
-      return "ユーザ リストの取得";
-  }
-  return "?";
+  return kNames[static_cast<size_t>(op)].label;
 }
 
 Options Options::load(config::Loader& loader) {
   Options o;
-  o.base_url = loader.str("HBSYNC_BOARD_API_URL", o.base_url,
-                          "board API base URL (paths /v1/... are appended)");
-  apiclient::check_base_url(loader, "HBSYNC_BOARD_API_URL", o.base_url, false);
-  o.timeout = loader.duration("HBSYNC_BOARD_TIMEOUT", "30s", "Timeout of one board API request");
+  apiclient::load_common(loader, kVariables, o);
   o.rate_per_second =
       loader.integer("HBSYNC_BOARD_RATE_PER_SECOND", o.rate_per_second,
                      "board requests per second per API key, shared by all replicas", 1, 1000);
   o.rate_per_day = loader.integer("HBSYNC_BOARD_RATE_PER_DAY", o.rate_per_day,
                                   "board requests per rolling 24 hours per API key (daily budget)",
                                   1, 100000000);
-  o.rate_margin = loader.duration(
-      "HBSYNC_BOARD_RATE_MARGIN", "200ms",
-      "Added to board's one-second window to absorb delays between grant and arrival");
-  o.max_rate_wait = loader.duration("HBSYNC_BOARD_MAX_RATE_WAIT", "30s",
-                                    "Longest wait for a board rate-limit slot before giving up");
-  o.retry = retry::Policy::load(loader, "HBSYNC_BOARD_RETRY");
   return o;
 }
 
@@ -228,13 +158,7 @@ Account Api::account(Credentials credentials) {
 }
 
 CallCounts Api::calls() const {
-  CallCounts counts;
-  for (Operation op : kRequired) {
-    const uint64_t n = calls_[static_cast<size_t>(op)].load();
-    counts.total += n;
-    if (n) counts.by_operation[std::string(operation_id(op))] = n;
-  }
-  return counts;
+  return calls_.counts();
 }
 
 std::string Api::limiter_key(std::string_view api_key) {
@@ -260,7 +184,7 @@ Result<http::ClientResponse> Api::execute(const Credentials& credentials, const 
       .creates = call.method == "POST",
       .limiter = &limiter_,
       .limit_key = limiter_key(credentials.api_key),
-      .sent = &calls_[static_cast<size_t>(call.operation)],
+      .sent = calls_.sent(call.operation),
       .authorize = [&](http::ClientRequest& r) {
         r.headers.set("x-api-key", credentials.api_key);
         r.headers.set("Authorization", "Bearer " + credentials.api_token);

@@ -4,7 +4,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "hbsync/apiclient/json.hpp"
+#include "hbsync/json/lenient.hpp"
 #include "hbsync/json/parse.hpp"
 
 namespace hbsync::board::json {
@@ -13,20 +13,19 @@ namespace {
 
 using rapidjson::Value;
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+namespace lenient = hbsync::json::lenient;
 
-using apiclient::json::int_of;
-using apiclient::json::member;
-using apiclient::json::opt_str;
-using apiclient::json::str;
-using apiclient::json::text_of;
+using lenient::int_of;
+using lenient::member;
+using lenient::opt_str;
+using lenient::str;
+using lenient::text_of;
 
+// board's flags come as booleans, 0/1 (numbers or numeric strings) or "true".
 bool flag(const Value& o, const char* name, bool fallback) {
   const Value* v = member(o, name);
-  if (!v) return fallback;
-  if (v->IsBool()) return v->GetBool();
   if (auto n = int_of(v)) return *n != 0;
-  if (v->IsString()) return std::string_view(v->GetString()) == "true";
-  return fallback;
+  return lenient::bool_of(v).value_or(fallback);
 }
 
 std::vector<std::string> strings(const Value& o, const char* name) {
@@ -287,7 +286,7 @@ std::string error_message(std::string_view body, int status) {
   if (message.empty()) {
     if (const Value* errors = member(doc, "errors")) message = joined_errors(*errors);
   }
-  return message.empty() ? fallback : apiclient::json::cut_utf8(std::move(message), 1000, "...");
+  return message.empty() ? fallback : lenient::cut_utf8(std::move(message), 1000, "...");
 }
 
 std::string client_body(const ClientFields& f, bool for_update) {

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "hbsync/history/keys.hpp"
+
 namespace hbsync::history {
 namespace {
 
@@ -20,7 +22,7 @@ History::History(redis::Client& redis, size_t max_entries)
     : redis_(redis), max_entries_(max_entries) {}
 
 std::string History::key(std::string_view tenant_id) {
-  return "hbsync:tenant:" + std::string(tenant_id) + ":history";
+  return keys::stream(tenant_id);
 }
 
 void History::record(const std::string& tenant_id, const Entry& e) {

@@ -2,35 +2,15 @@
 // a request cut short in time, and the connection cap preferring to close an
 // idle connection over refusing a new one.
 #include <atomic>
-#include <memory>
-#include <thread>
-#include <vector>
 
-#include <gtest/gtest.h>
-
-#include "hbsync/http/client.hpp"
-#include "hbsync/http/server.hpp"
-#include "hbsync/log/log.hpp"
-#include "raw_connection_test.hpp"
+#include "server_test_support.hpp"
 
 namespace hbsync::http {
 namespace {
 
-using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
-using testsupport::body_of;
-using testsupport::eventually;
-using testsupport::RawConnection;
-using testsupport::status_of;
-
-class ServerLimitsTest : public ::testing::Test {
+// The ServerTest fixture with two routes that count the requests they handle.
+class ServerLimitsTest : public ServerTest {
  protected:
-  static void SetUpTestSuite() { log::init("http_server_limits_test", log::Level::warn); }
-
-  void TearDown() override {
-    if (server_) server_->shutdown(2000ms);
-  }
-
   Server& start(ServerOptions options) {
     Router router;
     router.add_sync("GET", "/", [this](Request&) {
@@ -41,16 +21,9 @@ class ServerLimitsTest : public ::testing::Test {
       ++handled_;
       return Response::text(200, r.body);
     });
-    server_ = std::make_unique<Server>(std::move(options), std::move(router));
-    server_->start();
-    return *server_;
+    return ServerTest::start(std::move(router), std::move(options));
   }
 
-  std::string url(std::string_view target) const {
-    return "http://127.0.0.1:" + std::to_string(server_->port()) + std::string(target);
-  }
-
-  std::unique_ptr<Server> server_;
   std::atomic<int> handled_{0};
 };
 

@@ -1,5 +1,6 @@
 #include "hbsync/hubspot/api.hpp"
 
+#include "hbsync/apiclient/client.hpp"
 #include "hbsync/apiclient/request.hpp"
 #include "hbsync/log/log.hpp"
 #include "json.hpp"
@@ -10,13 +11,19 @@ using std::chrono::milliseconds;
 
 namespace {
 
-constexpr std::array<Operation, kOperationCount> kAll = {
-    Operation::oauth_token,      Operation::oauth_token_info,       Operation::deals_get,
-    Operation::deals_update,     Operation::deals_batch_update,     Operation::deal_companies_list,
-    Operation::companies_get,    Operation::companies_batch_read,   Operation::companies_update,
-    Operation::companies_search, Operation::companies_batch_create, Operation::owners_get,
-    Operation::pipelines_list,   Operation::properties_list,        Operation::properties_create,
+// In enum order: the metric labels.
+constexpr std::array<std::string_view, kOperationCount> kIds = {
+    "oauth.token",      "oauth.token_info",       "deals.get",
+    "deals.update",     "deals.batch_update",     "deals.companies",
+    "companies.get",    "companies.batch_read",   "companies.update",
+    "companies.search", "companies.batch_create", "owners.get",
+    "pipelines.list",   "properties.list",        "properties.create",
 };
+
+// HBSYNC_HUBSPOT_API_URL, _TIMEOUT, _RATE_MARGIN, _MAX_RATE_WAIT, _RETRY_*.
+const apiclient::Variables kVariables{
+    "HBSYNC_HUBSPOT", "HubSpot", "HubSpot API base URL (paths /crm/..., /oauth/... are appended)",
+    "Added to HubSpot's windows to absorb delays between grant and arrival"};
 
 // HubSpot's 429 may come without Retry-After; its shortest window is 1 s.
 constexpr milliseconds kDefaultRetryAfter{1000};
@@ -24,39 +31,14 @@ constexpr milliseconds kDefaultRetryAfter{1000};
 constexpr milliseconds kLockedWait{2000};
 
 Error::Kind kind_of(apiclient::Class kind) {
-  switch (kind) {
-    case apiclient::Class::unauthorized:
-      return Error::unauthorized;
-    case apiclient::Class::forbidden:
-      return Error::forbidden;
-    case apiclient::Class::not_found:
-      return Error::not_found;
-    case apiclient::Class::conflict:
-      return Error::conflict;
-    case apiclient::Class::locked:
-      return Error::locked;
-    case apiclient::Class::rate_limited:
-    case apiclient::Class::budget_exhausted:  // HubSpot's limits have no budget window
-      return Error::rate_limited;
-    case apiclient::Class::server:
-      return Error::server;
-    case apiclient::Class::network:
-      return Error::network;
-    case apiclient::Class::rejected:
-      break;
-  }
-  return Error::validation;
+  if (kind == apiclient::Class::conflict) return Error::conflict;
+  if (kind == apiclient::Class::locked) return Error::locked;
+  return apiclient::common_kind<Error>(kind);  // HubSpot's limits have no budget window
 }
 
 // HubSpot's reading of a failed call (its error body when it answered).
 Error error_of(const apiclient::Failure& failure) {
-  Error error{.kind = kind_of(failure.kind),
-              .status = failure.status,
-              .message = failure.message,
-              .retry_after = failure.retry_after,
-              .attempts = failure.attempts,
-              .maybe_applied = failure.maybe_applied,
-              .redis_error = failure.redis_error};
+  Error error = apiclient::error_of<Error>(failure, kind_of(failure.kind));
   if (failure.status) json::fill_error(error, failure.body);
   return error;
 }
@@ -64,65 +46,14 @@ Error error_of(const apiclient::Failure& failure) {
 }  // namespace
 
 std::string_view to_string(Error::Kind kind) {
-  switch (kind) {
-    case Error::unauthorized:
-      return "unauthorized";
-    case Error::forbidden:
-      return "forbidden";
-    case Error::not_found:
-      return "not_found";
-    case Error::conflict:
-      return "conflict";
-    case Error::validation:
-      return "validation";
-    case Error::rate_limited:
-      return "rate_limited";
-    case Error::locked:
-      return "locked";
-    case Error::server:
-      return "server";
-    case Error::network:
-      return "network";
-    case Error::not_connected:
-      return "not_connected";
-  }
-  return "unknown";
+  static constexpr std::array<std::string_view, Error::not_connected + 1> kKinds = {
+      "unauthorized", "forbidden", "not_found", "conflict", "validation",
+      "rate_limited", "locked",    "server",    "network",  "not_connected"};
+  return static_cast<size_t>(kind) < kKinds.size() ? kKinds[kind] : "unknown";
 }
 
 std::string_view operation_id(Operation op) {
-  switch (op) {
-    case Operation::oauth_token:
-      return "oauth.token";
-    case Operation::oauth_token_info:
-      return "oauth.token_info";
-    case Operation::deals_get:
-      return "deals.get";
-    case Operation::deals_update:
-      return "deals.update";
-    case Operation::deals_batch_update:
-      return "deals.batch_update";
-    case Operation::deal_companies_list:
-      return "deals.companies";
-    case Operation::companies_get:
-      return "companies.get";
-    case Operation::companies_batch_read:
-      return "companies.batch_read";
-    case Operation::companies_update:
-      return "companies.update";
-    case Operation::companies_search:
-      return "companies.search";
-    case Operation::companies_batch_create:
-      return "companies.batch_create";
-    case Operation::owners_get:
-      return "owners.get";
-    case Operation::pipelines_list:
-      return "pipelines.list";
-    case Operation::properties_list:
-      return "properties.list";
-    case Operation::properties_create:
-      return "properties.create";
-  }
-  return "unknown";
+  return kIds[static_cast<size_t>(op)];
 }
 
 std::optional<std::string> CrmObject::property(const std::string& name) const {
@@ -141,9 +72,7 @@ domain::HubSpotPipeline Pipeline::to_domain() const {
 
 Options Options::load(config::Loader& loader) {
   Options o;
-  o.base_url = loader.str("HBSYNC_HUBSPOT_API_URL", o.base_url,
-                          "HubSpot API base URL (paths /crm/..., /oauth/... are appended)");
-  apiclient::check_base_url(loader, "HBSYNC_HUBSPOT_API_URL", o.base_url, false);
+  apiclient::load_common(loader, kVariables, o);
   o.authorize_url = loader.str("HBSYNC_HUBSPOT_AUTHORIZE_URL", o.authorize_url,
                                "HubSpot's OAuth authorize page (the install redirect, F1.2)");
   apiclient::check_base_url(loader, "HBSYNC_HUBSPOT_AUTHORIZE_URL", o.authorize_url, true);
@@ -157,25 +86,17 @@ Options Options::load(config::Loader& loader) {
   if (o.token_path.empty() || o.token_path.front() != '/') {
     loader.reject("HBSYNC_HUBSPOT_TOKEN_PATH", "must start with /");
   }
-  o.timeout =
-      loader.duration("HBSYNC_HUBSPOT_TIMEOUT", "30s", "Timeout of one HubSpot API request");
   o.rate_per_10s = loader.integer(
       "HBSYNC_HUBSPOT_RATE_PER_10S", o.rate_per_10s,
       "HubSpot requests per rolling 10 s per portal (search excluded), shared by all replicas", 1,
       100000);
   o.search_per_second = loader.integer("HBSYNC_HUBSPOT_SEARCH_PER_SECOND", o.search_per_second,
                                        "HubSpot search requests per second per portal", 1, 1000);
-  o.rate_margin =
-      loader.duration("HBSYNC_HUBSPOT_RATE_MARGIN", "200ms",
-                      "Added to HubSpot's windows to absorb delays between grant and arrival");
-  o.max_rate_wait = loader.duration("HBSYNC_HUBSPOT_MAX_RATE_WAIT", "30s",
-                                    "Longest wait for a HubSpot rate-limit slot before giving up");
   o.refresh_before = loader.duration("HBSYNC_HUBSPOT_REFRESH_BEFORE", "5m",
                                      "Refresh an OAuth access token this long before it expires");
   o.refresh_lease = loader.duration(
       "HBSYNC_HUBSPOT_REFRESH_LEASE", "30s",
       "Longest a replica holds a tenant's token-refresh lease (others wait for it)");
-  o.retry = retry::Policy::load(loader, "HBSYNC_HUBSPOT_RETRY");
   return o;
 }
 
@@ -199,13 +120,7 @@ Portal Api::portal(std::string portal_id, TokenSource& tokens) {
 }
 
 CallCounts Api::calls() const {
-  CallCounts counts;
-  for (Operation op : kAll) {
-    const uint64_t n = calls_[static_cast<size_t>(op)].load();
-    counts.total += n;
-    if (n) counts.by_operation[std::string(operation_id(op))] = n;
-  }
-  return counts;
+  return calls_.counts();
 }
 
 Result<http::ClientResponse> Api::execute(const Call& call, const std::string* portal_id,
@@ -252,7 +167,7 @@ apiclient::Call Api::loop_call(const Call& call, const std::string* portal_id) {
       .creates = call.creates,
       .limiter = portal_id ? (call.search ? &search_limiter_ : &limiter_) : nullptr,
       .limit_key = portal_id ? *portal_id : std::string(),
-      .sent = &calls_[static_cast<size_t>(call.operation)]};
+      .sent = calls_.sent(call.operation)};
   if (call.form_body && !call.json_body) {
     out.request.headers.set("Content-Type", "application/x-www-form-urlencoded");
     out.request.body = *call.form_body;

@@ -4,7 +4,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "hbsync/apiclient/json.hpp"
+#include "hbsync/json/lenient.hpp"
 #include "hbsync/json/parse.hpp"
 
 namespace hbsync::hubspot::json {
@@ -13,25 +13,22 @@ namespace {
 
 using rapidjson::Value;
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+namespace lenient = hbsync::json::lenient;
 
-using apiclient::json::int_of;
-using apiclient::json::member;
+using lenient::int_of;
+using lenient::member;
 
 // HubSpot property values may be booleans: they read as "true"/"false".
 std::optional<std::string> text_of(const Value* v) {
-  return apiclient::json::text_of(v, apiclient::json::Bools::as_text);
+  return lenient::text_of(v, lenient::Bools::as_text);
 }
 
 std::string str(const Value& o, const char* name) {
-  return apiclient::json::str(o, name, apiclient::json::Bools::as_text);
+  return lenient::str(o, name, lenient::Bools::as_text);
 }
 
 bool flag(const Value& o, const char* name) {
-  const Value* v = member(o, name);
-  if (!v) return false;
-  if (v->IsBool()) return v->GetBool();
-  if (v->IsString()) return std::string_view(v->GetString()) == "true";
-  return false;
+  return lenient::bool_of(member(o, name)).value_or(false);
 }
 
 bool parse_doc(rapidjson::Document& doc, std::string_view text, std::string& error) {
@@ -67,7 +64,7 @@ std::optional<std::string> next_after(const Value& doc) {
 }
 
 std::string cut(std::string text) {
-  return apiclient::json::cut_utf8(std::move(text), 1000);
+  return lenient::cut_utf8(std::move(text), 1000);
 }
 
 void write_string_map(Writer& w, const std::map<std::string, std::string>& m) {

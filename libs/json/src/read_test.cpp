@@ -1,9 +1,11 @@
+// The member readers: strict (read.hpp) and lenient (lenient.hpp).
 #include "hbsync/json/read.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
+#include "hbsync/json/lenient.hpp"
 #include "hbsync/json/parse.hpp"
 
 namespace hbsync::json {
@@ -79,6 +81,73 @@ TEST(JsonRead, NamesTypesAndViewsStrings) {
   auto obj = doc_of(R"({"n":null})");
   ASSERT_NE(find_member(obj, "n"), nullptr);  // present, even if null
   EXPECT_TRUE(find_member(obj, "n")->IsNull());
+}
+
+// ---- lenient readers: documents whose producer we do not control ----
+
+using namespace lenient;
+
+const char* kThirdParty = R"({"name":"tanaka","id":42,"big":18446744073709551615,"half":1.5,
+  "one":1.0,"numeric":"7","signed":"-7","padded":" 7","on":true,"nothing":null,"list":[1],
+  "amount":1234.5})";
+
+TEST(JsonLenient, NullIsTheSameAsMissing) {
+  auto doc = doc_of(kThirdParty);
+  EXPECT_EQ(member(doc, "nothing"), nullptr);
+  EXPECT_EQ(member(doc, "absent"), nullptr);
+  EXPECT_NE(member(doc, "name"), nullptr);
+  EXPECT_EQ(member(doc["list"], "name"), nullptr);  // not an object
+  EXPECT_EQ(opt_str(doc, "nothing"), std::nullopt);
+  EXPECT_EQ(str(doc, "nothing"), "");
+}
+
+TEST(JsonLenient, IdsComeAsNumbersNumericStringsOrIntegralDoubles) {
+  auto doc = doc_of(kThirdParty);
+  EXPECT_EQ(int_of(member(doc, "id")), 42);
+  EXPECT_EQ(int_of(member(doc, "numeric")), 7);
+  EXPECT_EQ(int_of(member(doc, "signed")), -7);
+  EXPECT_EQ(int_of(member(doc, "one")), 1);
+  EXPECT_EQ(int_of(member(doc, "half")), std::nullopt);
+  EXPECT_EQ(int_of(member(doc, "big")), std::nullopt);  // beyond int64
+  EXPECT_EQ(int_of(member(doc, "padded")), std::nullopt);
+  EXPECT_EQ(int_of(member(doc, "name")), std::nullopt);
+  EXPECT_EQ(int_of(member(doc, "on")), std::nullopt);
+  EXPECT_EQ(int_of(nullptr), std::nullopt);
+}
+
+TEST(JsonLenient, TextKeepsNumbersInTheirJsonSpelling) {
+  auto doc = doc_of(kThirdParty);
+  EXPECT_EQ(str(doc, "name"), "tanaka");
+  EXPECT_EQ(str(doc, "id"), "42");
+  EXPECT_EQ(str(doc, "amount"), "1234.5");
+  EXPECT_EQ(str(doc, "big"), "18446744073709551615");
+  EXPECT_EQ(opt_str(doc, "list"), std::nullopt);
+}
+
+TEST(JsonLenient, BooleansAreTextOnlyWhenAsked) {
+  auto doc = doc_of(kThirdParty);
+  EXPECT_EQ(opt_str(doc, "on"), std::nullopt);
+  EXPECT_EQ(opt_str(doc, "on", Bools::as_text), "true");
+  EXPECT_EQ(text_of(member(doc, "on"), Bools::as_text), "true");
+}
+
+TEST(JsonLenient, BooleansFromBooleansOrTheTextTrue) {
+  auto doc = doc_of(R"({"t":true,"f":false,"yes":"true","no":"false","x":"1","n":1})");
+  EXPECT_EQ(bool_of(member(doc, "t")), true);
+  EXPECT_EQ(bool_of(member(doc, "f")), false);
+  EXPECT_EQ(bool_of(member(doc, "yes")), true);
+  EXPECT_EQ(bool_of(member(doc, "no")), false);
+  EXPECT_EQ(bool_of(member(doc, "x")), false);
+  EXPECT_EQ(bool_of(member(doc, "n")), std::nullopt);
+  EXPECT_EQ(bool_of(member(doc, "absent")), std::nullopt);
+}
+
+TEST(JsonLenient, CutKeepsWholeUtf8Sequences) {
+  EXPECT_EQ(cut_utf8("short", 10), "short");
+  EXPECT_EQ(cut_utf8("abcdef", 3, "..."), "abc...");
+  // "日" is three bytes: cutting inside it drops it whole.
+  EXPECT_EQ(cut_utf8("a\xe6\x97\xa5", 2), "a");
+  EXPECT_EQ(cut_utf8("a\xe6\x97\xa5", 4), "a\xe6\x97\xa5");
 }
 
 }  // namespace

@@ -1,24 +1,18 @@
 #include "hbsync/service/dead_letter.hpp"
 
-#include <prometheus/counter.h>
-
 #include "hbsync/log/log.hpp"
-#include "hbsync/metrics/metrics.hpp"
 #include "hbsync/v1/events.pb.h"
+#include "reason_counter.hpp"
 
 namespace hbsync::service {
 namespace {
 
-// Labels: the source topic (configuration) and the reason code (a code
-// constant, never request data), so the series stay bounded.
-prometheus::Family<prometheus::Counter>& dead_letters_total() {
-  static auto& family = prometheus::BuildCounter()
-                            .Name("hbsync_dead_letters_total")
-                            .Help(
-                                "Messages dead-lettered to sync.dlq, by source topic and reason "
-                                "code (alert HbsyncDeadLetters)")
-                            .Register(metrics::registry());
-  return family;
+ReasonCounter& dead_letters_total() {
+  static ReasonCounter counter(
+      "hbsync_dead_letters_total",
+      "Messages dead-lettered to sync.dlq, by source topic and reason code (alert "
+      "HbsyncDeadLetters)");
+  return counter;
 }
 
 }  // namespace
@@ -43,15 +37,13 @@ bool publish_dead_letter(kafka::Producer& producer, const std::string& dlq_topic
   out.topic = dlq_topic;
   out.key = std::string(m.key);
   out.value = dl.SerializeAsString();
-  out.headers.emplace_back("hbsync-schema", std::string(kDeadLetterSchema));
+  out.headers.emplace_back(dlq::kSchemaHeader, std::string(dlq::kDeadLetterSchema));
   auto delivery = producer.produce_sync(std::move(out));
   if (!delivery.ok) {
     log::warn("dead letter not acknowledged by kafka", {{"error", delivery.error}});
     return false;
   }
-  dead_letters_total()
-      .Add({{"topic", std::string(m.topic)}, {"reason_code", std::string(reason.code)}})
-      .Increment();
+  dead_letters_total().count(m.topic, reason.code);
   log::warn("message dead-lettered", {{"topic", m.topic},
                                       {"partition", m.partition},
                                       {"offset", m.offset},

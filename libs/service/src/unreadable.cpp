@@ -1,22 +1,18 @@
 #include "hbsync/service/unreadable.hpp"
 
-#include <prometheus/counter.h>
-
 #include "hbsync/log/log.hpp"
-#include "hbsync/metrics/metrics.hpp"
 #include "hbsync/service/dead_letter.hpp"
+#include "reason_counter.hpp"
 
 namespace hbsync::service {
 namespace {
 
-prometheus::Family<prometheus::Counter>& unreadable_total() {
-  static auto& family = prometheus::BuildCounter()
-                            .Name("hbsync_unreadable_messages_total")
-                            .Help(
-                                "Consumed messages that could not be decoded, dead-lettered to "
-                                "sync.dlq, by topic and reason code")
-                            .Register(metrics::registry());
-  return family;
+ReasonCounter& unreadable_total() {
+  static ReasonCounter counter(
+      "hbsync_unreadable_messages_total",
+      "Consumed messages that could not be decoded, dead-lettered to sync.dlq, by topic and "
+      "reason code");
+  return counter;
 }
 
 }  // namespace
@@ -30,9 +26,7 @@ kafka::HandlerResult dead_letter_unreadable(kafka::Producer& producer, const std
   if (!publish_dead_letter(producer, dlq_topic, m, {.code = why.code, .message = why.message})) {
     return kafka::HandlerResult::retry;
   }
-  unreadable_total()
-      .Add({{"topic", std::string(m.topic)}, {"reason_code", std::string(why.code)}})
-      .Increment();
+  unreadable_total().count(m.topic, why.code);
   return kafka::HandlerResult::done;
 }
 

@@ -28,25 +28,4 @@ std::string json_object(std::string_view key, std::string_view text) {
   return buffer.GetString();
 }
 
-std::optional<std::string> get_string(const rapidjson::Value& object, const char* name) {
-  if (!object.IsObject()) return std::nullopt;
-  auto it = object.FindMember(name);
-  if (it == object.MemberEnd() || !it->value.IsString()) return std::nullopt;
-  return std::string(it->value.GetString(), it->value.GetStringLength());
-}
-
-std::optional<int64_t> get_int(const rapidjson::Value& object, const char* name) {
-  if (!object.IsObject()) return std::nullopt;
-  auto it = object.FindMember(name);
-  if (it == object.MemberEnd() || !it->value.IsInt64()) return std::nullopt;
-  return it->value.GetInt64();
-}
-
-std::optional<bool> get_bool(const rapidjson::Value& object, const char* name) {
-  if (!object.IsObject()) return std::nullopt;
-  auto it = object.FindMember(name);
-  if (it == object.MemberEnd() || !it->value.IsBool()) return std::nullopt;
-  return it->value.GetBool();
-}
-
 }  // namespace hbsync::simkit

@@ -115,14 +115,14 @@ http::SyncHandler json_control(Kit& kit, Control control) {
 http::Response add_fault(Kit& kit, const rapidjson::Document& body) {
   FaultInjector::Rule rule;
   if (body.HasMember("count")) {
-    auto count = get_int(body, "count");
+    auto count = json::member_int64(body, "count");
     if (!count || *count < 1 || *count > 1000000) {
       return http::Response::error(400, "count must be an integer from 1 to 1000000");
     }
     rule.remaining = static_cast<int>(*count);
   }
   if (body.HasMember("route")) {
-    auto route = get_string(body, "route");
+    auto route = json::member_string(body, "route");
     if (!route) return http::Response::error(400, "route must be a string");
     rule.route = *route;
   }
@@ -132,19 +132,19 @@ http::Response add_fault(Kit& kit, const rapidjson::Document& body) {
     return http::Response::error(400, "give exactly one of status or hang_ms");
   }
   if (has_hang) {
-    auto hang = get_int(body, "hang_ms");
+    auto hang = json::member_int64(body, "hang_ms");
     if (!hang || *hang < 0) return http::Response::error(400, "hang_ms must be an integer >= 0");
     rule.kind = FaultInjector::Rule::Kind::hang;
     rule.hang = std::chrono::milliseconds(*hang);
   } else {
-    auto status = get_int(body, "status");
+    auto status = json::member_int64(body, "status");
     if (!status || *status < 400 || *status > 599) {
       return http::Response::error(400, "status must be an integer from 400 to 599");
     }
     rule.status = static_cast<int>(*status);
   }
   if (body.HasMember("retry_after")) {
-    auto retry_after = get_int(body, "retry_after");
+    auto retry_after = json::member_int64(body, "retry_after");
     if (!retry_after || *retry_after < 0) {
       return http::Response::error(400, "retry_after must be an integer >= 0 (seconds)");
     }
@@ -161,7 +161,7 @@ http::Response add_fault(Kit& kit, const rapidjson::Document& body) {
 }
 
 http::Response revocation(Kit& kit, const rapidjson::Document& body, bool revoke) {
-  auto credential = get_string(body, "credential");
+  auto credential = json::member_string(body, "credential");
   if (!credential || credential->empty()) {
     return http::Response::error(400, "credential must be a non-empty string");
   }
@@ -206,7 +206,7 @@ void install_control_routes(http::Router& router, Kit& kit) {
   });
   router.add_sync("POST", "/_sim/latency",
                   json_control(kit, [](Kit& k, const rapidjson::Document& body) {
-                    auto ms = get_int(body, "ms");
+                    auto ms = json::member_int64(body, "ms");
                     if (!ms || *ms < 0 || *ms > 600000) {
                       return http::Response::error(400, "ms must be an integer from 0 to 600000");
                     }

@@ -17,8 +17,8 @@ void route(http::Router& router, simkit::Kit& kit, Board& board, std::string met
       });
 }
 
-std::optional<int64_t> path_id(const http::Request& request) {
-  std::string text = request.path_param("id").value_or("");
+std::optional<int64_t> path_id(const http::Request& request, const char* name) {
+  std::string text = request.path_param(name).value_or("");
   if (text.empty() || text.size() > 18) return std::nullopt;
   int64_t value = 0;
   for (char c : text) {

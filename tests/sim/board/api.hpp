@@ -34,8 +34,9 @@ using Handler = std::function<http::Response(http::Request&, const std::string& 
 void route(http::Router& router, simkit::Kit& kit, Board& board, std::string method,
            std::string pattern, std::string_view operation, Handler handler);
 
-// The {id} path segment; nullopt (-> 404) when it is not a number.
-std::optional<int64_t> path_id(const http::Request& request);
+// The path segment `name` ({id} unless said); nullopt (-> 404) when it is not
+// a number.
+std::optional<int64_t> path_id(const http::Request& request, const char* name = "id");
 
 // A POST/PATCH body as a JSON object: JSON, or form-encoded fields (Rails
 // parses both; "a[]" keys become arrays); any other Content-Type gives no

@@ -15,6 +15,7 @@
 #include "hbsync/http/client.hpp"
 #include "hbsync/http/url.hpp"
 #include "hbsync/testing/process.hpp"
+#include "hbsync/testing/simulator.hpp"
 
 namespace {
 
@@ -34,30 +35,8 @@ using Env = std::map<std::string, std::string>;
 // One running simulator in a private directory, stopped on destruction.
 class Sim {
  public:
-  explicit Sim(Env env = {}) {
-    char tmpl[] = "/tmp/hbsync-sim-board-test-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    std::string port_file = dir_ + "/port";
-    env["HBSYNC_SIM_BOARD_PORT"] = "0";
-    env["HBSYNC_SIM_BOARD_PORT_FILE"] = port_file;
-    env.emplace("HBSYNC_LOG_LEVEL", "warn");
-    process_ = hbsync::testing::Process({hbsync::testing::bin_path("hbsync-sim-board")}, env,
-                                        dir_ + "/sim.log");
-    std::string port;
-    bool up = hbsync::testing::wait_until(
-        [&] {
-          std::ifstream in(port_file);
-          return static_cast<bool>(in >> port);
-        },
-        10s);
-    if (!up) throw std::runtime_error("hbsync-sim-board did not start; see " + dir_ + "/sim.log");
-    base_ = "http://127.0.0.1:" + port;
-  }
-  ~Sim() {
-    process_.signal(SIGTERM);
-    process_.wait(5s);
-    std::filesystem::remove_all(dir_);
-  }
+  explicit Sim(Env env = {})
+      : sim_("hbsync-sim-board", "HBSYNC_SIM_BOARD", std::move(env)), base_(sim_.base_url()) {}
 
   ClientResponse call(const std::string& method, const std::string& target,
                       const std::string& body = "",
@@ -100,8 +79,7 @@ class Sim {
   }
 
  private:
-  std::string dir_;
-  hbsync::testing::Process process_;
+  hbsync::testing::Simulator sim_;
   std::string base_;
   hbsync::http::Client client_;
 };

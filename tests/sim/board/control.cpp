@@ -7,22 +7,11 @@
 namespace hbsync::simboard {
 namespace {
 
-using simkit::get_int;
-using simkit::get_string;
+using json::member_int64;
+using json::member_string;
 
 http::Response control_error(const Failure& failure) {
   return http::Response::error(failure.status, failure.message);
-}
-
-std::optional<int64_t> id_param(const http::Request& request, const char* name) {
-  std::string text = request.path_param(name).value_or("");
-  if (text.empty() || text.size() > 18) return std::nullopt;
-  int64_t value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + (c - '0');
-  }
-  return value;
 }
 
 // Control bodies must be JSON objects; an empty body counts as {}.
@@ -38,7 +27,7 @@ Outcome<rapidjson::Document> json_body(const http::Request& request) {
 
 Outcome<Token> token_of(const rapidjson::Value& spec) {
   Token token;
-  auto text = get_string(spec, "token");
+  auto text = member_string(spec, "token");
   if (!text || text->empty()) return bad_request("token must be a non-empty string");
   token.token = *text;
   auto it = spec.FindMember("operations");
@@ -107,7 +96,7 @@ http::SyncHandler on_account(Board& board, AccountHandler handler) {
 
 Outcome<std::string> seed_account(Board& board, const rapidjson::Value& spec) {
   if (!spec.IsObject()) return bad_request("account must be a JSON object");
-  auto key = get_string(spec, "api_key");
+  auto key = member_string(spec, "api_key");
   if (!key || key->empty()) return bad_request("api_key must be a non-empty string");
   std::vector<Token> tokens;
   if (auto it = spec.FindMember("tokens"); it != spec.MemberEnd()) {
@@ -235,7 +224,7 @@ void add_control_routes(http::Router& router, Board& board) {
 
   // The board user at work: these change records the way board's UI does.
   router.add_sync("POST", "/_sim/projects/{id}/order_status", [&board](http::Request& request) {
-    auto id = id_param(request, "id");
+    auto id = api::path_id(request);
     auto body = json_body(request);
     if (!body) return control_error(body.failure());
     std::lock_guard lock(board.mutex);
@@ -248,7 +237,7 @@ void add_control_routes(http::Router& router, Board& board) {
     });
   });
   router.add_sync("POST", "/_sim/projects/{id}/total", [&board](http::Request& request) {
-    auto id = id_param(request, "id");
+    auto id = api::path_id(request);
     auto body = json_body(request);
     if (!body) return control_error(body.failure());
     std::lock_guard lock(board.mutex);
@@ -259,7 +248,7 @@ void add_control_routes(http::Router& router, Board& board) {
     });
   });
   router.add_sync("POST", "/_sim/projects/{id}/invoices", [&board](http::Request& request) {
-    auto id = id_param(request, "id");
+    auto id = api::path_id(request);
     auto body = json_body(request);
     if (!body) return control_error(body.failure());
     std::lock_guard lock(board.mutex);
@@ -270,7 +259,7 @@ void add_control_routes(http::Router& router, Board& board) {
     });
   });
   router.add_sync("POST", "/_sim/invoices/{id}/status", [&board](http::Request& request) {
-    auto id = id_param(request, "id");
+    auto id = api::path_id(request);
     auto body = json_body(request);
     if (!body) return control_error(body.failure());
     std::lock_guard lock(board.mutex);
@@ -289,10 +278,10 @@ void add_control_routes(http::Router& router, Board& board) {
   router.add_sync("POST", "/_sim/clock", [&board, clock_json](http::Request& request) {
     auto body = json_body(request);
     if (!body) return control_error(body.failure());
-    if (auto advance = get_int(*body, "advance_seconds")) {
+    if (auto advance = member_int64(*body, "advance_seconds")) {
       if (*advance < 0) return http::Response::error(400, "the clock only moves forward");
       board.clock.advance(*advance);
-    } else if (auto now = get_string(*body, "now")) {
+    } else if (auto now = member_string(*body, "now")) {
       auto parsed = parse_filter_time(*now);
       if (!parsed) return http::Response::error(400, "now must be an ISO 8601 timestamp");
       board.clock.set(*parsed);
@@ -314,8 +303,8 @@ void add_control_routes(http::Router& router, Board& board) {
     auto body = json_body(request);
     if (!body) return control_error(body.failure());
     RateLimits limits = board.limits();
-    auto per_second = get_int(*body, "per_second");
-    auto per_day = get_int(*body, "per_day");
+    auto per_second = member_int64(*body, "per_second");
+    auto per_day = member_int64(*body, "per_day");
     if (body->HasMember("per_second") && (!per_second || *per_second < 1)) {
       return http::Response::error(400, "per_second must be an integer >= 1");
     }

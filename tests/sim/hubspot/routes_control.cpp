@@ -544,7 +544,7 @@ void Simulator::install_control(http::Router& router) {
             respond(http::Response::error(400, *error));
             return;
           }
-          if (auto v = simkit::get_int(body, "timeoutMs")) timeout_ms = *v;
+          if (auto v = json::member_int64(body, "timeoutMs")) timeout_ms = *v;
         }
         if (delivery_->paused() && !delivery_->idle()) {
           respond(http::Response::error(409, "delivery is paused with events pending"));

@@ -39,6 +39,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hbsync/apiclient/client.hpp"
 #include "hbsync/apiclient/loop.hpp"
 #include "hbsync/board/records.hpp"
 #include "hbsync/board/result.hpp"
@@ -131,10 +132,7 @@ struct CredentialCheck {
   std::string message() const;
 };
 
-struct CallCounts {
-  uint64_t total = 0;
-  std::map<std::string, uint64_t> by_operation{};  // operation_id -> requests
-};
+using CallCounts = apiclient::CallCounts;  // keyed by operation_id
 
 class Account;
 
@@ -177,7 +175,7 @@ class Api {
   Options options_;
   http::Client& http_;
   ratelimit::Limiter limiter_;
-  std::array<std::atomic<uint64_t>, kOperationCount> calls_{};
+  apiclient::CallCounter<Operation, kOperationCount> calls_{operation_id};
   apiclient::Loop loop_;
 };
 

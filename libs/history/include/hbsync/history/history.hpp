@@ -59,6 +59,7 @@ class History {
   // The newest `count` entries, newest first. Throws redis::Error.
   std::vector<Entry> latest(const std::string& tenant_id, size_t count) const;
 
+  // The tenant's stream (keys.hpp).
   static std::string key(std::string_view tenant_id);
 
  private:

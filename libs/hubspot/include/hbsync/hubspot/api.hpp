@@ -36,6 +36,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hbsync/apiclient/client.hpp"
 #include "hbsync/apiclient/loop.hpp"
 #include "hbsync/config/config.hpp"
 #include "hbsync/http/client.hpp"
@@ -103,10 +104,7 @@ struct Options {
   static Options load(config::Loader& loader);
 };
 
-struct CallCounts {
-  uint64_t total = 0;
-  std::map<std::string, uint64_t> by_operation{};  // operation_id -> requests
-};
+using CallCounts = apiclient::CallCounts;  // keyed by operation_id
 
 // Where a portal's access token comes from. TokenProvider (oauth.hpp) is the
 // production one; StaticToken serves private-app tokens and tests.
@@ -171,7 +169,7 @@ class Api {
   http::Client& http_;
   ratelimit::Limiter limiter_;
   ratelimit::Limiter search_limiter_;
-  std::array<std::atomic<uint64_t>, kOperationCount> calls_{};
+  apiclient::CallCounter<Operation, kOperationCount> calls_{operation_id};
   apiclient::Loop loop_;
 
   // HubSpot's specifics for the shared request loop.

@@ -1,12 +1,12 @@
-// The one set of helpers for reading members of a parsed document (parse.hpp),
-// strict about types: a member is read only when present with the expected
-// type. Each read returns nullopt (nullptr for containers) otherwise, and when
-// `error` is given, says why in words that name the member but never its
+// The strict member readers of a parsed document (parse.hpp), for our own
+// formats (tenant.json, control bodies, DLQ payloads), strict about types: a member is read only
+// when present with the expected type. Each read returns nullopt (nullptr for containers)
+// otherwise, and when `error` is given, says why in words that name the member but never its
 // content, e.g. `"users" is missing`, `"id" must be a whole number, not a
 // string`, `not an object`.
 //
-// Tolerant readers for third-party APIs (null same as missing, ids as numeric
-// strings) are in libs/apiclient (apiclient::json).
+// Lenient readers for third-party documents (null same as missing, ids as
+// numeric strings) are in lenient.hpp (json::lenient).
 #pragma once
 
 #include <rapidjson/document.h>

@@ -11,10 +11,9 @@
 
 #include "hbsync/kafka/consumer.hpp"
 #include "hbsync/kafka/producer.hpp"
+#include "hbsync/service/dlq_keys.hpp"
 
 namespace hbsync::service {
-
-inline constexpr std::string_view kDeadLetterSchema = "hbsync.v1.DeadLetter";
 
 struct DeadLetterReason {
   std::string_view tenant_id{};

@@ -1,4 +1,5 @@
-// The little RapidJSON glue both simulators need.
+// The little RapidJSON glue both simulators need. Members of a request body
+// are read with the strict readers of libs/json (hbsync/json/read.hpp).
 #pragma once
 
 #include <rapidjson/document.h>
@@ -9,6 +10,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "hbsync/json/read.hpp"
 
 namespace hbsync::simkit {
 
@@ -23,10 +26,5 @@ std::string to_string(const rapidjson::Value& value);
 
 // {"key": "text"} with the text escaped.
 std::string json_object(std::string_view key, std::string_view text);
-
-// Optional typed members: nullopt when absent or of another type.
-std::optional<std::string> get_string(const rapidjson::Value& object, const char* name);
-std::optional<int64_t> get_int(const rapidjson::Value& object, const char* name);
-std::optional<bool> get_bool(const rapidjson::Value& object, const char* name);
 
 }  // namespace hbsync::simkit

@@ -1,4 +1,4 @@
-#include "hbsync/apiclient/json.hpp"
+#include "hbsync/json/lenient.hpp"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -6,7 +6,7 @@
 #include <charconv>
 #include <cmath>
 
-namespace hbsync::apiclient::json {
+namespace hbsync::json::lenient {
 
 using rapidjson::Value;
 
@@ -53,6 +53,13 @@ std::optional<std::string> text_of(const Value* v, Bools bools) {
   return std::nullopt;
 }
 
+std::optional<bool> bool_of(const Value* v) {
+  if (!v) return std::nullopt;
+  if (v->IsBool()) return v->GetBool();
+  if (v->IsString()) return std::string_view(v->GetString(), v->GetStringLength()) == "true";
+  return std::nullopt;
+}
+
 std::string str(const Value& o, const char* name, Bools bools) {
   return text_of(member(o, name), bools).value_or("");
 }
@@ -69,4 +76,4 @@ std::string cut_utf8(std::string text, size_t limit, std::string_view suffix) {
   return text.append(suffix);
 }
 
-}  // namespace hbsync::apiclient::json
+}  // namespace hbsync::json::lenient
