@@ -386,6 +386,7 @@ fi
 source scripts/demo/board_to_hubspot.sh
 if ((!failed)); then
   if board_phase && bulk_phase; then phase=3; else failed=1; fi
+  snapshot  # the tables below show board and HubSpot after steps 7-9
 fi
 
 # ---------------------------------------------------------------------------

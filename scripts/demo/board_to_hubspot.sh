@@ -145,13 +145,17 @@ bulk_phase() {
 # The summary's board -> HubSpot lines.
 board_summary() {
   deals_json
-  jq -r '"   board -> HubSpot: \([.results[] | select(.properties.dealstage == "paid" or
-      .properties.dealstage == "invoiced" or .properties.dealstage == "closedwon")] | length) deals in'
-    + ' 受注済 / 請求済 / 入金済 stages, \([.results[] | select((.properties.amount // "") != ""
-      and .properties.amount != "1200000")] | length) amounts from board estimates"' "$work/deals.json"
+  jq -r '[.results[] | select(.properties.dealstage == "paid" or .properties.dealstage == "invoiced"
+      or .properties.dealstage == "closedwon" or .properties.dealstage == "presentationscheduled")]
+    as $moved
+    | [.results[] | select((.properties.amount // "") != "" and .properties.amount != "1200000")]
+    as $amounts
+    | "   board -> HubSpot: \($moved | length) deals moved to the stage of their project"
+      + " (受注済, 請求済 -> 入金済, 見積中(低)), \($amounts | length) amounts from board estimates"' \
+    "$work/deals.json"
   if [[ -n "${demo_bulk_first:-}" ]]; then
-    jq -r '"   bulk company sync: \(.created) companies created, \(.linked) linked by exact name,'
-      + ' \(.skipped) board clients already linked; second run: " ' <<<"$demo_bulk_first" | tr -d '\n'
-    jq -r '"\(.created) created"' <<<"$demo_bulk_second"
+    jq -r --argjson second "$demo_bulk_second" '"   bulk company sync: \(.created) companies created,"
+      + " \(.linked) linked by exact name, \(.skipped) board clients already linked;"
+      + " second run: \($second.created) created"' <<<"$demo_bulk_first"
   fi
 }
