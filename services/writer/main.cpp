@@ -35,6 +35,44 @@ hbsync::writer::Outbox::Options deal_batch_options(hbsync::config::Loader& confi
   return outbox;
 }
 
+// The writer's own variables (the claim, lock and history settings).
+struct WriterConfig {
+  hbsync::writer::State::Options state;
+  hbsync::writer::HandlerOptions handler;
+  int64_t concurrency = 2;
+  int64_t history_max = 10000;
+};
+
+WriterConfig load_writer_config(hbsync::config::Loader& config) {
+  using namespace hbsync;
+  WriterConfig c;
+  c.concurrency = config.integer(
+      "HBSYNC_WRITER_CONCURRENCY", 2,
+      "Consumers per process (each a member of the group, one message at a time)", 1, 64);
+  c.state.claim_lease = config.duration(
+      "HBSYNC_WRITER_CLAIM_TTL", "60s",
+      "Lease of a claimed command, renewed before every API call: how soon a command held by a "
+      "writer that died is taken over");
+  c.state.idempotency_ttl =
+      config.duration("HBSYNC_WRITER_IDEMPOTENCY_TTL", "7d",
+                      "How long an applied command id is remembered (duplicates within it are "
+                      "dropped)");
+  c.state.lock_lease = config.duration(
+      "HBSYNC_WRITER_LOCK_TTL", "60s",
+      "Lease of a company lock (find-or-create of its board client) left by a writer that died");
+  c.handler.lock_wait =
+      config.duration("HBSYNC_WRITER_LOCK_WAIT", "20s",
+                      "How long a command waits for another writer linking the same company "
+                      "before it is retried later");
+  c.handler.renew_every = std::max(std::chrono::milliseconds(100),
+                                   std::min(c.state.claim_lease, c.state.lock_lease) / 3);
+  c.history_max =
+      config.integer("HBSYNC_WRITER_HISTORY_MAX", 10000,
+                     "Entries kept in each tenant's history stream (approximately)", 100, 10000000);
+
+  return c;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -44,31 +82,11 @@ int main(int argc, char** argv) {
   auto hubspot_options = hubspot::Options::load(config);
   auto board_options = board::Options::load(config);
   auto keyring = tenant::Keyring::load(config);
-  const int64_t concurrency = config.integer(
-      "HBSYNC_WRITER_CONCURRENCY", 2,
-      "Consumers per process (each a member of the group, one message at a time)", 1, 64);
-  writer::State::Options state_options;
-  state_options.claim_lease = config.duration(
-      "HBSYNC_WRITER_CLAIM_TTL", "60s",
-      "Lease of a claimed command, renewed before every API call: how soon a command held by a "
-      "writer that died is taken over");
-  state_options.idempotency_ttl =
-      config.duration("HBSYNC_WRITER_IDEMPOTENCY_TTL", "7d",
-                      "How long an applied command id is remembered (duplicates within it are "
-                      "dropped)");
-  state_options.lock_lease = config.duration(
-      "HBSYNC_WRITER_LOCK_TTL", "60s",
-      "Lease of a company lock (find-or-create of its board client) left by a writer that died");
-  writer::HandlerOptions options;
-  options.lock_wait =
-      config.duration("HBSYNC_WRITER_LOCK_WAIT", "20s",
-                      "How long a command waits for another writer linking the same company "
-                      "before it is retried later");
-  options.renew_every = std::max(std::chrono::milliseconds(100),
-                                 std::min(state_options.claim_lease, state_options.lock_lease) / 3);
-  const int64_t history_max =
-      config.integer("HBSYNC_WRITER_HISTORY_MAX", 10000,
-                     "Entries kept in each tenant's history stream (approximately)", 100, 10000000);
+  const WriterConfig c = load_writer_config(config);
+  const auto& state_options = c.state;
+  auto options = c.handler;
+  const int64_t concurrency = c.concurrency;
+  const int64_t history_max = c.history_max;
 
   writer::FlusherOptions flusher_options;
   const auto outbox_options = deal_batch_options(config, state_options, flusher_options);
