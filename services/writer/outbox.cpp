@@ -7,11 +7,8 @@
 namespace hbsync::writer {
 namespace {
 
-// Redis server time in ms: every replica judges "due" by one clock.
-constexpr const char* kNow = R"(
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-)";
+// Redis server time in ms (redis::kLuaNowMs): one clock for every replica.
+constexpr const char* kNow = redis::kLuaNowMs;
 
 // KEYS: outbox, due. ARGV: deal, board ms, command, linger ms, batch, tenant.
 const redis::Script& put_script() {

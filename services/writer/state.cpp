@@ -5,11 +5,8 @@
 namespace hbsync::writer {
 namespace {
 
-// Redis server time in ms: every replica judges leases by one clock.
-constexpr const char* kNow = R"(
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-)";
+// Redis server time in ms (redis::kLuaNowMs): one clock for every replica.
+constexpr const char* kNow = redis::kLuaNowMs;
 
 const redis::Script& claim_script() {
   static const redis::Script script(std::string(kNow) + R"(

@@ -153,6 +153,14 @@ class Client {
   bool healthy_ = true;  // last known state, so an outage logs once, not per command
 };
 
+// A Lua prelude that sets `now` to the Redis server's clock in epoch ms, for
+// scripts whose replicas must judge time (leases, due times) by one clock:
+// Script(std::string(kLuaNowMs) + "...").
+inline constexpr const char* kLuaNowMs = R"(
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+)";
+
 // A Lua script run with EVALSHA. When the server does not know it (NOSCRIPT:
 // after a restart or SCRIPT FLUSH) it is loaded with SCRIPT LOAD and run again
 // once; that resend is always safe because the script did not run.
