@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 
+#include <array>
 #include <charconv>
 #include <optional>
 
@@ -28,22 +29,87 @@ std::optional<int64_t> as_int(const Value& v) {
   return std::nullopt;
 }
 
-const Value* member(const Value& obj, const char* name) {
-  auto it = obj.FindMember(name);
-  if (it == obj.MemberEnd() || it->value.IsNull()) return nullptr;
-  return &it->value;
-}
+// The fields read from an event, found in one pass over its members (a
+// FindMember per field would compare names about 20 times per member). As
+// with FindMember, the first member of a name counts; null counts as absent.
+enum Field : size_t {
+  kPortalId,
+  kSubscriptionType,
+  kEventType,
+  kOccurredAt,
+  kObjectId,
+  kFromObjectId,
+  kToObjectId,
+  kEventId,
+  kSubscriptionId,
+  kAppId,
+  kAttemptNumber,
+  kChangeSource,
+  kPropertyName,
+  kPropertyValue,
+  kAssociationType,
+  kAssociationRemoved,
+  kIsPrimaryAssociation,
+  kPrimaryObjectId,
+  kNewObjectId,
+  kMergedObjectIds,
+  kFieldCount
+};
 
-std::optional<int64_t> int_field(const Value& obj, const char* name) {
-  const Value* v = member(obj, name);
-  return v ? as_int(*v) : std::nullopt;
-}
+constexpr std::array<std::string_view, kFieldCount> kFieldNames = {"portalId",
+                                                                   "subscriptionType",
+                                                                   "eventType",
+                                                                   "occurredAt",
+                                                                   "objectId",
+                                                                   "fromObjectId",
+                                                                   "toObjectId",
+                                                                   "eventId",
+                                                                   "subscriptionId",
+                                                                   "appId",
+                                                                   "attemptNumber",
+                                                                   "changeSource",
+                                                                   "propertyName",
+                                                                   "propertyValue",
+                                                                   "associationType",
+                                                                   "associationRemoved",
+                                                                   "isPrimaryAssociation",
+                                                                   "primaryObjectId",
+                                                                   "newObjectId",
+                                                                   "mergedObjectIds"};
 
-std::optional<std::string> string_field(const Value& obj, const char* name) {
-  const Value* v = member(obj, name);
-  if (v == nullptr || !v->IsString()) return std::nullopt;
-  return std::string(v->GetString(), v->GetStringLength());
-}
+class Fields {
+ public:
+  explicit Fields(const Value& obj) {
+    for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
+      std::string_view name(it->name.GetString(), it->name.GetStringLength());
+      for (size_t i = 0; i < kFieldCount; ++i) {
+        if (name != kFieldNames[i]) continue;
+        if (!seen_[i]) {
+          seen_[i] = true;
+          values_[i] = it->value.IsNull() ? nullptr : &it->value;
+        }
+        break;
+      }
+    }
+  }
+
+  const Value* member(Field f) const { return values_[f]; }
+
+  std::optional<int64_t> int_field(Field f) const {
+    const Value* v = values_[f];
+    return v ? as_int(*v) : std::nullopt;
+  }
+
+  std::optional<std::string> string_field(Field f) const {
+    const Value* v = values_[f];
+    if (v == nullptr || !v->IsString()) return std::nullopt;
+    return std::string(v->GetString(), v->GetStringLength());
+  }
+
+ private:
+  std::array<const Value*, kFieldCount> values_{};
+  std::array<bool, kFieldCount> seen_{};
+};
 
 // The deal is the ordering unit for deal<->company association changes.
 std::string object_type_of(std::string_view subscription_type) {
@@ -74,13 +140,15 @@ std::string kafka_key(const v1::HubSpotEvent& ev) {
 
 // The fields of one event (`e`, already checked to be an object) into its
 // protobuf; nullopt with `error` set when a required field is missing.
-std::optional<ParsedEvent> parse_event(const Value& e, int64_t received_at_ms, std::string& error) {
-  auto portal = int_field(e, "portalId");
-  auto type = string_field(e, "subscriptionType");
-  if (!type) type = string_field(e, "eventType");
-  auto occurred = int_field(e, "occurredAt");
-  auto object_id = int_field(e, "objectId");
-  auto from_id = int_field(e, "fromObjectId");
+std::optional<ParsedEvent> parse_event(const Value& obj, int64_t received_at_ms,
+                                       std::string& error) {
+  const Fields e(obj);
+  auto portal = e.int_field(kPortalId);
+  auto type = e.string_field(kSubscriptionType);
+  if (!type) type = e.string_field(kEventType);
+  auto occurred = e.int_field(kOccurredAt);
+  auto object_id = e.int_field(kObjectId);
+  auto from_id = e.int_field(kFromObjectId);
   std::string missing;
   if (!portal || *portal <= 0) missing += " portalId";
   if (!type || type->empty() || type->find('.') == std::string::npos) {
@@ -100,29 +168,29 @@ std::optional<ParsedEvent> parse_event(const Value& e, int64_t received_at_ms, s
   ev.set_occurred_at_ms(*occurred);
   ev.set_received_at_ms(received_at_ms);
   ev.set_object_id(object_id.value_or(0));
-  ev.set_event_id(int_field(e, "eventId").value_or(0));
-  ev.set_subscription_id(int_field(e, "subscriptionId").value_or(0));
-  ev.set_app_id(int_field(e, "appId").value_or(0));
-  ev.set_attempt_number(static_cast<int32_t>(int_field(e, "attemptNumber").value_or(0)));
-  if (auto v = string_field(e, "changeSource")) ev.set_change_source(*v);
-  if (auto name = string_field(e, "propertyName")) {
+  ev.set_event_id(e.int_field(kEventId).value_or(0));
+  ev.set_subscription_id(e.int_field(kSubscriptionId).value_or(0));
+  ev.set_app_id(e.int_field(kAppId).value_or(0));
+  ev.set_attempt_number(static_cast<int32_t>(e.int_field(kAttemptNumber).value_or(0)));
+  if (auto v = e.string_field(kChangeSource)) ev.set_change_source(*v);
+  if (auto name = e.string_field(kPropertyName)) {
     ev.set_property_name(*name);
     if (keeps_property_value(*name)) {
-      if (auto v = string_field(e, "propertyValue")) ev.set_property_value(*v);
+      if (auto v = e.string_field(kPropertyValue)) ev.set_property_value(*v);
     }
   }
-  if (auto v = string_field(e, "associationType")) ev.set_association_type(*v);
+  if (auto v = e.string_field(kAssociationType)) ev.set_association_type(*v);
   ev.set_from_object_id(from_id.value_or(0));
-  ev.set_to_object_id(int_field(e, "toObjectId").value_or(0));
-  if (const Value* v = member(e, "associationRemoved"); v && v->IsBool()) {
+  ev.set_to_object_id(e.int_field(kToObjectId).value_or(0));
+  if (const Value* v = e.member(kAssociationRemoved); v && v->IsBool()) {
     ev.set_association_removed(v->GetBool());
   }
-  if (const Value* v = member(e, "isPrimaryAssociation"); v && v->IsBool()) {
+  if (const Value* v = e.member(kIsPrimaryAssociation); v && v->IsBool()) {
     ev.set_is_primary_association(v->GetBool());
   }
-  ev.set_primary_object_id(int_field(e, "primaryObjectId").value_or(0));
-  ev.set_new_object_id(int_field(e, "newObjectId").value_or(0));
-  if (const Value* merged = member(e, "mergedObjectIds"); merged && merged->IsArray()) {
+  ev.set_primary_object_id(e.int_field(kPrimaryObjectId).value_or(0));
+  ev.set_new_object_id(e.int_field(kNewObjectId).value_or(0));
+  if (const Value* merged = e.member(kMergedObjectIds); merged && merged->IsArray()) {
     for (const auto& m : merged->GetArray()) {
       if (auto id = as_int(m)) ev.add_merged_object_ids(*id);
     }

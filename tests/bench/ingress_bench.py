@@ -241,6 +241,14 @@ def idle_cpu(stack, target, seconds):
     return 100.0 * (cpu_ticks(pids) - before) / TICKS / (time.time() - start)
 
 
+def callgrind(args, stack, state):
+    if args.callgrind and "ingress" in stack.pids:
+        pid = str(stack.pids["ingress"][0])
+        subprocess.run(["callgrind_control", "-i", state, pid], capture_output=True)
+        if state == "off":
+            subprocess.run(["callgrind_control", "-d", pid], capture_output=True)
+
+
 NAMES = {"nginx": "nginx `return 204`", "node": "Node.js receiver",
          "ingress": "hbsync-ingress"}
 
@@ -285,12 +293,20 @@ def main():
     ap.add_argument("--ingress-env", action="append", default=[], metavar="KEY=VALUE",
                     help="extra environment for hbsync-ingress (experiments)")
     ap.add_argument("--write", action="store_true", help="write docs/performance.md")
+    ap.add_argument("--callgrind", metavar="OUT",
+                    help="run hbsync-ingress under callgrind, counting the measured runs only "
+                         "(with --targets ingress and fewer --connections: ~50x slower)")
     ap.add_argument("--command", default="tests/bench/ingress_bench.sh",
                     help="how this run was started (recorded in the doc)")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     targets = args.targets.split(",")
     env = dict(kv.split("=", 1) for kv in args.ingress_env)
+    if args.callgrind:
+        os.environ["HBSYNC_BENCH_INGRESS_WRAPPER"] = (
+            "valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="
+            + os.path.abspath(args.callgrind))
+        env.setdefault("HBSYNC_KAFKA_DELIVERY_TIMEOUT", "60s")
     work = tempfile.mkdtemp(prefix="hbsync-bench-")
     stack = Stack(work, args.bin, env)
     results, raw = {}, {}
@@ -306,7 +322,9 @@ def main():
                 run_wrk(stack, t, luas[t], 2, args.connections)
             for run in range(args.runs):
                 for t in targets:
+                    callgrind(args, stack, "on")
                     r = run_wrk(stack, t, luas[t], args.seconds, args.connections)
+                    callgrind(args, stack, "off")
                     raw.setdefault((t, size), []).append(r)
                     extra = f", {r['published']:.0f} events published" if "published" in r else ""
                     print(f"  {size:>3} events, run {run + 1}: {t:<8} {r['rps']:>9.0f} req/s "
