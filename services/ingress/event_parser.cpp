@@ -5,6 +5,7 @@
 #include <array>
 #include <charconv>
 #include <optional>
+#include <vector>
 
 #include "hbsync/json/parse.hpp"
 
@@ -100,10 +101,11 @@ class Fields {
     return v ? as_int(*v) : std::nullopt;
   }
 
-  std::optional<std::string> string_field(Field f) const {
+  // A view into the document: valid while it lives.
+  std::optional<std::string_view> string_field(Field f) const {
     const Value* v = values_[f];
     if (v == nullptr || !v->IsString()) return std::nullopt;
-    return std::string(v->GetString(), v->GetStringLength());
+    return std::string_view(v->GetString(), v->GetStringLength());
   }
 
  private:
@@ -164,7 +166,7 @@ std::optional<ParsedEvent> parse_event(const Value& obj, int64_t received_at_ms,
   ParsedEvent parsed;
   auto& ev = parsed.event;
   ev.set_portal_id(*portal);
-  ev.set_subscription_type(*type);
+  ev.set_subscription_type(type->data(), type->size());
   ev.set_occurred_at_ms(*occurred);
   ev.set_received_at_ms(received_at_ms);
   ev.set_object_id(object_id.value_or(0));
@@ -172,14 +174,14 @@ std::optional<ParsedEvent> parse_event(const Value& obj, int64_t received_at_ms,
   ev.set_subscription_id(e.int_field(kSubscriptionId).value_or(0));
   ev.set_app_id(e.int_field(kAppId).value_or(0));
   ev.set_attempt_number(static_cast<int32_t>(e.int_field(kAttemptNumber).value_or(0)));
-  if (auto v = e.string_field(kChangeSource)) ev.set_change_source(*v);
+  if (auto v = e.string_field(kChangeSource)) ev.set_change_source(v->data(), v->size());
   if (auto name = e.string_field(kPropertyName)) {
-    ev.set_property_name(*name);
+    ev.set_property_name(name->data(), name->size());
     if (keeps_property_value(*name)) {
-      if (auto v = e.string_field(kPropertyValue)) ev.set_property_value(*v);
+      if (auto v = e.string_field(kPropertyValue)) ev.set_property_value(v->data(), v->size());
     }
   }
-  if (auto v = e.string_field(kAssociationType)) ev.set_association_type(*v);
+  if (auto v = e.string_field(kAssociationType)) ev.set_association_type(v->data(), v->size());
   ev.set_from_object_id(from_id.value_or(0));
   ev.set_to_object_id(e.int_field(kToObjectId).value_or(0));
   if (const Value* v = e.member(kAssociationRemoved); v && v->IsBool()) {
@@ -203,7 +205,12 @@ std::optional<ParsedEvent> parse_event(const Value& obj, int64_t received_at_ms,
 
 ParseResult parse_events(std::string_view body, int64_t received_at_ms) {
   ParseResult result;
-  rapidjson::Document doc;
+  // A webhook's document (100 events: about 60 KiB) is built in a buffer
+  // reused by the thread instead of fresh heap chunks per request; a bigger
+  // one spills into the heap as usual. Declared before `doc`, which uses it.
+  thread_local std::vector<char> pool(256 * 1024);
+  rapidjson::MemoryPoolAllocator<> allocator(pool.data(), pool.size());
+  rapidjson::Document doc(&allocator);
   // Depth-limited, iterative and UTF-8 validated: a deep body cannot exhaust
   // the stack, and every string fits a protobuf string field.
   if (auto status = json::parse(doc, body); !status) {
@@ -223,11 +230,11 @@ ParseResult parse_events(std::string_view body, int64_t received_at_ms) {
   result.events.reserve(doc.Size());
   for (rapidjson::SizeType i = 0; i < doc.Size(); ++i) {
     const Value& e = doc[i];
-    auto where = "event " + std::to_string(i) + ": ";
-    std::string error = "must be an object";
+    std::string error;
     auto parsed = e.IsObject() ? parse_event(e, received_at_ms, error) : std::nullopt;
     if (!parsed) {
-      result.error = where + error;
+      if (error.empty()) error = "must be an object";
+      result.error = "event " + std::to_string(i) + ": " + error;
       result.events.clear();
       return result;
     }

@@ -217,7 +217,7 @@ def run_wrk(stack, target, lua, seconds, connections):
     reset_peak(pids)
     published = stack.published() if target == "ingress" else 0
     before, start = cpu_ticks(pids), time.time()
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
+    out = subprocess.run(["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency",
                           "-s", lua, stack.url(target)], capture_output=True, text=True).stdout
     elapsed = time.time() - start
     cpu = 100.0 * (cpu_ticks(pids) - before) / TICKS / elapsed
