@@ -63,8 +63,9 @@ def http_ok(url):
 
 
 class Stack:
-    def __init__(self, work, bin_dir, ingress_env):
+    def __init__(self, work, bin_dir, ingress_env, baseline_bin=None):
         self.work, self.bin, self.procs = work, bin_dir, []
+        self.baseline_bin = baseline_bin
         self.ingress_env = ingress_env
 
     def spawn(self, name, argv, env=None, cwd=None):
@@ -85,7 +86,7 @@ class Stack:
                 p.kill()
 
     def start(self, targets):
-        self.redis_port, self.ingress_port = free_port(), free_port()
+        self.redis_port, self.ports = free_port(), {}
         self.nginx_port, self.node_port = free_port(), free_port()
         self.spawn("redis", ["redis-server", "--port", str(self.redis_port), "--bind",
                              "127.0.0.1", "--save", "", "--appendonly", "no"])
@@ -100,19 +101,9 @@ class Stack:
                                         capture_output=True).returncode == 0, 10, "redis")
         subprocess.run(cli + ["set", "hbsync:instance", "bench"], capture_output=True, check=True)
         self.pids = {}
-        if "ingress" in targets:
-            env = {"HBSYNC_HTTP_ADDRESS": "127.0.0.1", "HBSYNC_HTTP_PORT": str(self.ingress_port),
-                   "HBSYNC_REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
-                   "HBSYNC_KAFKA_BROKERS": self.brokers,
-                   "HBSYNC_HUBSPOT_CLIENT_SECRET": SECRET,
-                   "HBSYNC_INGRESS_PUBLIC_BASE_URL": f"http://127.0.0.1:{self.ingress_port}",
-                   "HBSYNC_LOG_LEVEL": "warn", **self.ingress_env}
-            argv = [os.path.join(self.bin, "hbsync-ingress")]
-            wrapper = os.environ.get("HBSYNC_BENCH_INGRESS_WRAPPER", "")
-            p = self.spawn("ingress", wrapper.split() + argv if wrapper else argv, env)
-            self.pids["ingress"] = [p.pid]
-            wait_for(lambda: http_ok(f"http://127.0.0.1:{self.ingress_port}/readyz"),
-                     120 if wrapper else 30, "hbsync-ingress")
+        for target, bin_dir in (("ingress", self.bin), ("baseline", self.baseline_bin)):
+            if target in targets:
+                self.start_ingress(target, bin_dir)
         if "nginx" in targets:
             conf = os.path.join(self.work, "nginx.conf")
             with open(conf, "w") as f:
@@ -143,13 +134,28 @@ http {{
             wait_for(lambda: "listening" in open(os.path.join(self.work, "node.log")).read(),
                      30, "the Node.js receiver")
 
+    def start_ingress(self, target, bin_dir):
+        port = free_port()
+        self.ports[target] = port
+        env = {"HBSYNC_HTTP_ADDRESS": "127.0.0.1", "HBSYNC_HTTP_PORT": str(port),
+               "HBSYNC_REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+               "HBSYNC_KAFKA_BROKERS": self.brokers,
+               "HBSYNC_HUBSPOT_CLIENT_SECRET": SECRET,
+               "HBSYNC_INGRESS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+               "HBSYNC_LOG_LEVEL": "warn", **self.ingress_env}
+        argv = [os.path.join(bin_dir, "hbsync-ingress")]
+        wrapper = os.environ.get("HBSYNC_BENCH_INGRESS_WRAPPER", "") if target == "ingress" else ""
+        p = self.spawn(target, wrapper.split() + argv if wrapper else argv, env)
+        self.pids[target] = [p.pid]
+        wait_for(lambda: http_ok(f"http://127.0.0.1:{port}/readyz"),
+                 120 if wrapper else 30, f"hbsync-ingress ({target})")
+
     def url(self, target):
-        port = {"nginx": self.nginx_port, "node": self.node_port,
-                "ingress": self.ingress_port}[target]
+        port = {"nginx": self.nginx_port, "node": self.node_port, **self.ports}[target]
         return f"http://127.0.0.1:{port}/webhooks/hubspot"
 
-    def published(self):
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.ingress_port}/metrics") as r:
+    def published(self, target="ingress"):
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.ports[target]}/metrics") as r:
             text = r.read().decode()
         m = re.search(r'^hbsync_ingress_events_total\{result="published"\} (\S+)', text, re.M)
         return float(m.group(1)) if m else 0.0
@@ -215,7 +221,8 @@ def ms(text):
 def run_wrk(stack, target, lua, seconds, connections):
     pids = stack.pids[target]
     reset_peak(pids)
-    published = stack.published() if target == "ingress" else 0
+    ingress = target in ("ingress", "baseline")
+    published = stack.published(target) if ingress else 0
     before, start = cpu_ticks(pids), time.time()
     out = subprocess.run(["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency",
                           "-s", lua, stack.url(target)], capture_output=True, text=True).stdout
@@ -229,8 +236,8 @@ def run_wrk(stack, target, lua, seconds, connections):
     row["bad"] = int(m.group(1)) if m else 0
     m = re.search(r"(\d+) requests in", out)
     row["requests"] = int(m.group(1)) if m else 0
-    if target == "ingress":
-        row["published"] = stack.published() - published
+    if ingress:
+        row["published"] = stack.published(target) - published
     return row
 
 
@@ -250,7 +257,7 @@ def callgrind(args, stack, state):
 
 
 NAMES = {"nginx": "nginx `return 204`", "node": "Node.js receiver",
-         "ingress": "hbsync-ingress"}
+         "ingress": "hbsync-ingress", "baseline": "hbsync-ingress (baseline)"}
 
 
 def table(results, sizes, targets):
@@ -288,6 +295,11 @@ def main():
     ap.add_argument("--runs", type=int, default=3, help="runs per target and size (median)")
     ap.add_argument("--sizes", default="100,10", help="events per request")
     ap.add_argument("--targets", default="nginx,node,ingress")
+    ap.add_argument("--baseline-bin", metavar="DIR",
+                    help="also run the hbsync-ingress in DIR (an earlier build) as target "
+                         "'baseline', interleaved with the others: before/after in one run")
+    ap.add_argument("--baseline-label", default="",
+                    help="what the baseline build is (e.g. 'commit 7a1ad28'), for the doc")
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--bin", default=os.path.join(ROOT, "build", "release", "bin"))
     ap.add_argument("--ingress-env", action="append", default=[], metavar="KEY=VALUE",
@@ -301,6 +313,8 @@ def main():
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     targets = args.targets.split(",")
+    if args.baseline_bin and "baseline" not in targets:
+        targets.append("baseline")
     env = dict(kv.split("=", 1) for kv in args.ingress_env)
     if args.callgrind:
         os.environ["HBSYNC_BENCH_INGRESS_WRAPPER"] = (
@@ -308,7 +322,7 @@ def main():
             + os.path.abspath(args.callgrind))
         env.setdefault("HBSYNC_KAFKA_DELIVERY_TIMEOUT", "60s")
     work = tempfile.mkdtemp(prefix="hbsync-bench-")
-    stack = Stack(work, args.bin, env)
+    stack = Stack(work, args.bin, env, args.baseline_bin)
     results, raw = {}, {}
     try:
         stack.start(targets)
@@ -335,7 +349,7 @@ def main():
                             for k in ("rps", "p50", "p99", "cpu")}
             results[key]["rss"] = max(r["rss"] for r in rows)
             results[key]["bad"] = sum(r["bad"] for r in rows)
-            if key[0] == "ingress":
+            if key[0] in ("ingress", "baseline"):
                 acked = sum(r["published"] for r in rows)
                 sent = sum(r["requests"] * key[1] for r in rows)
                 results[key]["published"] = (acked, sent)
@@ -354,13 +368,17 @@ def main():
     for size in sizes:
         if ("ingress", size) in results:
             acked, sent = results[("ingress", size)]["published"]
-            notes.append(f"{size}-event batches: {acked:,.0f} events acknowledged by Kafka for "
-                         f"{sent:,.0f} sent in the measured runs")
+            notes.append(f"{size}-event batches: hbsync-ingress had {acked:,.0f} events "
+                         f"acknowledged by Kafka during the measured runs, for {sent:,.0f} "
+                         "in the requests wrk counted as answered")
+    baseline_text = (f" Baseline: hbsync-ingress built from "
+                     f"{args.baseline_label or args.baseline_bin}, same dev broker."
+                     if args.baseline_bin else "")
     idle_text = ", ".join(f"{NAMES[t]} {v:.1f} %" for t, v in idle.items())
     section = f"""## Ingress: webhook batches (`tests/bench/ingress_bench.sh`)
 
 Latest run: {when}, commit {commit}{' (with uncommitted changes)' if dirty else ''}, {machine},
-load average {load} at the end. Command: `{args.command}`. wrk -t2 -c{args.connections}, {args.seconds} s
+load average {load} at the end. Command: `{args.command.strip()}`.{baseline_text} wrk -t2 -c{args.connections}, {args.seconds} s
 per run, median of {args.runs} interleaved runs per target; every request is one signed batch of
 `deal.propertyChange` events; ingress and the Node.js receiver produce one message per event with
 acks=all and an idempotent producer to the dev broker (3 brokers, 6 partitions, same machine), and
