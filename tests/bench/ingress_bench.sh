@@ -24,5 +24,5 @@ if [[ ! -f "$receiver/node_modules/.package-lock.json" ||
       "$receiver/package-lock.json" -nt "$receiver/node_modules/.package-lock.json" ]]; then
   (cd "$receiver" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
-exec python3 tests/bench/ingress_bench.py --command "tests/bench/ingress_bench.sh $*" \
+exec python3 tests/bench/ingress_bench.py --command "tests/bench/ingress_bench.sh ${*@Q}" \
   "${write[@]}" "${args[@]}"
