@@ -50,9 +50,7 @@ struct TopicCounters {
 // report and posted failure runs there), so it needs no lock.
 struct Pending {
   std::string topic;
-  TopicCounters counters;
   size_t remaining = 1;
-  size_t ok = 0;
   BatchResult result;
   Callback done_one;       // produce()
   BatchCallback done_all;  // produce_batch()
@@ -83,17 +81,33 @@ struct Producer::Impl {
   std::mutex topics_mutex;
   std::unordered_map<std::string, std::pair<rd_kafka_topic_t*, TopicCounters>> topics;
 
-  std::pair<rd_kafka_topic_t*, TopicCounters> topic(const std::string& name) {
+  // The handle carries its counters as its opaque, so a delivery report
+  // finds them without a lookup. nullptr when librdkafka refuses the name:
+  // producev then reports why (and the message is counted by counters_of).
+  rd_kafka_topic_t* topic(const std::string& name) {
     std::lock_guard lock(topics_mutex);
     auto it = topics.find(name);
-    if (it != topics.end()) return it->second;
+    if (it != topics.end()) return it->second.first;
+    auto& entry = topics[name];  // a node: the counters' address is stable
+    entry.second = counters_of(name);
+    // A copy of the handle's default topic configuration: a fresh one would
+    // lose the topic-level settings made on the handle (delivery timeout,
+    // acks, request timeout).
+    rd_kafka_topic_conf_t* conf = rd_kafka_default_topic_conf_dup(rk);
+    rd_kafka_topic_conf_set_opaque(conf, &entry.second);
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, name.c_str(), conf);  // takes conf
+    if (rkt == nullptr) {
+      topics.erase(name);
+      return nullptr;
+    }
+    entry.first = rkt;
+    return rkt;
+  }
+
+  static TopicCounters counters_of(const std::string& name) {
     auto& family = metrics::common().kafka_produced;
-    TopicCounters counters{&family.Add({{"topic", name}, {"result", "ok"}}),
-                           &family.Add({{"topic", name}, {"result", "error"}})};
-    // nullptr when librdkafka refuses the name: producev then reports why.
-    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, name.c_str(), nullptr);
-    if (rkt == nullptr) return {nullptr, counters};
-    return topics.emplace(name, std::make_pair(rkt, counters)).first->second;
+    return {&family.Add({{"topic", name}, {"result", "ok"}}),
+            &family.Add({{"topic", name}, {"result", "error"}})};
   }
 
   void post(std::function<void()> task, bool counted = false) {
@@ -109,24 +123,22 @@ struct Producer::Impl {
     }
   }
 
-  // One message's report; the last one of a Pending runs its callback.
-  void complete(Pending* pending, const DeliveryResult& result) {
+  // One message's report, counted under its topic (`counters`); the last
+  // one of a Pending runs its callback.
+  void complete(Pending* pending, const DeliveryResult& result, const TopicCounters& counters) {
     if (result.ok) {
-      ++pending->ok;
+      counters.ok->Increment();
     } else {
+      counters.error->Increment();
       log_failure(pending->topic, result.error);
       if (pending->result.failed++ == 0) pending->result.first_error = result.error;
     }
     if (pending->done_one) {
-      pending->counters.ok->Increment(pending->ok);
-      pending->counters.error->Increment(pending->result.failed);
       run_callback([&] { pending->done_one(result); });
       delete pending;
       return;
     }
     if (--pending->remaining > 0) return;
-    pending->counters.ok->Increment(static_cast<double>(pending->ok));
-    pending->counters.error->Increment(static_cast<double>(pending->result.failed));
     pending->result.ok = pending->result.failed == 0;
     run_callback([&] { pending->done_all(pending->result); });
     delete pending;
@@ -190,7 +202,9 @@ struct Producer::Impl {
     if (!result.ok) result.error = rd_kafka_err2str(m->err);
     result.partition = m->partition;
     result.offset = m->offset;
-    self->complete(static_cast<Pending*>(m->_private), result);
+    auto* pending = static_cast<Pending*>(m->_private);
+    const auto* counters = static_cast<const TopicCounters*>(rd_kafka_topic_opaque(m->rkt));
+    self->complete(pending, result, counters != nullptr ? *counters : counters_of(pending->topic));
     self->finish(1);
   }
 
@@ -308,15 +322,18 @@ void Producer::Impl::enqueue(OutgoingMessage& message, rd_kafka_topic_t* rkt, Pe
   rd_kafka_headers_destroy(headers);
   DeliveryResult result;
   result.error = rd_kafka_err2str(err);
-  post([this, pending, result] { complete(pending, result); }, /*counted=*/true);
+  const auto* known =
+      rkt != nullptr ? static_cast<const TopicCounters*>(rd_kafka_topic_opaque(rkt)) : nullptr;
+  TopicCounters counters = known != nullptr ? *known : counters_of(message.topic);
+  post([this, pending, result, counters] { complete(pending, result, counters); },
+       /*counted=*/true);
 }
 
 void Producer::produce(OutgoingMessage message, std::function<void(const DeliveryResult&)> done) {
   auto& impl = *impl_;
-  auto [rkt, counters] = impl.topic(message.topic);
+  rd_kafka_topic_t* rkt = impl.topic(message.topic);
   auto* pending = new Pending{};
   pending->topic = message.topic;
-  pending->counters = counters;
   pending->done_one = std::move(done);
   // Counted before librdkafka sees the message: its report may come first.
   impl.in_flight.fetch_add(1);
@@ -345,24 +362,24 @@ void Producer::produce_batch(std::vector<OutgoingMessage> messages,
     });
     return;
   }
-  // One Pending for the whole batch, looked-up topic handles reused while
-  // consecutive messages share a topic (the usual case: all of them).
-  std::vector<std::pair<std::string, std::pair<rd_kafka_topic_t*, TopicCounters>>> topics;
-  auto handle_of = [&](const std::string& name) {
-    for (const auto& [known, entry] : topics) {
-      if (known == name) return entry;
-    }
-    return topics.emplace_back(name, impl.topic(name)).second;
-  };
+  // One Pending for the whole batch; the topic handle is looked up again
+  // only when the topic changes from one message to the next (usually never).
   auto* pending = new Pending{};
   pending->topic = messages.front().topic;
-  pending->counters = handle_of(pending->topic).second;
   pending->remaining = messages.size();
   pending->done_all = std::move(done);
   impl.in_flight.fetch_add(messages.size());
   // After the last enqueue the poll thread may complete and free `pending`:
   // nothing below touches it.
-  for (auto& message : messages) impl.enqueue(message, handle_of(message.topic).first, pending);
+  const std::string* last_topic = nullptr;
+  rd_kafka_topic_t* rkt = nullptr;
+  for (auto& message : messages) {
+    if (last_topic == nullptr || *last_topic != message.topic) {
+      rkt = impl.topic(message.topic);
+      last_topic = &message.topic;
+    }
+    impl.enqueue(message, rkt, pending);
+  }
 }
 
 bool Producer::flush(std::chrono::milliseconds timeout) {
