@@ -50,6 +50,9 @@ struct TopicCounters {
 // report and posted failure runs there), so it needs no lock.
 struct Pending {
   std::string topic;
+  // The first message's topic's counters: used when a handle has no
+  // counters as its opaque (librdkafka knew the topic before we did).
+  TopicCounters counters;
   size_t remaining = 1;
   BatchResult result;
   Callback done_one;       // produce()
@@ -82,12 +85,12 @@ struct Producer::Impl {
   std::unordered_map<std::string, std::pair<rd_kafka_topic_t*, TopicCounters>> topics;
 
   // The handle carries its counters as its opaque, so a delivery report
-  // finds them without a lookup. nullptr when librdkafka refuses the name:
-  // producev then reports why (and the message is counted by counters_of).
-  rd_kafka_topic_t* topic(const std::string& name) {
+  // finds them without a lookup. The handle is nullptr when librdkafka
+  // refuses the name: producev then reports why.
+  std::pair<rd_kafka_topic_t*, TopicCounters> topic(const std::string& name) {
     std::lock_guard lock(topics_mutex);
     auto it = topics.find(name);
-    if (it != topics.end()) return it->second.first;
+    if (it != topics.end()) return it->second;
     auto& entry = topics[name];  // a node: the counters' address is stable
     entry.second = counters_of(name);
     // A copy of the handle's default topic configuration: a fresh one would
@@ -97,11 +100,12 @@ struct Producer::Impl {
     rd_kafka_topic_conf_set_opaque(conf, &entry.second);
     rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, name.c_str(), conf);  // takes conf
     if (rkt == nullptr) {
+      TopicCounters counters = entry.second;
       topics.erase(name);
-      return nullptr;
+      return {nullptr, counters};
     }
     entry.first = rkt;
-    return rkt;
+    return entry;
   }
 
   static TopicCounters counters_of(const std::string& name) {
@@ -204,7 +208,7 @@ struct Producer::Impl {
     result.offset = m->offset;
     auto* pending = static_cast<Pending*>(m->_private);
     const auto* counters = static_cast<const TopicCounters*>(rd_kafka_topic_opaque(m->rkt));
-    self->complete(pending, result, counters != nullptr ? *counters : counters_of(pending->topic));
+    self->complete(pending, result, counters != nullptr ? *counters : pending->counters);
     self->finish(1);
   }
 
@@ -324,16 +328,17 @@ void Producer::Impl::enqueue(OutgoingMessage& message, rd_kafka_topic_t* rkt, Pe
   result.error = rd_kafka_err2str(err);
   const auto* known =
       rkt != nullptr ? static_cast<const TopicCounters*>(rd_kafka_topic_opaque(rkt)) : nullptr;
-  TopicCounters counters = known != nullptr ? *known : counters_of(message.topic);
+  TopicCounters counters = known != nullptr ? *known : pending->counters;
   post([this, pending, result, counters] { complete(pending, result, counters); },
        /*counted=*/true);
 }
 
 void Producer::produce(OutgoingMessage message, std::function<void(const DeliveryResult&)> done) {
   auto& impl = *impl_;
-  rd_kafka_topic_t* rkt = impl.topic(message.topic);
+  auto [rkt, counters] = impl.topic(message.topic);
   auto* pending = new Pending{};
   pending->topic = message.topic;
+  pending->counters = counters;
   pending->done_one = std::move(done);
   // Counted before librdkafka sees the message: its report may come first.
   impl.in_flight.fetch_add(1);
@@ -366,6 +371,7 @@ void Producer::produce_batch(std::vector<OutgoingMessage> messages,
   // only when the topic changes from one message to the next (usually never).
   auto* pending = new Pending{};
   pending->topic = messages.front().topic;
+  pending->counters = impl.topic(pending->topic).second;
   pending->remaining = messages.size();
   pending->done_all = std::move(done);
   impl.in_flight.fetch_add(messages.size());
@@ -375,7 +381,7 @@ void Producer::produce_batch(std::vector<OutgoingMessage> messages,
   rd_kafka_topic_t* rkt = nullptr;
   for (auto& message : messages) {
     if (last_topic == nullptr || *last_topic != message.topic) {
-      rkt = impl.topic(message.topic);
+      rkt = impl.topic(message.topic).first;
       last_topic = &message.topic;
     }
     impl.enqueue(message, rkt, pending);
