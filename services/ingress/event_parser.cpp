@@ -2,22 +2,102 @@
 
 #include <rapidjson/document.h>
 
+#include <array>
 #include <optional>
+#include <vector>
 
 #include "hbsync/json/lenient.hpp"
 #include "hbsync/json/parse.hpp"
-#include "hbsync/json/read.hpp"
 
 namespace hbsync::ingress {
 namespace {
 
 using Value = rapidjson::Value;
 
-// HubSpot sends ids as JSON numbers; the lenient reader takes a numeric
-// string too, so a serializer change on its side cannot make us drop events.
-std::optional<int64_t> int_field(const Value& obj, const char* name) {
-  return json::lenient::int_of(json::lenient::member(obj, name));
-}
+// The fields read from an event, found in one pass over its members (a
+// FindMember per field would compare names about 20 times per member). As
+// with FindMember, the first member of a name counts; null counts as absent.
+enum Field : size_t {
+  kPortalId,
+  kSubscriptionType,
+  kEventType,
+  kOccurredAt,
+  kObjectId,
+  kFromObjectId,
+  kToObjectId,
+  kEventId,
+  kSubscriptionId,
+  kAppId,
+  kAttemptNumber,
+  kChangeSource,
+  kPropertyName,
+  kPropertyValue,
+  kAssociationType,
+  kAssociationRemoved,
+  kIsPrimaryAssociation,
+  kPrimaryObjectId,
+  kNewObjectId,
+  kMergedObjectIds,
+  kFieldCount
+};
+
+constexpr std::array<std::string_view, kFieldCount> kFieldNames = {"portalId",
+                                                                   "subscriptionType",
+                                                                   "eventType",
+                                                                   "occurredAt",
+                                                                   "objectId",
+                                                                   "fromObjectId",
+                                                                   "toObjectId",
+                                                                   "eventId",
+                                                                   "subscriptionId",
+                                                                   "appId",
+                                                                   "attemptNumber",
+                                                                   "changeSource",
+                                                                   "propertyName",
+                                                                   "propertyValue",
+                                                                   "associationType",
+                                                                   "associationRemoved",
+                                                                   "isPrimaryAssociation",
+                                                                   "primaryObjectId",
+                                                                   "newObjectId",
+                                                                   "mergedObjectIds"};
+
+class Fields {
+ public:
+  explicit Fields(const Value& obj) {
+    for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
+      std::string_view name(it->name.GetString(), it->name.GetStringLength());
+      for (size_t i = 0; i < kFieldCount; ++i) {
+        if (name != kFieldNames[i]) continue;
+        if (!seen_[i]) {
+          seen_[i] = true;
+          values_[i] = it->value.IsNull() ? nullptr : &it->value;
+        }
+        break;
+      }
+    }
+  }
+
+  const Value* member(Field f) const { return values_[f]; }
+
+  std::optional<int64_t> int_field(Field f) const {
+    const Value* v = values_[f];
+    // HubSpot sends ids as JSON numbers; the lenient reader takes a numeric
+    // string too, so a serializer change on its side cannot make us drop events.
+    return json::lenient::int_of(v);
+  }
+
+  // A view into the document: valid while it lives.
+  std::optional<std::string_view> string_field(Field f) const {
+    const Value* v = values_[f];
+    if (v == nullptr || !v->IsString()) return std::nullopt;
+    return std::string_view(v->GetString(), v->GetStringLength());
+  }
+
+ private:
+  std::array<const Value*, kFieldCount> values_{};
+  std::array<bool, kFieldCount> seen_{};
+};
 
 // The deal is the ordering unit for deal<->company association changes.
 std::string object_type_of(std::string_view subscription_type) {
@@ -48,13 +128,15 @@ std::string kafka_key(const v1::HubSpotEvent& ev) {
 
 // The fields of one event (`e`, already checked to be an object) into its
 // protobuf; nullopt with `error` set when a required field is missing.
-std::optional<ParsedEvent> parse_event(const Value& e, int64_t received_at_ms, std::string& error) {
-  auto portal = int_field(e, "portalId");
-  auto type = json::member_string(e, "subscriptionType");
-  if (!type) type = json::member_string(e, "eventType");
-  auto occurred = int_field(e, "occurredAt");
-  auto object_id = int_field(e, "objectId");
-  auto from_id = int_field(e, "fromObjectId");
+std::optional<ParsedEvent> parse_event(const Value& obj, int64_t received_at_ms,
+                                       std::string& error) {
+  const Fields e(obj);
+  auto portal = e.int_field(kPortalId);
+  auto type = e.string_field(kSubscriptionType);
+  if (!type) type = e.string_field(kEventType);
+  auto occurred = e.int_field(kOccurredAt);
+  auto object_id = e.int_field(kObjectId);
+  auto from_id = e.int_field(kFromObjectId);
   std::string missing;
   if (!portal || *portal <= 0) missing += " portalId";
   if (!type || type->empty() || type->find('.') == std::string::npos) {
@@ -70,29 +152,33 @@ std::optional<ParsedEvent> parse_event(const Value& e, int64_t received_at_ms, s
   ParsedEvent parsed;
   auto& ev = parsed.event;
   ev.set_portal_id(*portal);
-  ev.set_subscription_type(*type);
+  ev.set_subscription_type(type->data(), type->size());
   ev.set_occurred_at_ms(*occurred);
   ev.set_received_at_ms(received_at_ms);
   ev.set_object_id(object_id.value_or(0));
-  ev.set_event_id(int_field(e, "eventId").value_or(0));
-  ev.set_subscription_id(int_field(e, "subscriptionId").value_or(0));
-  ev.set_app_id(int_field(e, "appId").value_or(0));
-  ev.set_attempt_number(static_cast<int32_t>(int_field(e, "attemptNumber").value_or(0)));
-  if (auto v = json::member_string(e, "changeSource")) ev.set_change_source(*v);
-  if (auto name = json::member_string(e, "propertyName")) {
-    ev.set_property_name(*name);
+  ev.set_event_id(e.int_field(kEventId).value_or(0));
+  ev.set_subscription_id(e.int_field(kSubscriptionId).value_or(0));
+  ev.set_app_id(e.int_field(kAppId).value_or(0));
+  ev.set_attempt_number(static_cast<int32_t>(e.int_field(kAttemptNumber).value_or(0)));
+  if (auto v = e.string_field(kChangeSource)) ev.set_change_source(v->data(), v->size());
+  if (auto name = e.string_field(kPropertyName)) {
+    ev.set_property_name(name->data(), name->size());
     if (keeps_property_value(*name)) {
-      if (auto v = json::member_string(e, "propertyValue")) ev.set_property_value(*v);
+      if (auto v = e.string_field(kPropertyValue)) ev.set_property_value(v->data(), v->size());
     }
   }
-  if (auto v = json::member_string(e, "associationType")) ev.set_association_type(*v);
+  if (auto v = e.string_field(kAssociationType)) ev.set_association_type(v->data(), v->size());
   ev.set_from_object_id(from_id.value_or(0));
-  ev.set_to_object_id(int_field(e, "toObjectId").value_or(0));
-  if (auto v = json::member_bool(e, "associationRemoved")) ev.set_association_removed(*v);
-  if (auto v = json::member_bool(e, "isPrimaryAssociation")) ev.set_is_primary_association(*v);
-  ev.set_primary_object_id(int_field(e, "primaryObjectId").value_or(0));
-  ev.set_new_object_id(int_field(e, "newObjectId").value_or(0));
-  if (const Value* merged = json::member_array(e, "mergedObjectIds")) {
+  ev.set_to_object_id(e.int_field(kToObjectId).value_or(0));
+  if (const Value* v = e.member(kAssociationRemoved); v && v->IsBool()) {
+    ev.set_association_removed(v->GetBool());
+  }
+  if (const Value* v = e.member(kIsPrimaryAssociation); v && v->IsBool()) {
+    ev.set_is_primary_association(v->GetBool());
+  }
+  ev.set_primary_object_id(e.int_field(kPrimaryObjectId).value_or(0));
+  ev.set_new_object_id(e.int_field(kNewObjectId).value_or(0));
+  if (const Value* merged = e.member(kMergedObjectIds); merged && merged->IsArray()) {
     for (const auto& m : merged->GetArray()) {
       if (auto id = json::lenient::int_of(&m)) ev.add_merged_object_ids(*id);
     }
@@ -105,7 +191,12 @@ std::optional<ParsedEvent> parse_event(const Value& e, int64_t received_at_ms, s
 
 ParseResult parse_events(std::string_view body, int64_t received_at_ms) {
   ParseResult result;
-  rapidjson::Document doc;
+  // A webhook's document (100 events: about 60 KiB) is built in a buffer
+  // reused by the thread instead of fresh heap chunks per request; a bigger
+  // one spills into the heap as usual. Declared before `doc`, which uses it.
+  thread_local std::vector<char> pool(256 * 1024);
+  rapidjson::MemoryPoolAllocator<> allocator(pool.data(), pool.size());
+  rapidjson::Document doc(&allocator);
   // Depth-limited, iterative and UTF-8 validated: a deep body cannot exhaust
   // the stack, and every string fits a protobuf string field.
   if (auto status = json::parse(doc, body); !status) {
@@ -125,11 +216,11 @@ ParseResult parse_events(std::string_view body, int64_t received_at_ms) {
   result.events.reserve(doc.Size());
   for (rapidjson::SizeType i = 0; i < doc.Size(); ++i) {
     const Value& e = doc[i];
-    auto where = "event " + std::to_string(i) + ": ";
-    std::string error = "must be an object";
+    std::string error;
     auto parsed = e.IsObject() ? parse_event(e, received_at_ms, error) : std::nullopt;
     if (!parsed) {
-      result.error = where + error;
+      if (error.empty()) error = "must be an object";
+      result.error = "event " + std::to_string(i) + ": " + error;
       result.events.clear();
       return result;
     }

@@ -56,7 +56,9 @@ bool is_json_content_type(std::string_view value) {
 
 // Publishes the tenants' events of a verified batch and answers once Kafka
 // has them; strangers' events are counted and dropped. Called on an HTTP
-// thread or on the tenant directory's lookup thread: never blocks.
+// thread or on the tenant directory's lookup thread, inside the request's
+// log scope (the producer writes its correlation id from there): never
+// blocks.
 void publish_batch(const WebhookOptions& options, kafka::Producer& producer,
                    std::vector<ParsedEvent>& events, const TenantDirectory::Answers& tenants,
                    const std::string& correlation_id, const http::Responder& respond) {
@@ -73,7 +75,8 @@ void publish_batch(const WebhookOptions& options, kafka::Producer& producer,
     m.key = std::move(e.key);
     m.value = e.event.SerializeAsString();
     m.headers.emplace_back("hbsync-schema", "hbsync.v1.HubSpotEvent");
-    m.correlation_id = correlation_id;
+    // No per-event copy of the correlation id: the producer takes the
+    // caller's log scope (set to this request's id) when it is empty.
     messages.push_back(std::move(m));
   }
   if (unknown > 0 && options.redis_marked && !options.redis_marked()) {

@@ -152,6 +152,11 @@ int main(int argc, char** argv) {
   rd_kafka_conf_set_log_cb(conf, librdkafka_log);
   char err[512];
   rd_kafka_conf_set(conf, "client.id", "hbsync-kafka-dev", err, sizeof err);
+  // The mock brokers' connections take their socket options from this
+  // handle. Real Kafka brokers send with TCP_NODELAY; with Nagle on, a small
+  // response waits for the client's delayed ACK (up to 40 ms) whenever an
+  // earlier one is unacknowledged, which made produce latency look like that.
+  rd_kafka_conf_set(conf, "socket.nagle.disable", "true", err, sizeof err);
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
   if (rk == nullptr) {
     log::error("cannot create librdkafka handle", {{"error", err}});

@@ -2,6 +2,7 @@
 
 #include <rapidjson/error/en.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <optional>
@@ -9,7 +10,9 @@
 namespace hbsync::json {
 namespace {
 
-constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
+// UTF-8 inside strings is validated by prescan (outside strings any
+// non-ASCII byte is a syntax error to the parser anyway).
+constexpr unsigned kFlags = rapidjson::kParseIterativeFlag;
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -34,23 +37,81 @@ Status failure(Problem problem, std::string message, std::size_t offset) {
   return {.problem = problem, .message = std::move(message), .offset = offset};
 }
 
+// The length of the well-formed UTF-8 sequence (RFC 3629: no overlong
+// forms, no surrogates, nothing above U+10FFFF) that starts with the
+// non-ASCII byte at text[i]; 0 when there is none.
+std::size_t utf8_sequence(std::string_view text, std::size_t i) {
+  auto in = [&](std::size_t k, unsigned char lo, unsigned char hi) {
+    if (i + k >= text.size()) return false;
+    const auto b = static_cast<unsigned char>(text[i + k]);
+    return b >= lo && b <= hi;
+  };
+  const auto c = static_cast<unsigned char>(text[i]);
+  if (c >= 0xC2 && c <= 0xDF) return in(1, 0x80, 0xBF) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    const unsigned char lo = c == 0xE0 ? 0xA0 : 0x80;
+    const unsigned char hi = c == 0xED ? 0x9F : 0xBF;
+    return in(1, lo, hi) && in(2, 0x80, 0xBF) ? 3 : 0;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    const unsigned char lo = c == 0xF0 ? 0x90 : 0x80;
+    const unsigned char hi = c == 0xF4 ? 0x8F : 0xBF;
+    return in(1, lo, hi) && in(2, 0x80, 0xBF) && in(3, 0x80, 0xBF) ? 4 : 0;
+  }
+  return 0;
+}
+
+// Bytes the scan below must look at; every other byte is skipped in a tight
+// loop (most of a webhook body is plain ASCII inside strings).
+struct ByteClasses {
+  bool in_string[256] = {};
+  bool outside[256] = {};
+  constexpr ByteClasses() {
+    in_string[0] = in_string[static_cast<unsigned char>('"')] = true;
+    in_string[static_cast<unsigned char>('\\')] = true;
+    for (int b = 0x80; b < 256; ++b) in_string[b] = true;
+    outside[0] = true;
+    for (char c : {'"', '[', '{', ']', '}'}) outside[static_cast<unsigned char>(c)] = true;
+  }
+};
+constexpr ByteClasses kBytes;
+
 // What RapidJSON's parse does not check: depth, NUL bytes, lone low
-// surrogate escapes. Malformed text that passes is left to the parser.
+// surrogate escapes; and UTF-8 inside strings, checked here in one pass
+// rather than by RapidJSON's per-character validation (several times
+// slower). Bytes outside strings are left to the parser, as is malformed
+// text that passes; a text with both an encoding and an earlier syntax
+// error is reported as an encoding error.
 Status prescan(std::string_view text, std::size_t max_depth) {
   std::size_t depth = 0;
   bool in_string = false;
   bool after_high_surrogate = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  const std::size_t n = text.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (in_string) {
+      const std::size_t plain = i;
+      while (i < n && !kBytes.in_string[static_cast<unsigned char>(text[i])]) ++i;
+      if (i != plain) after_high_surrogate = false;
+      if (i == n) break;
+    } else {
+      while (i < n && !kBytes.outside[static_cast<unsigned char>(text[i])]) ++i;
+      if (i == n) break;
+    }
     const char c = text[i];
     if (c == '\0') return failure(Problem::syntax, "NUL byte in JSON text", i);
     if (in_string) {
       if (c == '"') {
         in_string = false;
         after_high_surrogate = false;
-      } else if (c == '\\' && i + 1 < text.size()) {
+      } else if (c == '\\') {
+        if (i + 1 >= n) continue;
         ++i;
         if (text[i] != 'u') {
+          // An escaped non-ASCII character is a bad escape (the parser's
+          // syntax error), not an encoding error: skip all its bytes.
           after_high_surrogate = false;
+          if (static_cast<unsigned char>(text[i]) >= 0x80)
+            i += std::max<std::size_t>(1, utf8_sequence(text, i)) - 1;
           continue;
         }
         const auto unit = escape_unit(text, i);
@@ -60,8 +121,13 @@ Status prescan(std::string_view text, std::size_t max_depth) {
         }
         after_high_surrogate = *unit >= 0xD800 && *unit <= 0xDBFF;
         i += 4;
-      } else {
+      } else {  // a non-ASCII byte
+        const std::size_t length = utf8_sequence(text, i);
+        if (length == 0) {
+          return failure(Problem::encoding, "invalid encoding in a string (not UTF-8)", i);
+        }
         after_high_surrogate = false;
+        i += length - 1;
       }
       continue;
     }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 namespace hbsync::json {
@@ -79,6 +80,33 @@ TEST(JsonParse, ReadsOnlyTheGivenBytes) {
   rapidjson::Document doc;
   const std::string text = "[1]]]]";
   EXPECT_TRUE(parse(doc, std::string_view(text).substr(0, 3)));
+}
+
+// UTF-8 inside strings is checked by parse's own scan, not RapidJSON's
+// per-character validation: both must accept exactly the same strings.
+TEST(JsonParse, Utf8CheckAgreesWithRapidJsonValidation) {
+  rapidjson::Document doc;
+  for (std::string ok : {"[\"\xc3\xa9\"]", "[\"\xe2\x82\xac\"]", "[\"\xf0\x9f\x98\x80\"]",
+                         "[\"\xef\xbf\xbf\xf4\x8f\xbf\xbf\"]", "{\"\xed\x9f\xbf\":1}"}) {
+    EXPECT_TRUE(parse(doc, ok)) << ok;
+  }
+  for (std::string bad : {"[\"\xe0\x80\x80\"]", "[\"\xf0\x80\x80\x80\"]", "[\"\xf4\x90\x80\x80\"]",
+                          "[\"\xf5\x80\x80\x80\"]", "[\"\x80\"]", "[\"\xc3\"]", "[\"\xc1\xbf\"]"}) {
+    EXPECT_EQ(parse(doc, bad).problem, Problem::encoding) << bad;
+  }
+  // Random strings of ASCII, continuation and lead bytes, compared with
+  // RapidJSON's own validating parse.
+  const std::string bytes =
+      "ab\x80\x8f\x90\x9f\xa0\xbf\xc0\xc1\xc2\xdf\xe0\xe1\xed\xee\xef\xf0\xf1\xf4\xf5\xff";
+  std::mt19937 rng(13);
+  for (int round = 0; round < 20000; ++round) {
+    std::string value;
+    for (int k = static_cast<int>(rng() % 6); k >= 0; --k) value += bytes[rng() % bytes.size()];
+    const std::string text = "[\"" + value + "\"]";
+    rapidjson::Document reference;
+    reference.Parse<rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
+    EXPECT_EQ(static_cast<bool>(parse(doc, text)), !reference.HasParseError()) << text;
+  }
 }
 
 }  // namespace

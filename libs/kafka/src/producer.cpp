@@ -8,8 +8,10 @@
 #include <deque>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
+#include <unordered_map>
 
 #include "client.hpp"
 #include "hbsync/log/log.hpp"
@@ -33,11 +35,28 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using Callback = std::function<void(const DeliveryResult&)>;
+using BatchCallback = std::function<void(const BatchResult&)>;
 
-// Travels with each message as librdkafka's per-message opaque.
+// The produced-messages counters of one topic, looked up once per topic
+// (prometheus-cpp's Family::Add hashes the labels and takes a lock).
+struct TopicCounters {
+  prometheus::Counter* ok = nullptr;
+  prometheus::Counter* error = nullptr;
+};
+
+// Travels with each message as librdkafka's per-message opaque: one per
+// produce() call, one per produce_batch() call shared by all its messages.
+// Only the poll thread touches it after the messages are enqueued (every
+// report and posted failure runs there), so it needs no lock.
 struct Pending {
   std::string topic;
-  Callback done;
+  // The first message's topic's counters: used when a handle has no
+  // counters as its opaque (librdkafka knew the topic before we did).
+  TopicCounters counters;
+  size_t remaining = 1;
+  BatchResult result;
+  Callback done_one;       // produce()
+  BatchCallback done_all;  // produce_batch()
 };
 
 }  // namespace
@@ -49,38 +68,95 @@ struct Producer::Impl {
   std::thread::id poller_id;
   std::atomic<bool> stopping{false};
 
+  // Messages produced whose callback has not run yet; `idle` is notified
+  // (under `mutex`, so flush cannot miss it) when it drops to zero.
+  std::atomic<size_t> in_flight{0};
   mutable std::mutex mutex;
   std::condition_variable idle;
-  size_t in_flight = 0;
   // Callbacks that do not come from librdkafka (enqueue failures, empty
   // batches), handed to the poll thread so every callback runs there and
   // never inside produce(). Each counts as in flight until it ran.
   std::deque<std::function<void()>> posted;
 
+  // Topic handles and counters, created on first use and kept for the
+  // producer's life (a handle per message would cost a lookup under
+  // librdkafka's lock each time).
+  std::mutex topics_mutex;
+  std::unordered_map<std::string, std::pair<rd_kafka_topic_t*, TopicCounters>> topics;
+
+  // The handle carries its counters as its opaque, so a delivery report
+  // finds them without a lookup. The handle is nullptr when librdkafka
+  // refuses the name: producev then reports why.
+  std::pair<rd_kafka_topic_t*, TopicCounters> topic(const std::string& name) {
+    std::lock_guard lock(topics_mutex);
+    auto it = topics.find(name);
+    if (it != topics.end()) return it->second;
+    auto& entry = topics[name];  // a node: the counters' address is stable
+    entry.second = counters_of(name);
+    // A copy of the handle's default topic configuration: a fresh one would
+    // lose the topic-level settings made on the handle (delivery timeout,
+    // acks, request timeout).
+    rd_kafka_topic_conf_t* conf = rd_kafka_default_topic_conf_dup(rk);
+    rd_kafka_topic_conf_set_opaque(conf, &entry.second);
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, name.c_str(), conf);  // takes conf
+    if (rkt == nullptr) {
+      TopicCounters counters = entry.second;
+      topics.erase(name);
+      return {nullptr, counters};
+    }
+    entry.first = rkt;
+    return entry;
+  }
+
+  static TopicCounters counters_of(const std::string& name) {
+    auto& family = metrics::common().kafka_produced;
+    return {&family.Add({{"topic", name}, {"result", "ok"}}),
+            &family.Add({{"topic", name}, {"result", "error"}})};
+  }
+
   void post(std::function<void()> task, bool counted = false) {
     std::lock_guard lock(mutex);
-    if (!counted) ++in_flight;
+    if (!counted) in_flight.fetch_add(1);
     posted.push_back(std::move(task));
   }
 
-  void finish_one() {
-    std::lock_guard lock(mutex);
-    if (--in_flight == 0) idle.notify_all();
+  void finish(size_t n) {
+    if (in_flight.fetch_sub(n) == n) {
+      std::lock_guard lock(mutex);
+      idle.notify_all();
+    }
   }
 
-  void complete(Pending* pending, const DeliveryResult& result) {
-    metrics::common()
-        .kafka_produced.Add({{"topic", pending->topic}, {"result", result.ok ? "ok" : "error"}})
-        .Increment();
-    if (!result.ok) log_failure(pending->topic, result.error);
+  // One message's report, counted under its topic (`counters`); the last
+  // one of a Pending runs its callback.
+  void complete(Pending* pending, const DeliveryResult& result, const TopicCounters& counters) {
+    if (result.ok) {
+      counters.ok->Increment();
+    } else {
+      counters.error->Increment();
+      log_failure(pending->topic, result.error);
+      if (pending->result.failed++ == 0) pending->result.first_error = result.error;
+    }
+    if (pending->done_one) {
+      run_callback([&] { pending->done_one(result); });
+      delete pending;
+      return;
+    }
+    if (--pending->remaining > 0) return;
+    pending->result.ok = pending->result.failed == 0;
+    run_callback([&] { pending->done_all(pending->result); });
+    delete pending;
+  }
+
+  template <typename F>
+  static void run_callback(F&& f) {
     try {
-      pending->done(result);
+      f();
     } catch (const std::exception& e) {
       log::error("kafka delivery callback threw", {{"error", e.what()}});
     } catch (...) {
       log::error("kafka delivery callback threw");
     }
-    delete pending;
   }
 
   // An outage fails every message in flight at once; one line a second
@@ -108,7 +184,7 @@ struct Producer::Impl {
     }
     for (auto& task : tasks) {
       task();
-      finish_one();
+      finish(1);
     }
   }
 
@@ -119,6 +195,10 @@ struct Producer::Impl {
     }
   }
 
+  // Hands one message to librdkafka (its headers: the message's own plus the
+  // correlation id); an enqueue failure is reported from the poll thread.
+  void enqueue(OutgoingMessage& message, rd_kafka_topic_t* rkt, Pending* pending);
+
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     auto* self = static_cast<Impl*>(opaque);
     DeliveryResult result;
@@ -126,8 +206,10 @@ struct Producer::Impl {
     if (!result.ok) result.error = rd_kafka_err2str(m->err);
     result.partition = m->partition;
     result.offset = m->offset;
-    self->complete(static_cast<Pending*>(m->_private), result);
-    self->finish_one();
+    auto* pending = static_cast<Pending*>(m->_private);
+    const auto* counters = static_cast<const TopicCounters*>(rd_kafka_topic_opaque(m->rkt));
+    self->complete(pending, result, counters != nullptr ? *counters : pending->counters);
+    self->finish(1);
   }
 
   static void on_error(rd_kafka_t* rk, int err, const char* reason, void*) {
@@ -158,6 +240,10 @@ Producer::Producer(ProducerOptions options) : impl_(std::make_shared<Impl>()) {
       // Kafka did, so recovery time is webhook latency.
       {"reconnect.backoff.max.ms", "1000"},
       {"request.timeout.ms", std::to_string(std::min<int64_t>(30000, o.delivery_timeout.count()))},
+      // Requests go out when ready instead of waiting for the ACK of the
+      // previous segment (Nagle), which costs up to a delayed-ACK timeout
+      // (40 ms on Linux) per produce round trip: webhook latency again.
+      {"socket.nagle.disable", "true"},
   };
   detail::Properties enforced = {
       {"enable.idempotence", "true"},  // retries can neither duplicate nor reorder
@@ -188,18 +274,11 @@ Producer::~Producer() {
   rd_kafka_purge(impl.rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
   rd_kafka_poll(impl.rk, 0);
   impl.serve_posted();
+  for (auto& [name, entry] : impl.topics) rd_kafka_topic_destroy(entry.first);
   rd_kafka_destroy(impl.rk);
 }
 
-void Producer::produce(OutgoingMessage message, std::function<void(const DeliveryResult&)> done) {
-  auto& impl = *impl_;
-  // Counted before librdkafka sees the message: its report may come first.
-  {
-    std::lock_guard lock(impl.mutex);
-    ++impl.in_flight;
-  }
-  auto* pending = new Pending{message.topic, std::move(done)};
-
+void Producer::Impl::enqueue(OutgoingMessage& message, rd_kafka_topic_t* rkt, Pending* pending) {
   rd_kafka_headers_t* headers = rd_kafka_headers_new(message.headers.size() + 1);
   bool has_correlation = false;
   for (const auto& [name, value] : message.headers) {
@@ -219,20 +298,27 @@ void Producer::produce(OutgoingMessage message, std::function<void(const Deliver
 
   // Waiting for room only helps when the poll thread can drain delivery
   // reports meanwhile, which it cannot while it runs this very call.
-  const bool may_wait = std::this_thread::get_id() != impl.poller_id;
-  const auto deadline = std::chrono::steady_clock::now() + impl.options.enqueue_timeout;
+  const bool may_wait = std::this_thread::get_id() != poller_id;
+  std::optional<std::chrono::steady_clock::time_point> deadline;  // from the first full queue
   rd_kafka_resp_err_t err;
   while (true) {
-    err = rd_kafka_producev(
-        impl.rk, RD_KAFKA_V_TOPIC(message.topic.c_str()),
-        RD_KAFKA_V_KEY(message.key.empty() ? nullptr : message.key.data(), message.key.size()),
-        RD_KAFKA_V_VALUE(message.value.data(), message.value.size()),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
-        RD_KAFKA_V_OPAQUE(pending), RD_KAFKA_V_END);
-    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || !may_wait ||
-        std::chrono::steady_clock::now() >= deadline) {
-      break;
-    }
+    const void* key = message.key.empty() ? nullptr : message.key.data();
+    err = rkt != nullptr
+              ? rd_kafka_producev(rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_KEY(key, message.key.size()),
+                                  RD_KAFKA_V_VALUE(message.value.data(), message.value.size()),
+                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                  RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(pending),
+                                  RD_KAFKA_V_END)
+              : rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(message.topic.c_str()),
+                                  RD_KAFKA_V_KEY(key, message.key.size()),
+                                  RD_KAFKA_V_VALUE(message.value.data(), message.value.size()),
+                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                  RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(pending),
+                                  RD_KAFKA_V_END);
+    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || !may_wait) break;
+    const auto now = std::chrono::steady_clock::now();
+    if (!deadline) deadline = now + options.enqueue_timeout;
+    if (now >= *deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return;  // librdkafka owns the headers now
@@ -240,7 +326,23 @@ void Producer::produce(OutgoingMessage message, std::function<void(const Deliver
   rd_kafka_headers_destroy(headers);
   DeliveryResult result;
   result.error = rd_kafka_err2str(err);
-  impl.post([&impl, pending, result] { impl.complete(pending, result); }, /*counted=*/true);
+  const auto* known =
+      rkt != nullptr ? static_cast<const TopicCounters*>(rd_kafka_topic_opaque(rkt)) : nullptr;
+  TopicCounters counters = known != nullptr ? *known : pending->counters;
+  post([this, pending, result, counters] { complete(pending, result, counters); },
+       /*counted=*/true);
+}
+
+void Producer::produce(OutgoingMessage message, std::function<void(const DeliveryResult&)> done) {
+  auto& impl = *impl_;
+  auto [rkt, counters] = impl.topic(message.topic);
+  auto* pending = new Pending{};
+  pending->topic = message.topic;
+  pending->counters = counters;
+  pending->done_one = std::move(done);
+  // Counted before librdkafka sees the message: its report may come first.
+  impl.in_flight.fetch_add(1);
+  impl.enqueue(message, rkt, pending);
 }
 
 DeliveryResult Producer::produce_sync(OutgoingMessage message) {
@@ -255,34 +357,34 @@ DeliveryResult Producer::produce_sync(OutgoingMessage message) {
 
 void Producer::produce_batch(std::vector<OutgoingMessage> messages,
                              std::function<void(const BatchResult&)> done) {
-  struct Batch {
-    std::mutex mutex;
-    size_t remaining;
-    BatchResult result;
-    std::function<void(const BatchResult&)> done;
-  };
-  auto batch = std::make_shared<Batch>();
-  batch->remaining = messages.size();
-  batch->result.ok = true;
-  batch->done = std::move(done);
+  auto& impl = *impl_;
   if (messages.empty()) {
     // Still reported from the poll thread, like every other callback.
-    impl_->post([batch] { batch->done(batch->result); });
+    impl.post([done = std::move(done)] {
+      BatchResult all_stored;
+      all_stored.ok = true;
+      done(all_stored);
+    });
     return;
   }
+  // One Pending for the whole batch; the topic handle is looked up again
+  // only when the topic changes from one message to the next (usually never).
+  auto* pending = new Pending{};
+  pending->topic = messages.front().topic;
+  pending->counters = impl.topic(pending->topic).second;
+  pending->remaining = messages.size();
+  pending->done_all = std::move(done);
+  impl.in_flight.fetch_add(messages.size());
+  // After the last enqueue the poll thread may complete and free `pending`:
+  // nothing below touches it.
+  const std::string* last_topic = nullptr;
+  rd_kafka_topic_t* rkt = nullptr;
   for (auto& message : messages) {
-    produce(std::move(message), [batch](const DeliveryResult& r) {
-      bool last = false;
-      {
-        std::lock_guard lock(batch->mutex);
-        if (!r.ok) {
-          batch->result.ok = false;
-          if (batch->result.failed++ == 0) batch->result.first_error = r.error;
-        }
-        last = --batch->remaining == 0;
-      }
-      if (last) batch->done(batch->result);
-    });
+    if (last_topic == nullptr || *last_topic != message.topic) {
+      rkt = impl.topic(message.topic).first;
+      last_topic = &message.topic;
+    }
+    impl.enqueue(message, rkt, pending);
   }
 }
 
@@ -291,7 +393,7 @@ bool Producer::flush(std::chrono::milliseconds timeout) {
     throw std::logic_error("Producer::flush called from a delivery callback");
   }
   std::unique_lock lock(impl_->mutex);
-  return impl_->idle.wait_for(lock, timeout, [this] { return impl_->in_flight == 0; });
+  return impl_->idle.wait_for(lock, timeout, [this] { return impl_->in_flight.load() == 0; });
 }
 
 bool Producer::ready(std::chrono::milliseconds timeout) {
@@ -301,8 +403,7 @@ bool Producer::ready(std::chrono::milliseconds timeout) {
 }
 
 size_t Producer::in_flight() const {
-  std::lock_guard lock(impl_->mutex);
-  return impl_->in_flight;
+  return impl_->in_flight.load();
 }
 
 }  // namespace hbsync::kafka

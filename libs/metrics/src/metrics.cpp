@@ -4,6 +4,7 @@
 
 #include <array>
 #include <sstream>
+#include <unordered_map>
 
 namespace hbsync::metrics {
 
@@ -88,12 +89,29 @@ std::string status_label(int status) {
 }
 
 void observe_http(const std::string& route, const std::string& method, int status, double seconds) {
-  auto& c = common();
-  const std::string method_value(method_label(method));
-  c.http_requests.Add({{"route", route}, {"method", method_value}, {"code", status_label(status)}})
-      .Increment();
-  c.http_request_duration.Add({{"route", route}, {"method", method_value}}, latency_buckets())
-      .Observe(seconds);
+  // Family::Add builds and hashes a label map under the family's lock; the
+  // series of each (route, method, status) are looked up once per thread
+  // and kept (the sets are closed, so the cache stays small).
+  struct Series {
+    prometheus::Counter* requests;
+    prometheus::Histogram* duration;
+  };
+  thread_local std::unordered_map<std::string, Series> cache;
+  const std::string_view method_value = method_label(method);
+  std::string key = route;
+  key.append(1, ' ').append(method_value).append(1, ' ').append(std::to_string(status));
+  auto it = cache.find(key);
+  if (it == cache.end()) {
+    auto& c = common();
+    const std::string method_text(method_value);
+    Series series{&c.http_requests.Add(
+                      {{"route", route}, {"method", method_text}, {"code", status_label(status)}}),
+                  &c.http_request_duration.Add({{"route", route}, {"method", method_text}},
+                                               latency_buckets())};
+    it = cache.emplace(std::move(key), series).first;
+  }
+  it->second.requests->Increment();
+  it->second.duration->Observe(seconds);
 }
 
 }  // namespace hbsync::metrics
