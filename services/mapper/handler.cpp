@@ -96,6 +96,14 @@ EventHandler::Outcome EventHandler::reread_and_plan(const tenant::Settings& sett
     log::debug("event covered by an earlier read", {{"deal_id", deal_id}});
     return {};
   }
+  if (replay.empty() && event.property_name() == "dealstage") {
+    const auto link = links::Links(redis_).deal_link(tenant_id, deal_id);
+    if (stage_already_known(event, link ? &*link : nullptr)) {
+      log::debug("stage change already known (our own update's echo): not read",
+                 {{"deal_id", deal_id}});
+      return {};
+    }
+  }
   auto portal = hubspot_.portal(tenant_id, tokens_for(tenant_id));
 
   auto deal = portal.get_deal(std::to_string(deal_id));

@@ -82,6 +82,12 @@ std::string_view to_string(EventAction action) {
   return "ignore";
 }
 
+bool stage_already_known(const v1::HubSpotEvent& event, const links::DealLink* link) {
+  return event.subscription_type() == "deal.propertyChange" &&
+         event.property_name() == "dealstage" && link != nullptr && link->active &&
+         !link->stage_id.empty() && link->stage_id == event.property_value();
+}
+
 EventAction classify(const v1::HubSpotEvent& event) {
   const std::string& type = event.subscription_type();
   if (type == "deal.creation") return EventAction::reread_deal;

@@ -14,6 +14,7 @@
 #include "hbsync/domain/company.hpp"
 #include "hbsync/domain/owner.hpp"
 #include "hbsync/hubspot/records.hpp"
+#include "hbsync/links/links.hpp"
 #include "hbsync/tenant/settings.hpp"
 #include "hbsync/v1/events.pb.h"
 
@@ -35,6 +36,13 @@ std::string_view to_string(EventAction action);
 // deal.merge and company.merge. Everything else (other company.* events,
 // other properties, contacts, ...) is ignored.
 EventAction classify(const v1::HubSpotEvent& event);
+
+// F4.7, no echo without a read: a dealstage change to the stage the deal's
+// active link already records (the board -> HubSpot write of this app
+// coming back as a webhook, or a repeated delivery) changes nothing in
+// board, so the deal is not read again. Any other event, an unknown stage
+// or an inactive link: false (the deal is read and planned as usual).
+bool stage_already_known(const v1::HubSpotEvent& event, const links::DealLink* link);
 
 // The deal an event concerns: the object id, or for COMPANY_TO_DEAL
 // association changes the `to` object (falling back to the object id).

@@ -383,3 +383,47 @@ TEST(PlannerTest, CompaniesFromV3) {
 
 }  // namespace
 }  // namespace hbsync::mapper
+
+namespace hbsync::mapper {
+namespace {
+
+// F4.7: only a dealstage change to the stage an active link records is
+// skipped without reading the deal.
+TEST(PlannerTest, StageAlreadyKnownSkipsOnlyTheEchoOfAKnownStage) {
+  auto event = [](std::string type, std::string property, std::string value) {
+    v1::HubSpotEvent e;
+    e.set_subscription_type(std::move(type));
+    e.set_property_name(std::move(property));
+    e.set_property_value(std::move(value));
+    return e;
+  };
+  links::DealLink link;
+  link.project_id = 7;
+  link.stage_id = "closedwon";
+  links::DealLink inactive = link;
+  inactive.active = false;
+  links::DealLink unknown = link;
+  unknown.stage_id.clear();
+  const auto won = event("deal.propertyChange", "dealstage", "closedwon");
+  struct Case {
+    const char* what;
+    v1::HubSpotEvent event;
+    const links::DealLink* link;
+    bool skipped;
+  } cases[] = {
+      {"echo of the known stage", won, &link, true},
+      {"another stage", event("deal.propertyChange", "dealstage", "closedlost"), &link, false},
+      {"no link", won, nullptr, false},
+      {"inactive link", won, &inactive, false},
+      {"stage not known", won, &unknown, false},
+      {"another property with that value", event("deal.propertyChange", "pipeline", "closedwon"),
+       &link, false},
+      {"deal creation", event("deal.creation", "", "closedwon"), &link, false},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(stage_already_known(c.event, c.link), c.skipped) << c.what;
+  }
+}
+
+}  // namespace
+}  // namespace hbsync::mapper
