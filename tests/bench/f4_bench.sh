@@ -70,6 +70,21 @@ and portals):
 | side | route | calls |
 |---|---|---|
 {route_rows}
+
+How to read it. The poller runs one poll at a time per replica (one consumer,
+requests keyed by tenant), and board allows 3 calls per second per key, so a
+run of more than 3 calls waits for the next second; the reference makes the
+same board calls directly under the same limit (board's floor for these
+runs) plus the HubSpot batch calls. Board -> HubSpot writes go in batch
+calls of up to 100 deals (1 call per 100 deals); sent one by one, HubSpot's
+110 calls per 10 s per portal alone would hold each portal the "floor" above.
+Every deal update makes HubSpot send a `deal.propertyChange:dealstage`
+webhook; the mapper re-reads that deal (1 HubSpot read per deal) and the
+writer finds board already at that order status (no board call:
+`e2e_f4_flow_test` asserts it). Those reads pass the portal's limiter, and
+the mapper's one consumer waits in it (up to `HBSYNC_HUBSPOT_MAX_RATE_WAIT`)
+holding all its partitions, board.changes of other tenants included: so the
+echo decides both when the last deal is written and when the pipeline is idle.
 """
 text = open(path).read()
 text = re.sub(r"## board -> HubSpot: sync now.*?(?=\n## |\Z)", "", text, flags=re.S)
