@@ -176,6 +176,7 @@ TEST_F(F4FlowTest, BoardOrderStatusReachesTheDealThroughSyncNowWithoutEcho) {
   board_user_sets(l.project, 5, "90000");
   const int64_t board_before = stack->board_calls_for(t);
   const int64_t writes_before = board_writes(t);
+  const int64_t hubspot_before_sync = stack->hubspot_calls_for(t);
   const int64_t since = now_ms();
   const auto changed = sync_now(t);
   EXPECT_FALSE(changed.full);
@@ -184,10 +185,19 @@ TEST_F(F4FlowTest, BoardOrderStatusReachesTheDealThroughSyncNowWithoutEcho) {
   EXPECT_EQ(deal_property(t, l.deal, "dealstage"), stage::won);
   EXPECT_EQ(deal_property(t, l.deal, "amount"), "90000");
   wait_history(t, l.deal, since, "board_to_hubspot", "updated", "");
-  // The dealstage webhook of our own update reached the writer, which found
-  // board already at 受注済: no board call beyond the poll's list pages.
-  wait_history(t, l.deal, since, "hubspot_to_board", "unchanged", "status_unchanged");
+  // The dealstage webhook of our own update is delivered and consumed
+  // (settle: no webhook pending, the mapper's lag 0). Its stage is the one
+  // the deal's link records, so the mapper does not even read the deal
+  // (F4.7): HubSpot saw the one batch update only, nothing reached the
+  // writer for the HubSpot -> board direction, and board saw no call beyond
+  // the poll's list pages.
   settle(t);
+  EXPECT_EQ(stack->hubspot_calls_for(t) - hubspot_before_sync, 1)
+      << "HubSpot calls besides the one batch update (an echo read?)";
+  for (const auto& e : stack->history(t, 100)) {
+    EXPECT_FALSE(e.at_ms >= since && e.deal_id == l.deal && e.direction == "hubspot_to_board")
+        << "the echo reached the writer: " << e.action << " " << e.reason_code;
+  }
   EXPECT_EQ(board_writes(t), writes_before) << "our own deal update came back to board";
   EXPECT_EQ(stack->board_calls_for(t) - board_before, changed.calls)
       << "board calls other than the poll's own";
