@@ -31,11 +31,7 @@ using namespace std::chrono_literals;
 using hbsync::e2e::Stack;
 using hbsync::e2e::Tenant;
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using hbsync::e2e::now_ms;
 
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;

@@ -49,11 +49,7 @@ using hbsync::e2e::json_int;
 using hbsync::e2e::Stack;
 using hbsync::e2e::Tenant;
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using hbsync::e2e::now_ms;
 
 std::string str(const rapidjson::Value& v, const char* name) {
   auto it = v.FindMember(name);

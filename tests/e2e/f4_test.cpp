@@ -25,11 +25,7 @@ namespace stage = hbsync::e2e::stage;
 
 Stack* stack = nullptr;
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using hbsync::e2e::now_ms;
 
 struct Linked {
   int64_t deal = 0;

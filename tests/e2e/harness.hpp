@@ -71,6 +71,13 @@ inline constexpr const char* paid = "paid";                           // 入金�
 }  // namespace stage
 inline constexpr const char* kPipeline = "default";
 
+// Wall-clock now in epoch ms (history entries and board/HubSpot timestamps).
+inline int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 struct HttpResult {
   int status = 0;  // 0: no answer (error says why)
   std::string body{};

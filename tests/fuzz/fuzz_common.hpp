@@ -30,7 +30,7 @@ inline std::vector<std::string_view> fields(std::string_view input, size_t n) {
   return out;
 }
 
-#define FUZZ_CHECK(cond)                                                          \
+#define FUZZ_CHECK(cond)                                                                 \
   do {                                                                                   \
     if (!(cond)) {                                                                       \
       std::fprintf(stderr, "invariant broken: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \

@@ -16,6 +16,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto again = tenant::from_json(written, tenant::UnknownFields::reject);
   FUZZ_CHECK(again.ok());
   FUZZ_CHECK(tenant::to_json(again.settings, tenant::Redaction::include,
-                                    tenant::JsonStyle::compact) == written);
+                             tenant::JsonStyle::compact) == written);
   return 0;
 }

@@ -16,11 +16,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const std::string good = webhook::sign_v3(f[0], f[1], f[2], f[3], now);
   const std::string ts = std::to_string(now);
-  FUZZ_CHECK(webhook::verify_v3(f[0], f[1], f[2], f[3], ts, good, now) ==
-                    webhook::Verdict::ok);
+  FUZZ_CHECK(webhook::verify_v3(f[0], f[1], f[2], f[3], ts, good, now) == webhook::Verdict::ok);
   if (f[5] != good && !f[5].empty()) {
-    FUZZ_CHECK(webhook::verify_v3(f[0], f[1], f[2], f[3], ts, f[5], now) !=
-                      webhook::Verdict::ok);
+    FUZZ_CHECK(webhook::verify_v3(f[0], f[1], f[2], f[3], ts, f[5], now) != webhook::Verdict::ok);
   }
   FUZZ_CHECK(webhook::constant_time_equals(good, good));
   return 0;

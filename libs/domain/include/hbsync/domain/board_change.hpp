@@ -57,7 +57,7 @@ inline constexpr std::string_view conflict_hubspot_newer = "conflict_hubspot_new
 struct BoardDecision {
   std::optional<std::string> stage{};   // write this stage
   std::optional<std::string> amount{};  // write this amount
-  std::string_view reason_code{};      // a board_reason
+  std::string_view reason_code{};       // a board_reason
   // The stage was not written because HubSpot changed later (the amount may
   // still be).
   bool stage_conflict = false;
