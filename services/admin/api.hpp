@@ -1,0 +1,117 @@
+// The admin JSON API (SPEC F8, docs/admin-api.yaml): what every route module
+// shares. The console is its only client; it does nothing the API cannot.
+//
+// Contract for route modules (auth_routes, settings_routes, activity_routes):
+// - Routes live under /api/v1/ and are added with Api::add. The session
+//   layer has already run: Call::tenant_id is the signed-in portal, and a
+//   handler reads and writes that tenant only. An id in the path that
+//   belongs to another tenant is answered exactly like an id that does not
+//   exist (404 "not_found"), never 403, so ids of other tenants cannot be
+//   probed.
+// - Handlers may block (board's permission check takes seconds): they run on
+//   the API's worker pool, never on the HTTP io threads.
+// - Every error body is {"error": {"code": "...", "message": "..."}} with a
+//   stable code and a Japanese message for the console; validation problems
+//   are 422 with "errors": [{"field", "code", "message"}] as well, the same
+//   fields, codes and messages as `hbsync-ctl tenant apply` prints.
+// - Nothing personal or secret is logged; credentials never leave the
+//   service (settings are answered with Redaction::mask).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config.hpp"
+#include "hbsync/board/api.hpp"
+#include "hbsync/history/history.hpp"
+#include "hbsync/http/router.hpp"
+#include "hbsync/hubspot/api.hpp"
+#include "hbsync/hubspot/oauth.hpp"
+#include "hbsync/kafka/options.hpp"
+#include "hbsync/kafka/producer.hpp"
+#include "hbsync/redis/redis.hpp"
+#include "hbsync/tenant/store.hpp"
+#include "sessions.hpp"
+
+namespace hbsync::admin {
+
+// What route modules use. Owned by main (or a test), outlives the server.
+struct Services {
+  const Config& config;
+  redis::Client& redis;
+  tenant::Store& store;
+  kafka::Producer& producer;
+  const kafka::Topics& topics;
+  board::Api& board;
+  hubspot::Api& hubspot;
+  hubspot::OAuth& oauth;
+  hubspot::TokenProviders& tokens;
+  history::History& history;
+  Sessions& sessions;
+  std::function<int64_t()> now_ms;  // epoch milliseconds
+};
+
+// One authenticated API request.
+struct Call {
+  http::Request request;  // moved from the connection: safe on the pool
+  std::string tenant_id;  // the session's portal id
+  Session session;
+};
+
+using ApiHandler = std::function<http::Response(Call&)>;
+
+// Registers API routes behind the session layer:
+// - no session cookie, an unknown or expired session: 401 "unauthenticated";
+// - POST, PUT, PATCH and DELETE without the session's CSRF token in the
+//   X-CSRF-Token header: 403 "csrf";
+// - a body that is not JSON where one is expected: the handler answers 400
+//   "bad_json" (json_body() below);
+// then runs the handler on the worker pool and answers with its response
+// (Cache-Control: no-store on every API answer).
+class Api {
+ public:
+  Api(http::Router& router, Services& services, int workers);
+  ~Api();  // waits for running handlers
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
+
+  void add(std::string method, std::string pattern, ApiHandler handler);
+
+  // Every (method, pattern) added, in order: the contract test compares them
+  // with docs/admin-api.yaml.
+  const std::vector<std::pair<std::string, std::string>>& routes() const { return routes_; }
+
+  Services& services() { return services_; }
+
+ private:
+  struct Pool;
+  http::Router& router_;
+  Services& services_;
+  std::unique_ptr<Pool> pool_;
+  std::vector<std::pair<std::string, std::string>> routes_;
+};
+
+// The session cookie's name, and any cookie's value (nullopt when absent).
+inline constexpr std::string_view kSessionCookie = "hbsync_session";
+std::optional<std::string> cookie(const http::Request& request, std::string_view name);
+
+// {"error": {"code": code, "message": message}}.
+http::Response api_error(int status, std::string_view code, std::string_view message);
+// 422 {"error": {"code": "validation", "message": "<n>件の入力エラーがあります"},
+//      "errors": [{"field", "code", "message"}, ...]}.
+http::Response validation_error(const tenant::ValidationErrors& errors);
+// 200 application/json.
+http::Response json_ok(std::string body);
+
+// Route modules: each adds its routes (docs/admin-api.yaml lists them).
+void add_auth_routes(http::Router& router, Api& api, Services& services);  // auth_routes.cpp
+void add_settings_routes(Api& api, Services& services);                    // settings_routes.cpp
+void add_activity_routes(Api& api, Services& services);                    // activity_routes.cpp
+void add_console_routes(http::Router& router);                             // console_routes.cpp
+
+}  // namespace hbsync::admin
