@@ -264,7 +264,7 @@ std::string AdminStack::kafka_bootstrap() const {
   return parts_->broker.bootstrap();
 }
 
-std::string AdminStack::make_tenant(TenantSpec spec) {
+MadeTenant AdminStack::make_portal(const TenantSpec& spec) {
   const int64_t portal_id = spec.portal_id != 0 ? spec.portal_id : next_portal_id_++;
   MadeTenant t;
   t.id = std::to_string(portal_id);
@@ -288,12 +288,17 @@ std::string AdminStack::make_tenant(TenantSpec spec) {
       if (u.HasMember("id") && u["id"].IsInt64()) t.board_user_ids.push_back(u["id"].GetInt64());
     }
   }
-  const auto put = store_->put(tenant_settings(t, spec, portal_id), 0);
+  tenants_[t.id] = t;
+  return t;
+}
+
+std::string AdminStack::make_tenant(TenantSpec spec) {
+  const MadeTenant t = make_portal(spec);
+  const auto put = store_->put(tenant_settings(t, spec, std::stoll(t.id)), 0);
   for (const auto& e : put.errors) {
     ADD_FAILURE() << "make_tenant " << t.id << ": " << e.field << " [" << e.code << "] "
                   << e.message;
   }
-  tenants_[t.id] = t;
   return t.id;
 }
 

@@ -111,6 +111,11 @@ class AdminStack {
   // the simulators, and a tenant in the store with working credentials.
   // Returns its id (= portal id).
   std::string make_tenant(TenantSpec spec = {});
+  // The portal and the board account only, no tenant in the store: what
+  // exists before the portal's first sign-in (sign_in_through_hubspot
+  // then creates the tenant). spec's settings fields are unused.
+  MadeTenant make_portal(const TenantSpec& spec = {});
+  // What make_tenant or make_portal made (throws std::out_of_range).
   const MadeTenant& tenant(const std::string& id) const;
 
   // A browser signed in to the tenant (a session made with
