@@ -5,6 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
+#include <vector>
+
+#include "hbsync/tenant/board_users.hpp"
 
 #include "settings_test_support.hpp"
 
@@ -100,6 +104,27 @@ TEST_F(SettingsRoutesTest, PutSettingsNamesEveryProblemWithItsPathInJapaneseAndS
   expect_error(rules_doc, "management_no.prefix", "ends_with_digit");
   EXPECT_EQ(version(id), before);
   EXPECT_EQ(stack().store().get(id)->schedule.interval_minutes, 0);
+}
+
+TEST_F(SettingsRoutesTest, TheDefaultUserMustBeAValidBoardUserWhenTheyAreKnown) {
+  const std::string id = stack().make_tenant();
+  const auto& made = stack().tenant(id);
+  tenant::BoardUsers users{
+      .users = {{.id = made.board_user_ids.front(), .email = "a@example.com", .valid = true},
+                {.id = made.board_user_ids.back(), .email = "b@example.com", .valid = false}},
+      .fetched_at_ms = 1};
+  tenant::save_board_users(stack().redis(), stack().store().keyring(), id, users);
+  const Browser browser = stack().sign_in(id);
+  const int64_t before = version(id);
+  for (const auto& [user, code] : std::vector<std::pair<int64_t, std::string>>{
+           {987654321, "unknown_user"}, {made.board_user_ids.back(), "inactive_user"}}) {
+    const auto response = put_edited(browser, [user = user](rapidjson::Document& body) {
+      Pointer("/settings/board/default_user_id").Set(body, user);
+    });
+    ASSERT_EQ(response.status, 422) << response.body;
+    expect_error(parse(response.body), "board.default_user_id", code);
+  }
+  EXPECT_EQ(version(id), before);
 }
 
 TEST_F(SettingsRoutesTest, PutSettingsWithAStaleVersionIsAConflict) {

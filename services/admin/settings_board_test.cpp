@@ -111,7 +111,10 @@ TEST_F(SettingsRoutesTest, BoardDownIsUnavailableAndNothingIsSaved) {
   const int64_t before = version(id);
   make_board_account("settings-down-key-" + id, "settings-down-token-" + id, R"(["*"])");
   {
-    Outage outage(stack().board());
+    // board answers nothing but 503 to its users list: the check cannot
+    // conclude (a full outage ends the same way, only after every probe's
+    // retries).
+    Outage outage(stack().board(), "GET /v1/users");
     const auto response = api(browser, "PUT", "/api/v1/board/connection",
                               R"({"api_key":"settings-down-key-)" + id +
                                   R"(","api_token":"settings-down-token-)" + id + R"("})");
@@ -119,6 +122,11 @@ TEST_F(SettingsRoutesTest, BoardDownIsUnavailableAndNothingIsSaved) {
     const auto doc = parse(response.body);
     EXPECT_EQ(error_code(doc), "board_unavailable");
     EXPECT_STREQ(doc["verdict"].GetString(), "unavailable");
+    for (const auto& op : doc["operations"].GetArray()) {
+      const bool users = std::string(op["operation"].GetString()) == "users.list";
+      EXPECT_STREQ(op["state"].GetString(), users ? "unknown" : "allowed")
+          << op["operation"].GetString();
+    }
     const auto users = api(browser, "GET", "/api/v1/board/users");
     EXPECT_EQ(users.status, 503) << users.body;
     EXPECT_EQ(error_code(parse(users.body)), "board_unavailable");

@@ -7,7 +7,9 @@
 
 #include <algorithm>
 
+#include "hbsync/domain/owner.hpp"
 #include "hbsync/json/read.hpp"
+#include "hbsync/tenant/board_users.hpp"
 #include "settings_common.hpp"
 
 namespace hbsync::admin::settings {
@@ -48,6 +50,19 @@ tenant::ValidationErrors credential_changes(const tenant::ParseResult& parsed,
     }
   }
   return errors;
+}
+
+// The default user (F6.4) must be one of board's valid users when their list
+// is known (stored with the board connection). Checked only when it changes,
+// so a user deactivated on board later does not block unrelated saves.
+tenant::ValidationErrors default_user_problems(Services& services, const tenant::Settings& incoming,
+                                               const tenant::Settings& stored) {
+  const auto& wanted = incoming.board.default_user_id;
+  if (!wanted || wanted == stored.board.default_user_id) return {};
+  const auto users =
+      tenant::load_board_users(services.redis, services.store.keyring(), stored.tenant_id);
+  if (!users) return {};
+  return domain::validate_default_board_user(wanted, users->users, "board.default_user_id");
 }
 
 // The body's tenant_id, when given, must be the session's; when absent it is
@@ -106,6 +121,9 @@ http::Response put_settings(Services& services, Call& call) {
   tenant::ParseResult parsed = tenant::from_json(document, tenant::UnknownFields::reject);
   errors = std::move(parsed.errors);
   for (auto& e : credential_changes(parsed, *stored)) errors.push_back(std::move(e));
+  for (auto& e : default_user_problems(services, parsed.settings, *stored)) {
+    errors.push_back(std::move(e));
+  }
   if (!errors.empty()) return invalid(std::move(errors), &parsed.settings.stage_mapping);
 
   const tenant::PutResult result = services.store.apply_json(document, *version);

@@ -81,11 +81,14 @@ class SettingsRoutesTest : public ::testing::Test {
   static std::unique_ptr<AdminStack> stack_;
 };
 
-// A simulator answering 503 to every API call while it lives.
+// A simulator answering 503 to every API call (or to those of one route,
+// "GET /v1/users") while it lives.
 class Outage {
  public:
-  explicit Outage(hbsync::testing::Simulator& sim) : sim_(sim) {
-    sim_.control("POST", "/_sim/faults", R"({"count":100000,"status":503})");
+  explicit Outage(hbsync::testing::Simulator& sim, const std::string& route = "") : sim_(sim) {
+    sim_.control("POST", "/_sim/faults",
+                 route.empty() ? R"({"count":100000,"status":503})"
+                               : R"({"count":100000,"status":503,"route":")" + route + "\"}");
   }
   ~Outage() { sim_.control("DELETE", "/_sim/faults"); }
   Outage(const Outage&) = delete;
