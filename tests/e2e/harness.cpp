@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "hbsync/json/lenient.hpp"
+#include "hbsync/tenant/board_users.hpp"
 #include "hbsync/tenant/crypto.hpp"
 #include "hbsync/tenant/store.hpp"
 
@@ -451,6 +452,10 @@ bool Stack::running(const std::string& name, int replica) {
   return s.process.pid() > 0 && s.process.running();
 }
 
+pid_t Stack::pid(const std::string& name, int replica) const {
+  return service(name, replica).process.pid();
+}
+
 bool Stack::ready(const std::string& name, int replica) {
   auto& s = service(name, replica);
   http::ClientRequest r;
@@ -657,6 +662,14 @@ Tenant Stack::provision(TenantSpec spec) {
     std::string why;
     for (const auto& e : put.errors) why += e.field + " [" + e.code + "] " + e.message + "; ";
     throw std::runtime_error("tenant settings refused: " + why);
+  }
+  if (spec.store_board_users) {
+    tenant::BoardUsers users{.users = {}, .fetched_at_ms = now_ms()};
+    for (size_t i = 0; i < spec.board_users.size() && i < t.board_user_ids.size(); ++i) {
+      users.users.push_back(
+          {.id = t.board_user_ids[i], .email = spec.board_users[i].email, .valid = true});
+    }
+    tenant::save_board_users(*redis_, keyring, t.id, users);
   }
   return t;
 }

@@ -170,6 +170,10 @@ struct TenantSpec {
   std::string link_property = "board_client_url";
   // Last changes to the settings before they are saved.
   std::function<void(tenant::Settings&)> customize{};
+  // Store the board users sealed in Redis as `hbsync-ctl tenant apply` does
+  // (tenant/board_users.hpp), so the tenant's first deal needs no users list
+  // call. Off: the mapper reads them with the first deal.
+  bool store_board_users = false;
 };
 
 struct Tenant {
@@ -243,6 +247,8 @@ class Stack {
   uint16_t port(const std::string& service, int replica = 0) const;
   std::string log_path(const std::string& service, int replica = 0) const;
   bool running(const std::string& service, int replica = 0);
+  // The replica's process id (-1 when not running).
+  pid_t pid(const std::string& service, int replica = 0) const;
   bool ready(const std::string& service, int replica = 0);
   // SIGKILL (kill -9) and reap.
   void kill(const std::string& service, int replica = 0);
