@@ -75,9 +75,9 @@ void store_board_users(const Environment& env, redis::Client& redis, tenant::Sto
         std::min(options.retry.max_elapsed, std::chrono::milliseconds(20000));
     http::Client http;
     board::Api api(options, http, redis);
-    auto listed =
-        api.account({.api_key = settings->board.api_key, .api_token = settings->board.api_token})
-            .list_all_users();
+    auto listed = api.account(settings->tenant_id, {.api_key = settings->board.api_key,
+                                                    .api_token = settings->board.api_token})
+                      .list_all_users();
     if (!listed) {
       std::cerr << "board users not stored (GET /v1/users: "
                 << board::to_string(listed.error().kind) << ", HTTP " << listed.error().status

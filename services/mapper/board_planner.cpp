@@ -25,6 +25,7 @@ v1::SyncCommand command(const BoardPlanInput& in, std::string_view kind, std::st
                                             .revision = in.change.updated_at_ms(),
                                             .decision = digest}));
   c.set_created_at_ms(to_ms(in.now));
+  c.set_origin_at_ms(in.change.observed_at_ms());  // when the poller saw the change
   return c;
 }
 

@@ -30,6 +30,7 @@ v1::BoardProjectChange change(int status, std::vector<int> invoices = {}, int64_
   for (int i : invoices) c.add_invoice_statuses(i);
   c.set_total("90000.0");
   c.set_updated_at_ms(at);
+  c.set_observed_at_ms(at + 60000);
   return c;
 }
 
@@ -44,6 +45,19 @@ v1::SyncCommand plan(const tenant::Settings& s, const v1::BoardProjectChange& c,
                             .amount = std::move(amount),
                             .amount_digest = std::move(digest),
                             .now = std::chrono::system_clock::time_point(std::chrono::seconds(9))});
+}
+
+TEST(BoardPlannerTest, CommandsStartWhenThePollerSawTheChange) {
+  const auto s = settings();
+  // An update and a skip alike: the sync latency runs from the poller's
+  // observation, not from board's updated_at (the poll interval is no part
+  // of what hbsync can speed up).
+  const auto update = plan(s, change(5), {.project_id = 700, .order_status = 1});
+  ASSERT_TRUE(update.has_update_deal());
+  EXPECT_EQ(update.origin_at_ms(), 65000);
+  const auto skipped = plan(s, change(5), {.project_id = 700, .order_status = 1, .active = false});
+  ASSERT_TRUE(skipped.has_record_skip());
+  EXPECT_EQ(skipped.origin_at_ms(), 65000);
 }
 
 TEST(BoardPlannerTest, StatusAndInvoicesGiveTheStage) {

@@ -55,7 +55,7 @@ EventHandler::Outcome EventHandler::apply(service::Work<v1::HubSpotEvent, std::m
   }
   auto command = plan_lifecycle(work.tenant_id, event, options_.now());
   if (!command) return {};
-  return publish(*command, replay);
+  return publish(std::move(*command), event, replay);
 }
 
 namespace {
@@ -110,7 +110,8 @@ EventHandler::Outcome EventHandler::reread_and_plan(const tenant::Settings& sett
   if (!deal) {
     if (deal.error().kind == hubspot::Error::not_found) {
       return publish(
-          plan_deal_not_found(tenant_id, deal_id, event.occurred_at_ms(), options_.now()), replay);
+          plan_deal_not_found(tenant_id, deal_id, event.occurred_at_ms(), options_.now()), event,
+          replay);
     }
     return hubspot_failure(deal.error(), "deals.get");
   }
@@ -121,7 +122,7 @@ EventHandler::Outcome EventHandler::reread_and_plan(const tenant::Settings& sett
   if (auto o = resolve_owner(settings, portal, *deal, snap, users); o.kind != Outcome::done) {
     return o;
   }
-  auto published = publish_deal(settings, *deal, snap, users, replay);
+  auto published = publish_deal(settings, *deal, snap, users, event, replay);
   if (published.kind == Outcome::done) read_revisions_.put(read_key, snap.updated_at_ms);
   return published;
 }
@@ -188,6 +189,7 @@ EventHandler::Outcome EventHandler::publish_deal(const tenant::Settings& setting
                                                  const hubspot::Deal& deal,
                                                  const DealSnapshot& snap,
                                                  const std::vector<domain::BoardUser>& users,
+                                                 const v1::HubSpotEvent& event,
                                                  const std::string& replay) {
   auto command =
       plan_deal({.settings = settings, .deal = snap, .board_users = users, .now = options_.now()});
@@ -197,7 +199,7 @@ EventHandler::Outcome EventHandler::publish_deal(const tenant::Settings& setting
         tenant::seal_deal_name(store_->keyring(), settings.tenant_id, snap.deal_id,
                                deal.property("dealname").value_or("")));
   }
-  return publish(command, replay);
+  return publish(std::move(command), event, replay);
 }
 
 EventHandler::Outcome EventHandler::board_users(const tenant::Settings& settings,
@@ -223,6 +225,7 @@ EventHandler::Outcome EventHandler::board_users(const tenant::Settings& settings
     return {};
   }
   auto account = board_.account(
+      tenant_id,
       board::Credentials{.api_key = settings.board.api_key, .api_token = settings.board.api_token});
   auto listed = account.list_all_users();
   if (!listed) {
@@ -255,8 +258,9 @@ EventHandler::Outcome EventHandler::board_users(const tenant::Settings& settings
   return {};
 }
 
-EventHandler::Outcome EventHandler::publish(const v1::SyncCommand& command,
+EventHandler::Outcome EventHandler::publish(v1::SyncCommand command, const v1::HubSpotEvent& event,
                                             const std::string& replay) {
+  command.set_origin_at_ms(event.received_at_ms());  // the webhook's arrival at ingress
   return publish_command(producer_, options_.commands_topic, command, replay);
 }
 

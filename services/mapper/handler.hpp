@@ -67,7 +67,9 @@ class EventHandler {
   // header is passed on to the command.
   Outcome reread_and_plan(const tenant::Settings& settings, const v1::HubSpotEvent& event,
                           const std::string& replay);
-  Outcome publish(const v1::SyncCommand& command, const std::string& replay);
+  // Publishes the command of `event` (its received_at as the command's origin).
+  Outcome publish(v1::SyncCommand command, const v1::HubSpotEvent& event,
+                  const std::string& replay);
   // reread_and_plan's steps. The deal's companies into `snap` (from the
   // deal's v3 associations, else HubSpot's v4 list).
   Outcome read_companies(hubspot::Portal& portal, const hubspot::Deal& deal, DealSnapshot& snap);
@@ -83,7 +85,7 @@ class EventHandler {
   // Plans the deal's command (deal name sealed) and publishes it.
   Outcome publish_deal(const tenant::Settings& settings, const hubspot::Deal& deal,
                        const DealSnapshot& snap, const std::vector<domain::BoardUser>& users,
-                       const std::string& replay);
+                       const v1::HubSpotEvent& event, const std::string& replay);
   // The board users to resolve `owner_email` against (rules at
   // HandlerOptions::users_max_age); retry when board must be asked and is
   // unavailable with nothing stored.

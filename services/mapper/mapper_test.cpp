@@ -25,9 +25,12 @@ TEST_F(MapperTest, DealEventsBecomeSyncCommands) {
           company_a + R"(","primary":false}]})");
   hubspot_->control("DELETE", "/_sim/calls");
 
-  produce(event("deal.creation", std::stoll(deal1)));
+  const auto created1 = event("deal.creation", std::stoll(deal1));
+  produce(created1);
   auto first = consume_commands(1, 30s);
   ASSERT_EQ(first.size(), 1u) << read_file(log_);
+  // The sync latency runs from the webhook's arrival at ingress.
+  EXPECT_EQ(first[0].command.origin_at_ms(), created1.received_at_ms());
   EXPECT_EQ(portal_calls(), 2) << calls_json();  // deals.get + owners.get (then cached)
 
   produce(event("deal.creation", std::stoll(deal2)));

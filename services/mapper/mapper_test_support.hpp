@@ -216,6 +216,7 @@ class MapperTest : public ::testing::Test {
     e.set_subscription_type(type);
     e.set_object_id(object_id);
     e.set_occurred_at_ms(1795600000000);
+    e.set_received_at_ms(1795600001000 + event_id_);  // each its own, to tell them apart
     return e;
   }
 

@@ -47,8 +47,8 @@ BulkRun::BulkRun(const BulkDeps& deps, const BulkOptions& options, const tenant:
       lease_(lease),
       run_id_(std::move(run_id)),
       portal_(deps.hubspot.portal(settings.tenant_id, deps.tokens.for_tenant(settings.tenant_id))),
-      account_(deps.board.account(
-          {.api_key = settings.board.api_key, .api_token = settings.board.api_token})) {}
+      account_(deps.board.account(settings.tenant_id, {.api_key = settings.board.api_key,
+                                                       .api_token = settings.board.api_token})) {}
 
 void BulkRun::checkpoint() {
   if (deps_.stopping && deps_.stopping()) {

@@ -140,8 +140,8 @@ Outcome RequestHandler::apply(Work& work) {
             .started_at_ms = input.started_ms};
   poll::write_status(redis_, tenant_id, status);
   log::info("poll started", {{"run", input.run_id}, {"kind", kind}});
-  RunDeps deps{.account = board_.account({.api_key = work.settings->board.api_key,
-                                          .api_token = work.settings->board.api_token}),
+  RunDeps deps{.account = board_.account(tenant_id, {.api_key = work.settings->board.api_key,
+                                                     .api_token = work.settings->board.api_token}),
                .state = state,
                .links = links_,
                .fence = {.lease_key = lease.key(), .token = lease.token(), .number = lease.fence()},

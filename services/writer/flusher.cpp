@@ -11,6 +11,7 @@
 #include "hbsync/service/dead_letter.hpp"
 #include "hbsync/tenant/amount.hpp"
 #include "keys.hpp"
+#include "sync_latency.hpp"
 
 namespace hbsync::writer {
 namespace {
@@ -203,6 +204,8 @@ void DealFlusher::updated(const tenant::Settings& settings, const Pending& p) {
   const int64_t now = server_now_ms(redis_);
   if (now > p.entry.queued_ms)
     outbox_wait().Observe(static_cast<double>(now - p.entry.queued_ms) / 1000.0);
+  observe_sync_latency(history::direction::board_to_hubspot, FirstDeal::no,
+                       p.command.origin_at_ms(), std::chrono::system_clock::now());
   std::string what = u.stage_id().empty() ? "" : "stage " + u.stage_id();
   if (!u.sealed_amount().empty()) what += what.empty() ? "amount" : " and amount";
   history_.record(settings.tenant_id,

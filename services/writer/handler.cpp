@@ -146,21 +146,22 @@ Outcome CommandHandler::apply(Work& work) {
       return wait(Reason::claim_busy, "held by another writer");
   }
   work.local.held = true;
-  return run(*work.settings, command, work.message, owner_id());
+  return run(*work.settings, command, work.message, owner_id(), work.local);
 }
 
 // The command's use case, with its claim (and company lock) kept alive and
 // every API call fenced; the keeper has stopped when this returns.
 Outcome CommandHandler::run(const tenant::Settings& settings, const v1::SyncCommand& command,
-                            const kafka::Message& m, const std::string& owner) {
+                            const kafka::Message& m, const std::string& owner, Claimed& local) {
   LeaseKeeper keeper(state_, command.command_id(), owner, options_.renew_every);
   Job job{.settings = settings,
           .command = command,
           .message = m,
           .owner = owner,
-          .board = FencedBoard(board_.account({.api_key = settings.board.api_key,
-                                               .api_token = settings.board.api_token}),
-                               keeper),
+          .board = FencedBoard(
+              board_.account(settings.tenant_id, {.api_key = settings.board.api_key,
+                                                  .api_token = settings.board.api_token}),
+              keeper),
           .hubspot = FencedHubSpot(
               hubspot_.portal(settings.tenant_id, tokens_.for_tenant(settings.tenant_id)), keeper),
           .keeper = keeper,
@@ -171,7 +172,9 @@ Outcome CommandHandler::run(const tenant::Settings& settings, const v1::SyncComm
           .keyring = store_.keyring(),
           .lock_wait = options_.lock_wait};
   try {
-    return dispatch(job);
+    Outcome outcome = dispatch(job);
+    local.first_deal = job.first_deal;
+    return outcome;
   } catch (const ClaimLost& lost) {
     // A claim taken over by another writer is that writer's to finish: come
     // back later (it will be done), never dead-letter it from here.
@@ -206,6 +209,7 @@ void CommandHandler::settle(Work& work, const service::Settled& settled) {
     }
     state_.complete(id, owner_id(), outcome.reason == Reason::none ? "ok" : outcome.code());
     count(name, "applied");
+    observe_applied(work);
     log::info("command applied", {{"command_id", id}, {"action", name}});
   } catch (const std::exception&) {
     try {
@@ -216,6 +220,14 @@ void CommandHandler::settle(Work& work, const service::Settled& settled) {
     count(name, "retried");
     throw;
   }
+}
+
+void CommandHandler::observe_applied(const Work& work) {
+  // board -> HubSpot is applied when the flusher's batch call wrote the
+  // deal; an operator's replay is no sync latency.
+  if (!work.payload.has_sync_deal() || work.message.header(kafka::kReplayHeader)) return;
+  observe_sync_latency(history::direction::hubspot_to_board, work.local.first_deal,
+                       work.payload.origin_at_ms(), options_.now());
 }
 
 // Dead-lettered: a `failed` history entry, and the claim marked failed so

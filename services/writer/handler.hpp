@@ -31,6 +31,7 @@
 #include "outbox.hpp"
 #include "outcome.hpp"
 #include "state.hpp"
+#include "sync_latency.hpp"
 
 namespace hbsync::writer {
 
@@ -62,6 +63,7 @@ class CommandHandler {
   // Per message: whether this writer holds the command's claim.
   struct Claimed {
     bool held = false;
+    FirstDeal first_deal = FirstDeal::no;  // the use case's, for the sync latency
   };
   using Work = service::Work<v1::SyncCommand, Claimed>;
 
@@ -70,7 +72,9 @@ class CommandHandler {
   Outcome apply(Work& work);
   void settle(Work& work, const service::Settled& settled);
   Outcome run(const tenant::Settings& settings, const v1::SyncCommand& command,
-              const kafka::Message& m, const std::string& owner);
+              const kafka::Message& m, const std::string& owner, Claimed& local);
+  // The sync latency of an applied command that synced a deal to board.
+  void observe_applied(const Work& work);
   void fail(Work& work, const Outcome& outcome);
 
   HandlerOptions options_;

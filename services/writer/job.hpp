@@ -16,6 +16,7 @@
 #include "outbox.hpp"
 #include "outcome.hpp"
 #include "state.hpp"
+#include "sync_latency.hpp"
 
 namespace hbsync::writer {
 
@@ -34,8 +35,9 @@ struct Job {
   const tenant::Keyring& keyring;
   // How long a command waits for another writer linking the same company.
   std::chrono::milliseconds lock_wait;
-  int64_t locked_company = 0;   // the company lock held, 0: none
-  bool client_created = false;  // ensure_client made the client (it has no projects yet)
+  int64_t locked_company = 0;            // the company lock held, 0: none
+  bool client_created = false;           // ensure_client made the client (it has no projects yet)
+  FirstDeal first_deal = FirstDeal::no;  // ensure_client linked the company (sync latency)
 
   const std::string& tenant() const { return settings.tenant_id; }
   // A history entry of this command (direction hubspot_to_board unless set).

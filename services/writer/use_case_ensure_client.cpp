@@ -129,6 +129,16 @@ Outcome find_exact(Job& job, const std::string& name, std::optional<int64_t>& fo
   return {};
 }
 
+// Linking the tenant's first company (its first deal) or another one, for
+// the sync latency; a Redis failure here only makes it `company`.
+FirstDeal first_deal_of(Job& job) {
+  try {
+    return job.links.linked_companies(job.tenant()) == 1 ? FirstDeal::tenant : FirstDeal::company;
+  } catch (const std::exception&) {
+    return FirstDeal::company;
+  }
+}
+
 Outcome find_or_create(Job& job, const domain::ClientMapping& mapped,
                        std::optional<int64_t>& found) {
   const std::string& name = mapped.fields.at(domain::ClientField::name);
@@ -164,6 +174,7 @@ Outcome ensure_client(Job& job, int64_t company_id, int64_t& client_id) {
   client_id = *found;
   job.keeper.check();  // the link is written by the claim's holder only
   job.links.link_company(job.tenant(), company_id, {.client_id = client_id, .url_written = false});
+  job.first_deal = first_deal_of(job);
   const std::string_view what = job.client_created ? action::created : action::linked;
   job.record({.action = std::string(what),
               .company_id = company_id,

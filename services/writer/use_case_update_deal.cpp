@@ -69,6 +69,8 @@ Outcome update_deal(Job& job) {
                                                                 : Reason::unchanged);
   }
   v1::SyncCommand queued = job.command;
+  // An operator's replay is no sync latency: the flusher measures none.
+  if (job.message.header(kafka::kReplayHeader)) queued.clear_origin_at_ms();
   auto* q = queued.mutable_update_deal();
   q->set_stage_id(d.stage.value_or(""));
   if (!d.amount) q->clear_sealed_amount();

@@ -173,21 +173,31 @@ class F4Test : public ::testing::Test {
 // follows while amount sync is on; our own deal update coming back as a
 // webhook makes no board call; no amount is kept in Redis (F9).
 TEST_F(F4Test, OrderStatusAndAmountReachTheDealWithoutEcho) {
+  const auto synced = [this](const std::string& direction, const std::string& first) {
+    return metric_sum("hbsync_sync_latency_seconds_count\\{direction=\"" + direction +
+                      "\",first_deal=\"" + first + "\"\\}");
+  };
+  const int64_t first_deals = synced("hubspot_to_board", "tenant");
   const Tenant t = stack->provision();
   const Linked l = linked_deal(t);
   settle(t);
+  // A new tenant's first deal is measured apart.
+  EXPECT_EQ(synced("hubspot_to_board", "tenant") - first_deals, 1);
+  const int64_t board_syncs = synced("board_to_hubspot", "no");
   const int64_t patches = status_patches(t);
   publish(t, l.project, 5, {}, "90000.0", now_ms());
   settle(t);
   EXPECT_EQ(deal_property(t, l.deal, "dealstage"), stage::won);
   EXPECT_EQ(deal_property(t, l.deal, "amount"), "90000");
   EXPECT_EQ(status_patches(t), patches) << "our own deal update came back to board";
+  EXPECT_EQ(synced("board_to_hubspot", "no") - board_syncs, 1) << "the deal written, timed once";
   // The poll of the same state again: nothing written.
   const int64_t calls = batch_calls(t);
   publish(t, l.project, 5, {}, "90000.0", now_ms());
   settle(t);
   EXPECT_EQ(batch_calls(t), calls);
   EXPECT_TRUE(has_history(t, l.deal, "unchanged", "unchanged"));
+  EXPECT_EQ(synced("board_to_hubspot", "no") - board_syncs, 1) << "nothing written, nothing timed";
   // Amount sync off: the amount stays.
   stack->update_settings(t, [](hbsync::tenant::Settings& s) { s.amount_sync = false; });
   publish(t, l.project, 4, {}, "120000.0", now_ms());

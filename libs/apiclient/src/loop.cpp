@@ -63,7 +63,8 @@ class Loop::Attempt {
     if (call_.authorize) call_.authorize(request_);
     ++failure.attempts;
     if (call_.sent) call_.sent->fetch_add(1);
-    http::ClientResult result = loop_.metrics_.send(loop_.http_, request_, call_.operation);
+    http::ClientResult result =
+        loop_.metrics_.send(loop_.http_, request_, call_.operation, call_.tenant);
     if (!result.ok()) return transport_error(result.error, number);
     const int status = result.response.status;
     if (status >= 200 && status < 300) {

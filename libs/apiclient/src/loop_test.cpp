@@ -8,9 +8,11 @@
 #include <deque>
 #include <mutex>
 
+#include "hbsync/apiclient/request.hpp"
 #include "hbsync/http/server.hpp"
 #include "hbsync/metrics/metrics.hpp"
 #include "hbsync/redis/redis.hpp"
+#include "hbsync/testing/metrics.hpp"
 #include "hbsync/testing/redis_server.hpp"
 
 namespace hbsync::apiclient {
@@ -213,6 +215,54 @@ TEST_F(LoopTest, TheStatusLabelIsAClosedSet) {
             std::string::npos)
       << text;
   EXPECT_EQ(text.find(R"(code="418")"), std::string::npos);
+}
+
+TEST_F(LoopTest, EachRequestIsCountedUnderItsTenantByOutcome) {
+  // Two 429s, a 503 and a 200 for one call of tenant 1001; a 404 for 1002;
+  // a request without an answer for 1003; none counted without a tenant.
+  const auto counted = [](const std::string& tenant, const std::string& outcome) {
+    return testing::sample_or_zero(metrics::serialize(),
+                                   R"(hbsync_looptest_tenant_requests_total{outcome=")" + outcome +
+                                       R"(",tenant=")" + tenant + R"("})");
+  };
+  api_.answer({with_retry_after(429, "1"), with_retry_after(429, "1"),
+               http::Response::json(503, "{}"), http::Response::json(200, "{}")});
+  policy_.max_attempts = 5;
+  Call c = call();
+  c.tenant = "1001";
+  ASSERT_TRUE(loop().run(c).ok());
+  EXPECT_EQ(counted("1001", "429"), 2.0);
+  EXPECT_EQ(counted("1001", "5xx"), 1.0);
+  EXPECT_EQ(counted("1001", "2xx"), 1.0);
+  EXPECT_EQ(counted("1001", "4xx"), 0.0);  // a 429 is not counted as 4xx
+
+  api_.answer({http::Response::json(404, "{}")});
+  c.tenant = "1002";
+  (void)loop().run(c);
+  EXPECT_EQ(counted("1002", "4xx"), 1.0);
+
+  c.tenant = "1003";
+  c.request.url = "http://127.0.0.1:1/x";  // refused: no answer
+  (void)loop().run(c);
+  EXPECT_EQ(counted("1003", "error"), 5.0);  // every attempt
+
+  c.tenant.clear();
+  c.request.url = api_.url("/x");
+  (void)loop().run(c);
+  EXPECT_EQ(metrics::serialize().find(R"(tenant="")"), std::string::npos);
+}
+
+TEST(OutcomeLabelTest, ClassesAreAClosedSet) {
+  EXPECT_EQ(outcome_label(200), "2xx");
+  EXPECT_EQ(outcome_label(207), "2xx");
+  EXPECT_EQ(outcome_label(429), "429");
+  EXPECT_EQ(outcome_label(400), "4xx");
+  EXPECT_EQ(outcome_label(423), "4xx");
+  EXPECT_EQ(outcome_label(500), "5xx");
+  EXPECT_EQ(outcome_label(504), "5xx");
+  EXPECT_EQ(outcome_label(0), "error");
+  EXPECT_EQ(outcome_label(302), "other");
+  EXPECT_EQ(outcome_label(700), "other");
 }
 
 TEST_F(LoopTest, ARedisFailureInTheLimiterIsReportedWithItsText) {

@@ -22,7 +22,13 @@ RequestMetrics::RequestMetrics(std::string_view api, std::string_view display)
                     .Name("hbsync_" + std::string(api) + "_request_duration_seconds")
                     .Help("Time for one " + std::string(display) +
                           " API request, by operation (limiter waits excluded)")
-                    .Register(metrics::registry())) {}
+                    .Register(metrics::registry())),
+      tenant_requests_(prometheus::BuildCounter()
+                           .Name("hbsync_" + std::string(api) + "_tenant_requests_total")
+                           .Help("Requests sent to the " + std::string(display) +
+                                 " API (retries included), by tenant and outcome (2xx, 429, "
+                                 "4xx, 5xx, error: no answer)")
+                           .Register(metrics::registry())) {}
 
 RequestMetrics& RequestMetrics::of(const std::string& api, const std::string& display) {
   static std::mutex mutex;
@@ -34,7 +40,7 @@ RequestMetrics& RequestMetrics::of(const std::string& api, const std::string& di
 }
 
 http::ClientResult RequestMetrics::send(http::Client& http, const http::ClientRequest& request,
-                                        std::string_view operation) {
+                                        std::string_view operation, const std::string& tenant) {
   const auto started = std::chrono::steady_clock::now();
   http::ClientResult result = http.send(request);
   const double seconds =
@@ -43,7 +49,23 @@ http::ClientResult RequestMetrics::send(http::Client& http, const http::ClientRe
           result.ok() ? metrics::status_label(result.response.status)
                       : std::string(http::to_string(result.error)),
           seconds);
+  if (!tenant.empty()) {
+    // A lookup per request, as for the families above: requests are
+    // milliseconds apart at best (rate limited per tenant), not a hot path.
+    const int status = result.ok() ? result.response.status : 0;
+    tenant_requests_.Add({{"tenant", tenant}, {"outcome", std::string(outcome_label(status))}})
+        .Increment();
+  }
   return result;
+}
+
+std::string_view outcome_label(int status) {
+  if (status == 0) return "error";
+  if (status == 429) return "429";
+  if (status >= 200 && status < 300) return "2xx";
+  if (status >= 400 && status < 500) return "4xx";
+  if (status >= 500 && status < 600) return "5xx";
+  return "other";
 }
 
 void RequestMetrics::observe(std::string_view operation, const std::string& code, double seconds) {

@@ -139,7 +139,7 @@ Result<Page<User>> Account::list_users(const UserQuery& query, PageRequest page)
   Api::Call call{.operation = Operation::users_list, .path = "/v1/users"};
   add(call.query, "email_eq", query.email_eq);
   add_page(call.query, page);
-  return page_of<User>(api_->execute(credentials_, call), page, json::parse_users);
+  return page_of<User>(api_->execute(tenant_, credentials_, call), page, json::parse_users);
 }
 
 Result<std::vector<User>> Account::list_all_users(const UserQuery& query) {
@@ -164,7 +164,7 @@ Result<Page<Client>> Account::list_clients(const ClientQuery& query, PageRequest
   add(call.query, "include_archive_flg", query.include_archive);
   add(call.query, "response_group", query.response_group);
   add_page(call.query, page);
-  return page_of<Client>(api_->execute(credentials_, call), page, json::parse_clients);
+  return page_of<Client>(api_->execute(tenant_, credentials_, call), page, json::parse_clients);
 }
 
 Result<std::vector<Client>> Account::list_all_clients(const ClientQuery& query) {
@@ -179,12 +179,12 @@ Result<Client> Account::create_client(const ClientFields& fields) {
                  .method = "POST",
                  .path = "/v1/clients",
                  .json_body = json::client_body(fields, false)};
-  return one_of<Client>(api_->execute(credentials_, call), json::parse_client);
+  return one_of<Client>(api_->execute(tenant_, credentials_, call), json::parse_client);
 }
 
 Result<Client> Account::get_client(int64_t id) {
   Api::Call call{.operation = Operation::clients_get, .path = path_id("/v1/clients/", id)};
-  return one_of<Client>(api_->execute(credentials_, call), json::parse_client);
+  return one_of<Client>(api_->execute(tenant_, credentials_, call), json::parse_client);
 }
 
 Result<Client> Account::update_client(int64_t id, const ClientFields& fields) {
@@ -192,7 +192,7 @@ Result<Client> Account::update_client(int64_t id, const ClientFields& fields) {
                  .method = "PATCH",
                  .path = path_id("/v1/clients/", id),
                  .json_body = json::client_body(fields, true)};
-  return one_of<Client>(api_->execute(credentials_, call), json::parse_client);
+  return one_of<Client>(api_->execute(tenant_, credentials_, call), json::parse_client);
 }
 
 Result<Page<Project>> Account::list_projects(const ProjectQuery& query, PageRequest page) {
@@ -209,7 +209,7 @@ Result<Page<Project>> Account::list_projects(const ProjectQuery& query, PageRequ
   add(call.query, "include_lost_flg", query.include_lost);
   add(call.query, "response_group", query.response_group);
   add_page(call.query, page);
-  return page_of<Project>(api_->execute(credentials_, call), page, json::parse_projects);
+  return page_of<Project>(api_->execute(tenant_, credentials_, call), page, json::parse_projects);
 }
 
 Result<std::vector<Project>> Account::list_all_projects(const ProjectQuery& query) {
@@ -222,12 +222,12 @@ Result<Project> Account::create_project(const NewProject& project) {
                  .method = "POST",
                  .path = "/v1/projects",
                  .json_body = json::project_body(project)};
-  return one_of<Project>(api_->execute(credentials_, call), json::parse_project);
+  return one_of<Project>(api_->execute(tenant_, credentials_, call), json::parse_project);
 }
 
 Result<Project> Account::get_project(int64_t id) {
   Api::Call call{.operation = Operation::projects_get, .path = path_id("/v1/projects/", id)};
-  return one_of<Project>(api_->execute(credentials_, call), json::parse_project);
+  return one_of<Project>(api_->execute(tenant_, credentials_, call), json::parse_project);
 }
 
 Result<Project> Account::update_project(int64_t id, const ProjectChanges& changes) {
@@ -235,7 +235,7 @@ Result<Project> Account::update_project(int64_t id, const ProjectChanges& change
                  .method = "PATCH",
                  .path = path_id("/v1/projects/", id),
                  .json_body = json::project_changes_body(changes)};
-  return one_of<Project>(api_->execute(credentials_, call), json::parse_project);
+  return one_of<Project>(api_->execute(tenant_, credentials_, call), json::parse_project);
 }
 
 Result<Project> Account::update_order_status(int64_t id, domain::OrderStatus status) {
@@ -243,7 +243,7 @@ Result<Project> Account::update_order_status(int64_t id, domain::OrderStatus sta
                  .method = "PATCH",
                  .path = path_id("/v1/projects/order_status/", id),
                  .json_body = json::order_status_body(status)};
-  return one_of<Project>(api_->execute(credentials_, call), json::parse_project);
+  return one_of<Project>(api_->execute(tenant_, credentials_, call), json::parse_project);
 }
 
 Result<Page<Invoice>> Account::list_invoices(const InvoiceQuery& query, PageRequest page) {
@@ -257,7 +257,7 @@ Result<Page<Invoice>> Account::list_invoices(const InvoiceQuery& query, PageRequ
   add(call.query, "updated_at_gteq", query.updated_at_gteq);
   add(call.query, "updated_at_lteq", query.updated_at_lteq);
   add_page(call.query, page);
-  return page_of<Invoice>(api_->execute(credentials_, call), page, json::parse_invoices);
+  return page_of<Invoice>(api_->execute(tenant_, credentials_, call), page, json::parse_invoices);
 }
 
 Result<std::vector<Invoice>> Account::list_all_invoices(const InvoiceQuery& query) {

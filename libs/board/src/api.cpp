@@ -153,8 +153,8 @@ Api::Api(Options options, http::Client& http, redis::Client& redis)
   options_.base_url = apiclient::trimmed_base(options_.base_url);
 }
 
-Account Api::account(Credentials credentials) {
-  return Account(*this, std::move(credentials));
+Account Api::account(std::string tenant, Credentials credentials) {
+  return Account(*this, std::move(tenant), std::move(credentials));
 }
 
 CallCounts Api::calls() const {
@@ -176,7 +176,8 @@ std::string Api::limiter_key(std::string_view api_key) {
   return out;
 }
 
-Result<http::ClientResponse> Api::execute(const Credentials& credentials, const Call& call) {
+Result<http::ClientResponse> Api::execute(const std::string& tenant, const Credentials& credentials,
+                                          const Call& call) {
   apiclient::Call request{
       .operation = operation_id(call.operation),
       .request = apiclient::json_request(call.method, options_.base_url + call.path, call.query,
@@ -184,6 +185,7 @@ Result<http::ClientResponse> Api::execute(const Credentials& credentials, const 
       .creates = call.method == "POST",
       .limiter = &limiter_,
       .limit_key = limiter_key(credentials.api_key),
+      .tenant = tenant,
       .sent = calls_.sent(call.operation),
       .authorize = [&](http::ClientRequest& r) {
         r.headers.set("x-api-key", credentials.api_key);

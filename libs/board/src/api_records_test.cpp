@@ -7,7 +7,7 @@ namespace {
 
 TEST_F(BoardApiTest, UsersAreListedAndFoundByEmail) {
   auto api = make_api();
-  Account account = api->account(credentials());
+  Account account = api->account(tenant_, credentials());
   auto users = account.list_all_users();
   ASSERT_TRUE(users) << users.error().message;
   ASSERT_EQ(users->size(), 2u);
@@ -25,7 +25,7 @@ TEST_F(BoardApiTest, UsersAreListedAndFoundByEmail) {
 
 TEST_F(BoardApiTest, ClientsAreCreatedReadUpdatedAndListed) {
   auto api = make_api();
-  Account account = api->account(credentials());
+  Account account = api->account(tenant_, credentials());
   auto created = account.create_client({.name = "株式会社テスト商事",
                                         .name_disp = "テスト商事",
                                         .zip = "150-0001",
@@ -59,7 +59,7 @@ TEST_F(BoardApiTest, ClientsAreCreatedReadUpdatedAndListed) {
 
 TEST_F(BoardApiTest, ProjectsAreCreatedReadUpdatedAndFilteredByStatusAndManagementNo) {
   auto api = make_api();
-  Account account = api->account(credentials());
+  Account account = api->account(tenant_, credentials());
   const int64_t client_id = create_client(account, "顧客P");
 
   auto created = account.create_project(new_project(client_id, "HS-1001"));
@@ -126,7 +126,7 @@ TEST_F(BoardApiTest, ProjectsAreCreatedReadUpdatedAndFilteredByStatusAndManageme
 
 TEST_F(BoardApiTest, InvoicesAreListedWithTheirStatuses) {
   auto api = make_api();
-  Account account = api->account(credentials());
+  Account account = api->account(tenant_, credentials());
   const int64_t client_id = create_client(account, "顧客I");
   auto project = account.create_project(new_project(client_id, "HS-2001"));
   ASSERT_TRUE(project);
@@ -155,7 +155,7 @@ TEST_F(BoardApiTest, InvoicesAreListedWithTheirStatuses) {
 
 TEST_F(BoardApiTest, PagingFollowsPagesAndUsesTheTotalCountWhenGiven) {
   auto api = make_api();
-  Account account = api->account(credentials());
+  Account account = api->account(tenant_, credentials());
   for (int i = 0; i < 7; ++i) {
     sim().control("POST", "/_sim/accounts/" + key_ + "/clients",
                   R"({"name":"顧客)" + std::to_string(i) + R"(","name_disp":"c"})");

@@ -11,13 +11,13 @@ TEST_F(BoardApiTest, StatusCodesMapToTypedErrors) {
                 R"({"token":")" + key_ + R"(-readonly","operations":["clients.list"]})");
   auto api = make_api();
 
-  auto wrong = api->account({key_, "not-a-token"}).list_clients();
+  auto wrong = api->account(tenant_, {key_, "not-a-token"}).list_clients();
   ASSERT_FALSE(wrong);
   EXPECT_EQ(wrong.error().kind, Error::unauthorized);
   EXPECT_EQ(wrong.error().status, 401);
   EXPECT_EQ(wrong.error().attempts, 1);
 
-  Account readonly = api->account({key_, key_ + "-readonly"});
+  Account readonly = api->account(tenant_, {key_, key_ + "-readonly"});
   auto denied = readonly.create_client({.name = "A", .name_disp = "A"});
   ASSERT_FALSE(denied);
   EXPECT_EQ(denied.error().kind, Error::forbidden);
@@ -26,7 +26,7 @@ TEST_F(BoardApiTest, StatusCodesMapToTypedErrors) {
       << denied.error().message;
   EXPECT_FALSE(denied.error().retryable());
 
-  Account account = api->account(credentials());
+  Account account = api->account(tenant_, credentials());
   auto missing = account.get_client(999999999);
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().kind, Error::not_found);
@@ -35,7 +35,7 @@ TEST_F(BoardApiTest, StatusCodesMapToTypedErrors) {
 
 TEST_F(BoardApiTest, PermanentValidationErrorIsNotRetried) {
   auto api = make_api();
-  Account account = api->account(credentials());
+  Account account = api->account(tenant_, credentials());
   auto invalid = account.create_client({.name = "A", .name_disp = "A", .zip = "1500001"});
   ASSERT_FALSE(invalid);
   EXPECT_EQ(invalid.error().kind, Error::validation);
@@ -59,7 +59,7 @@ TEST_F(BoardApiTest, PermanentValidationErrorIsNotRetried) {
 
 TEST_F(BoardApiTest, ServerErrorStormIsRetriedUntilItPasses) {
   auto api = make_api();
-  Account account = api->account(credentials());
+  Account account = api->account(tenant_, credentials());
   sim().control("POST", "/_sim/faults", R"({"count":3,"route":"POST /v1/clients","status":500})");
   auto created = account.create_client({.name = "嵐の後", .name_disp = "嵐"});
   ASSERT_TRUE(created) << created.error().message;
@@ -81,7 +81,7 @@ TEST_F(BoardApiTest, ServerErrorStormIsRetriedUntilItPasses) {
 TEST_F(BoardApiTest, RateLimitStormHonoursRetryAfterAndBlocksOtherReplicas) {
   auto api = make_api();
   auto other_replica = make_api();
-  Account account = api->account(credentials());
+  Account account = api->account(tenant_, credentials());
   sim().control("POST", "/_sim/faults",
                 R"({"count":2,"route":"GET /v1/users","status":429,"retry_after":1})");
   const auto start = Clock::now();
@@ -92,6 +92,15 @@ TEST_F(BoardApiTest, RateLimitStormHonoursRetryAfterAndBlocksOtherReplicas) {
   EXPECT_LT(waited, 6s);
   EXPECT_EQ(sim().calls(key_, "GET /v1/users", "429"), 2);
   EXPECT_EQ(sim().calls(key_, "GET /v1/users", "200"), 1);
+  // Counted under the account's tenant as what board answered.
+  const auto counted = [&](const std::string& outcome) {
+    return testing::sample_or_zero(metrics::serialize(),
+                                   R"(hbsync_board_tenant_requests_total{outcome=")" + outcome +
+                                       R"(",tenant=")" + tenant_ + R"("})");
+  };
+  EXPECT_EQ(counted("429"), 2.0);
+  EXPECT_EQ(counted("2xx"), 1.0);
+  EXPECT_EQ(counted("4xx"), 0.0);
 
   // One replica's 429 holds every replica back for the Retry-After.
   sim().control("POST", "/_sim/faults",
@@ -113,7 +122,7 @@ TEST_F(BoardApiTest, RateLimitStormHonoursRetryAfterAndBlocksOtherReplicas) {
       },
       5s));
   const auto blocked_from = Clock::now();
-  auto other = other_replica->account(credentials()).list_invoices();
+  auto other = other_replica->account(tenant_, credentials()).list_invoices();
   const auto other_waited = Clock::now() - blocked_from;
   first.join();
   ASSERT_TRUE(other) << other.error().message;
@@ -140,7 +149,7 @@ TEST_F(BoardApiTest, NeverMoreThanThreeRequestsInAnySecondAcrossThreadsAndReplic
   for (Api* api : {&replica_a, &replica_b}) {
     for (int t = 0; t < 4; ++t) {
       threads.emplace_back([&, api] {
-        Account account = api->account(credentials());
+        Account account = api->account(tenant_, credentials());
         while (Clock::now() < stop_at) {
           (account.list_users() ? ok : failed)++;
         }
@@ -161,7 +170,7 @@ TEST_F(BoardApiTest, ExhaustedDailyBudgetFailsWithoutCallingBoard) {
   Options options = fast_options();
   options.rate_per_day = 4;
   auto api = make_api(options);
-  Account account = api->account(credentials());
+  Account account = api->account(tenant_, credentials());
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(account.list_users()) << i;
 
   const auto start = Clock::now();
@@ -189,7 +198,7 @@ TEST_F(BoardApiTest, BoardsOwnDailyLimitIsReportedAndSharedThroughTheLimiter) {
                  R"({"api_key":")" + key_ + R"(","tokens":[{"token":")" + token_ + R"("}]})");
   auto api = make_api(fast_options(), &strict);
   auto other_replica = make_api(fast_options(), &strict);
-  Account account = api->account(credentials());
+  Account account = api->account(tenant_, credentials());
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(account.list_users()) << i;
 
   auto refused = account.list_users();
@@ -202,7 +211,7 @@ TEST_F(BoardApiTest, BoardsOwnDailyLimitIsReportedAndSharedThroughTheLimiter) {
   EXPECT_GT(*refused.error().retry_after, 23h);
 
   // Every replica now knows, without asking board again.
-  auto next = other_replica->account(credentials()).list_clients();
+  auto next = other_replica->account(tenant_, credentials()).list_clients();
   ASSERT_FALSE(next);
   EXPECT_EQ(next.error().kind, Error::daily_budget_exhausted);
   EXPECT_EQ(next.error().attempts, 0);
@@ -213,7 +222,7 @@ TEST_F(BoardApiTest, CreateWhoseAnswerIsLostIsNotSentAgain) {
   Options options = fast_options();
   options.timeout = 300ms;
   auto api = make_api(options);
-  Account account = api->account(credentials());
+  Account account = api->account(tenant_, credentials());
   sim().control("POST", "/_sim/faults", R"({"count":1,"route":"POST /v1/clients","hang_ms":1500})");
   auto lost = account.create_client({.name = "タイムアウト", .name_disp = "T"});
   ASSERT_FALSE(lost);
@@ -235,7 +244,8 @@ TEST_F(BoardApiTest, UnreachableBoardIsANetworkError) {
   Options closed = api->options();
   closed.base_url = "http://127.0.0.1:" + std::to_string(testing::free_port());
   Api nowhere(closed, http_, *redis_);
-  auto result = nowhere.account(credentials()).create_client({.name = "A", .name_disp = "A"});
+  auto result =
+      nowhere.account(tenant_, credentials()).create_client({.name = "A", .name_disp = "A"});
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().kind, Error::network);
   EXPECT_EQ(result.error().attempts, 3);  // not connected: safe to resend even a create
@@ -244,7 +254,7 @@ TEST_F(BoardApiTest, UnreachableBoardIsANetworkError) {
 
 TEST_F(BoardApiTest, CredentialCheckWithAFullToken) {
   auto api = make_api();
-  const CredentialCheck check = api->account(credentials()).check_credentials();
+  const CredentialCheck check = api->account(tenant_, credentials()).check_credentials();
   EXPECT_EQ(check.verdict, CredentialCheck::Verdict::ok) << check.message();
   ASSERT_EQ(check.operations.size(), 11u);
   for (const auto& op : check.operations) {
@@ -263,7 +273,8 @@ TEST_F(BoardApiTest, CredentialCheckNamesTheMissingOperations) {
                     "projects.create","projects.update","projects.get","projects.list",
                     "invoices.list","users.list"]})");
   auto api = make_api();
-  const CredentialCheck check = api->account({key_, key_ + "-partial"}).check_credentials();
+  const CredentialCheck check =
+      api->account(tenant_, {key_, key_ + "-partial"}).check_credentials();
   EXPECT_EQ(check.verdict, CredentialCheck::Verdict::missing_operations);
   EXPECT_EQ(check.missing(),
             (std::vector<Operation>{Operation::clients_create, Operation::projects_order_status}));
@@ -275,12 +286,13 @@ TEST_F(BoardApiTest, CredentialCheckNamesTheMissingOperations) {
 
 TEST_F(BoardApiTest, CredentialCheckWithAWrongTokenStopsAtTheFirstCall) {
   auto api = make_api();
-  const CredentialCheck check = api->account({key_, "wrong"}).check_credentials();
+  const CredentialCheck check = api->account(tenant_, {key_, "wrong"}).check_credentials();
   EXPECT_EQ(check.verdict, CredentialCheck::Verdict::invalid_credentials);
   EXPECT_NE(check.message().find("正しくありません"), std::string::npos);
   EXPECT_EQ(sim().calls(key_), 1);
 
-  const CredentialCheck unknown_key = api->account({"no-such-key", token_}).check_credentials();
+  const CredentialCheck unknown_key =
+      api->account(tenant_, {"no-such-key", token_}).check_credentials();
   EXPECT_EQ(unknown_key.verdict, CredentialCheck::Verdict::invalid_credentials);
 }
 

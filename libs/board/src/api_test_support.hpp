@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "hbsync/metrics/metrics.hpp"
+#include "hbsync/testing/metrics.hpp"
 #include "hbsync/testing/process.hpp"
 #include "hbsync/testing/redis_server.hpp"
 #include "hbsync/testing/simulator.hpp"
@@ -74,7 +75,9 @@ class BoardApiTest : public ::testing::Test {
 
   void SetUp() override {
     static std::atomic<int> counter{0};
-    key_ = "key-" + std::to_string(++counter) + "-" + std::to_string(::getpid());
+    const int n = ++counter;
+    key_ = "key-" + std::to_string(n) + "-" + std::to_string(::getpid());
+    tenant_ = std::to_string(::getpid()) + std::to_string(1000 + n);  // a portal id of its own
     token_ = key_ + "-token";
     auto account = sim().control(
         "POST", "/_sim/accounts",
@@ -116,6 +119,7 @@ class BoardApiTest : public ::testing::Test {
   static inline Sim* sim_ = nullptr;
   static inline testing::RedisServer* redis_server_ = nullptr;
   std::string key_;
+  std::string tenant_;
   std::string token_;
   int64_t owner_id_ = 0;
   http::Client http_;

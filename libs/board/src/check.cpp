@@ -89,7 +89,7 @@ CredentialCheck Account::check_credentials() {
   }
   std::vector<OperationCheck> results;
   for (Operation op : order) {
-    auto answer = api_->execute(credentials_, probe(op));
+    auto answer = api_->execute(tenant_, credentials_, probe(op));
     if (!answer && answer.error().kind == Error::unauthorized) {
       report.verdict = CredentialCheck::Verdict::invalid_credentials;
       return report;

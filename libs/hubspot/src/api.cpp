@@ -167,6 +167,7 @@ apiclient::Call Api::loop_call(const Call& call, const std::string* portal_id) {
       .creates = call.creates,
       .limiter = portal_id ? (call.search ? &search_limiter_ : &limiter_) : nullptr,
       .limit_key = portal_id ? *portal_id : std::string(),
+      .tenant = portal_id ? *portal_id : std::string(),  // tenant ids are portal ids
       .sent = calls_.sent(call.operation)};
   if (call.form_body && !call.json_body) {
     out.request.headers.set("Content-Type", "application/x-www-form-urlencoded");

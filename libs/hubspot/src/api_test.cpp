@@ -160,6 +160,17 @@ TEST_F(HubSpotApiTest, RateLimitAndServerErrorsAreRetried) {
   ASSERT_TRUE(portal.deal_pipelines());
   EXPECT_GE(Clock::now() - locked, 1900ms);
 
+  // Every request counted under the portal by what HubSpot answered.
+  const auto counted = [&](const std::string& outcome) {
+    return testing::sample_or_zero(metrics::serialize(),
+                                   R"(hbsync_hubspot_tenant_requests_total{outcome=")" + outcome +
+                                       R"(",tenant=")" + portal_ + R"("})");
+  };
+  EXPECT_EQ(counted("429"), 2.0);
+  EXPECT_EQ(counted("5xx"), 2.0);
+  EXPECT_EQ(counted("4xx"), 1.0);  // the 423
+  EXPECT_EQ(counted("2xx"), 3.0);
+
   // A 429 that outlasts the policy comes back as rate_limited.
   Options impatient = options();
   impatient.retry.max_attempts = 2;

@@ -19,6 +19,8 @@
 
 #include "hbsync/domain/company.hpp"
 #include "hbsync/hubspot/oauth.hpp"
+#include "hbsync/metrics/metrics.hpp"
+#include "hbsync/testing/metrics.hpp"
 #include "hbsync/testing/process.hpp"
 #include "hbsync/testing/redis_server.hpp"
 #include "hbsync/testing/simulator.hpp"

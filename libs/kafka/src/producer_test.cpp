@@ -13,6 +13,7 @@
 #include "hbsync/log/log.hpp"
 #include "hbsync/metrics/metrics.hpp"
 #include "hbsync/testing/kafka_lag.hpp"
+#include "hbsync/testing/metrics.hpp"
 #include "hbsync/testing/process.hpp"
 #include "test_support.hpp"
 
@@ -88,6 +89,20 @@ TEST(ProducerTest, BatchRoundTripKeepsHeadersCorrelationAndPerKeyOrder) {
       text.find(
           "hbsync_kafka_messages_consumed_total{result=\"done\",topic=\"hubspot.events\"} 100"),
       std::string::npos);
+  // One latency observation per acknowledged message, each between 0 and
+  // the batch's own wait (15 s above).
+  EXPECT_EQ(testing::sample_or_zero(
+                text, "hbsync_kafka_produce_latency_seconds_count{topic=\"hubspot.events\"}"),
+            100.0)
+      << text;
+  const double latency_sum = testing::sample_or_zero(
+      text, "hbsync_kafka_produce_latency_seconds_sum{topic=\"hubspot.events\"}");
+  EXPECT_GT(latency_sum, 0.0);
+  EXPECT_LT(latency_sum, 100 * 15.0);
+  EXPECT_EQ(testing::sample_or_zero(text,
+                                    "hbsync_kafka_produce_latency_seconds_bucket{topic=\"hubspot."
+                                    "events\",le=\"+Inf\"}"),
+            100.0);
 
   ASSERT_EQ(seen.size(), 100u);
   std::map<std::string, int> last_per_key;
@@ -211,6 +226,21 @@ TEST(ProducerTest, OutageFailsWithinDeliveryTimeoutOrSucceedsAfterRecovery) {
       accepted, refused, consumed.size(), duplicated, lost, refused_but_stored);
   EXPECT_EQ(duplicated, 0u);
   EXPECT_EQ(lost, 0u);
+
+  // Failed deliveries are counted as errors, not timed: one latency
+  // observation per acknowledged message of the topic.
+  const std::string text = metrics::serialize();
+  const double ok = testing::sample_or_zero(
+      text, "hbsync_kafka_messages_produced_total{result=\"ok\",topic=\"board.changes\"}");
+  EXPECT_GE(ok, static_cast<double>(accepted));
+  EXPECT_GT(
+      testing::sample_or_zero(
+          text, "hbsync_kafka_messages_produced_total{result=\"error\",topic=\"board.changes\"}"),
+      0.0);
+  EXPECT_EQ(testing::sample_or_zero(
+                text, "hbsync_kafka_produce_latency_seconds_count{topic=\"board.changes\"}"),
+            ok)
+      << text;
 }
 
 TEST(ProducerTest, EnqueueFailureIsReportedOnce) {

@@ -163,6 +163,10 @@ bool Links::patch_deal(const std::string& tenant, int64_t deal_id, const DealPat
          1;
 }
 
+int64_t Links::linked_companies(const std::string& tenant) {
+  return redis_.command({"HLEN", keys::company(tenant)}).throw_if_error().integer;
+}
+
 bool Links::is_project_linked(const std::string& tenant, int64_t project_id) {
   auto reply = redis_.command({"HEXISTS", keys::project(tenant), std::to_string(project_id)});
   return reply.throw_if_error().integer == 1;

@@ -37,7 +37,9 @@ TEST_F(LinksTest, KeysAreTheTenantsFourHashes) {
 TEST_F(LinksTest, CompanyLinksAreKeptBothWays) {
   auto& links = *links_;
   EXPECT_FALSE(links.company_link("t1", 10).has_value());
+  EXPECT_EQ(links.linked_companies("t1"), 0);
   links.link_company("t1", 10, {.client_id = 500, .url_written = false});
+  EXPECT_EQ(links.linked_companies("t1"), 1);
   auto c = links.company_link("t1", 10);
   ASSERT_TRUE(c.has_value());
   EXPECT_EQ(c->client_id, 500);
@@ -47,7 +49,9 @@ TEST_F(LinksTest, CompanyLinksAreKeptBothWays) {
   links.link_company("t1", 10, {.client_id = 500, .url_written = true});
   EXPECT_TRUE(links.company_link("t1", 10)->url_written);
   EXPECT_FALSE(links.company_link("t2", 10).has_value());  // tenants apart
+  EXPECT_EQ(links.linked_companies("t1"), 1);              // linked again: still one
   links.unlink_company("t1", 10, 500);
+  EXPECT_EQ(links.linked_companies("t1"), 0);
   EXPECT_FALSE(links.company_link("t1", 10).has_value());
   EXPECT_FALSE(links.company_of_client("t1", 500).has_value());
 }

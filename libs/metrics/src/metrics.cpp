@@ -30,6 +30,12 @@ const prometheus::Histogram::BucketBoundaries& latency_buckets() {
   return buckets;
 }
 
+const prometheus::Histogram::BucketBoundaries& sync_latency_buckets() {
+  static const prometheus::Histogram::BucketBoundaries buckets{
+      0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600};
+  return buckets;
+}
+
 Common& common() {
   static Common c{
       prometheus::BuildCounter()
@@ -43,6 +49,10 @@ Common& common() {
       prometheus::BuildCounter()
           .Name("hbsync_kafka_messages_produced_total")
           .Help("Messages produced, by topic and delivery result (ok or error)")
+          .Register(registry()),
+      prometheus::BuildHistogram()
+          .Name("hbsync_kafka_produce_latency_seconds")
+          .Help("Time from producing a message to Kafka acknowledging it (acks=all), by topic")
           .Register(registry()),
       prometheus::BuildCounter()
           .Name("hbsync_kafka_messages_consumed_total")

@@ -38,9 +38,25 @@ TEST(MetricsTest, CommonFamiliesAreRegisteredOnce) {
 }
 
 TEST(MetricsTest, LatencyBucketsAreSorted) {
-  const auto& b = latency_buckets();
-  ASSERT_FALSE(b.empty());
-  for (size_t i = 1; i < b.size(); ++i) EXPECT_LT(b[i - 1], b[i]);
+  for (const auto* b : {&latency_buckets(), &sync_latency_buckets()}) {
+    ASSERT_FALSE(b->empty());
+    for (size_t i = 1; i < b->size(); ++i) EXPECT_LT((*b)[i - 1], (*b)[i]);
+  }
+  // Milliseconds apart at the low end, an hour at the top.
+  EXPECT_LE(latency_buckets().front(), 0.001);
+  EXPECT_LE(sync_latency_buckets().front(), 0.01);
+  EXPECT_GE(sync_latency_buckets().back(), 3600);
+}
+
+TEST(MetricsTest, KafkaProduceLatencyIsAHistogramByTopic) {
+  common().kafka_produce_latency.Add({{"topic", "t"}}, latency_buckets()).Observe(0.003);
+  const std::string text = serialize();
+  EXPECT_NE(text.find("# TYPE hbsync_kafka_produce_latency_seconds histogram"), std::string::npos);
+  EXPECT_NE(text.find("hbsync_kafka_produce_latency_seconds_bucket{topic=\"t\",le=\"0.0025\"} 0"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("hbsync_kafka_produce_latency_seconds_bucket{topic=\"t\",le=\"0.005\"} 1"),
+            std::string::npos);
 }
 
 }  // namespace

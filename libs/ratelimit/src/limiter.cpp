@@ -122,6 +122,7 @@ struct Families {
   prometheus::Family<prometheus::Counter>& decisions;
   prometheus::Family<prometheus::Counter>& exhausted;
   prometheus::Family<prometheus::Counter>& penalties;
+  prometheus::Family<prometheus::Gauge>& capacity;
 };
 
 Families& families() {
@@ -139,6 +140,11 @@ Families& families() {
       prometheus::BuildCounter()
           .Name("hbsync_ratelimit_penalties_total")
           .Help("429 answers that blocked every replica until Retry-After, by limit")
+          .Register(metrics::registry()),
+      prometheus::BuildGauge()
+          .Name("hbsync_ratelimit_window_capacity")
+          .Help("Grants a limiter allows per key in one window (its configured limit), by "
+                "limit and window (second, day, ...)")
           .Register(metrics::registry()),
   };
   return f;
@@ -206,6 +212,11 @@ Limiter::Limiter(redis::Client& redis, std::string name, std::vector<Window> win
   penalized_ = &f.decisions.Add({{"limit", name_}, {"result", "penalized"}});
   exhausted_ = &f.exhausted.Add({{"limit", name_}});
   penalties_ = &f.penalties.Add({{"limit", name_}});
+  for (size_t i = 0; i < windows_.size(); ++i) {
+    const std::string& window = windows_[i].name;
+    f.capacity.Add({{"limit", name_}, {"window", window.empty() ? std::to_string(i) : window}})
+        .Set(static_cast<double>(windows_[i].limit));
+  }
 }
 
 std::string Limiter::log_key(const std::string& key) const {

@@ -186,6 +186,13 @@ TEST(LimiterTest, DailyBudgetExhaustionIsReportedAndDoesNotHoldTheCaller) {
   const Usage usage = limiter.usage("t");
   EXPECT_EQ(usage.windows[1].used, 5);
   EXPECT_EQ(usage.windows[1].remaining, 0);
+  // Each window's limit is exported, for alerts comparing usage with it.
+  const std::string text = metrics::serialize();
+  EXPECT_NE(text.find(R"(hbsync_ratelimit_window_capacity{limit="daily",window="day"} 5)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(hbsync_ratelimit_window_capacity{limit="daily",window="second"} 3)"),
+            std::string::npos);
 }
 
 TEST(LimiterTest, KeysExpireAndHoldNoMoreThanTheLongestWindow) {

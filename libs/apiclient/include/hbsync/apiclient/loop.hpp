@@ -63,6 +63,10 @@ struct Call {
   bool creates = false;           // not resent when the API may have acted on it
   ratelimit::Limiter* limiter{};  // none: not rate limited
   std::string limit_key{};        // the limiter's key (tenant, key fingerprint)
+  // The tenant (its HubSpot portal id) the call is made for: the `tenant`
+  // label of hbsync_<api>_tenant_requests_total. Empty: not counted there
+  // (OAuth token requests, made before or outside a tenant).
+  std::string tenant{};
   std::atomic<uint64_t>* sent{};  // incremented for every request sent
   // Sets the auth header(s) before each attempt.
   std::function<void(http::ClientRequest&)> authorize{};

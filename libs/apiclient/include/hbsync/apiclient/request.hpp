@@ -17,8 +17,10 @@
 namespace hbsync::apiclient {
 
 // hbsync_<api>_requests_total{operation,code} (code: metrics::status_label of
-// the status, or the transport error: closed sets) and
-// hbsync_<api>_request_duration_seconds{operation}.
+// the status, or the transport error: closed sets),
+// hbsync_<api>_request_duration_seconds{operation} and
+// hbsync_<api>_tenant_requests_total{tenant,outcome} (outcome: outcome_label;
+// tenants are HubSpot portal ids, bounded by the number of tenants).
 class RequestMetrics {
  public:
   // `api`: metric name part ("board"); `display`: the API's name in help texts.
@@ -26,16 +28,23 @@ class RequestMetrics {
   // The one instance of `api` (registered once per process).
   static RequestMetrics& of(const std::string& api, const std::string& display);
 
-  // Sends one request, observing its duration and its status or transport error.
+  // Sends one request, observing its duration and its status or transport
+  // error, and its outcome class under `tenant` (none when empty).
   http::ClientResult send(http::Client& http, const http::ClientRequest& request,
-                          std::string_view operation);
+                          std::string_view operation, const std::string& tenant);
 
  private:
   void observe(std::string_view operation, const std::string& code, double seconds);
 
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& duration_;
+  prometheus::Family<prometheus::Counter>& tenant_requests_;
 };
+
+// The `outcome` of a request in the per-tenant series: "2xx", "429", "4xx"
+// (any other 4xx), "5xx", "error" (no answer: `status` 0), "other" (1xx,
+// 3xx: never expected from these APIs).
+std::string_view outcome_label(int status);
 
 // `method` `url`?`query`, Accept: application/json, `json_body` (if any) as
 // application/json; the auth headers are the request loop's.

@@ -22,8 +22,10 @@
 // key and token are never logged; nor are bodies, which carry customer data.
 //
 // Metrics: hbsync_board_requests_total{operation, code} (code = HTTP status,
-// or the transport error: connect, timeout, ...), and
-// hbsync_board_request_duration_seconds{operation}.
+// or the transport error: connect, timeout, ...),
+// hbsync_board_request_duration_seconds{operation}, and
+// hbsync_board_tenant_requests_total{tenant, outcome} (outcome: 2xx, 429,
+// 4xx, 5xx, error) under the tenant of the Account.
 #pragma once
 
 #include <array>
@@ -143,8 +145,9 @@ class Api {
   // `http` and `redis` must outlive the Api.
   Api(Options options, http::Client& http, redis::Client& redis);
 
-  // A cheap handle that calls board with these credentials.
-  Account account(Credentials credentials);
+  // A cheap handle that calls board with these credentials for `tenant`
+  // (the tenant id, a HubSpot portal id: the metrics' tenant label).
+  Account account(std::string tenant, Credentials credentials);
 
   // HTTP requests sent (each retry counts), for tests and benchmarks: API
   // calls per synced deal.
@@ -168,8 +171,10 @@ class Api {
     http::QueryParams query{};
     std::optional<std::string> json_body{};
   };
-  // Runs a call under the limiter and the retry policy. An answer is a 2xx.
-  Result<http::ClientResponse> execute(const Credentials& credentials, const Call& call);
+  // Runs a call for `tenant` under the limiter and the retry policy. An
+  // answer is a 2xx.
+  Result<http::ClientResponse> execute(const std::string& tenant, const Credentials& credentials,
+                                       const Call& call);
 
  private:
   Options options_;
@@ -183,7 +188,8 @@ class Api {
 // must outlive it.
 class Account {
  public:
-  Account(Api& api, Credentials credentials) : api_(&api), credentials_(std::move(credentials)) {}
+  Account(Api& api, std::string tenant, Credentials credentials)
+      : api_(&api), tenant_(std::move(tenant)), credentials_(std::move(credentials)) {}
 
   Result<Page<User>> list_users(const UserQuery& query = {}, PageRequest page = {});
   Result<std::vector<User>> list_all_users(const UserQuery& query = {});
@@ -214,8 +220,11 @@ class Account {
   // a dozen calls, so about four seconds at 3 per second.
   CredentialCheck check_credentials();
 
+  const std::string& tenant() const { return tenant_; }
+
  private:
   Api* api_;
+  std::string tenant_;
   Credentials credentials_;
 };
 

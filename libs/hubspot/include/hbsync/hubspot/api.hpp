@@ -23,7 +23,10 @@
 // Tokens, client secret and bodies (customer data) are never logged.
 //
 // Metrics: hbsync_hubspot_requests_total{operation, code} (code = HTTP status
-// or the transport error) and hbsync_hubspot_request_duration_seconds{operation}.
+// or the transport error), hbsync_hubspot_request_duration_seconds{operation},
+// and hbsync_hubspot_tenant_requests_total{tenant, outcome} (outcome: 2xx,
+// 429, 4xx, 5xx, error) of the CRM requests, under their portal id (OAuth
+// token requests have no portal: not counted there).
 #pragma once
 
 #include <array>

@@ -66,6 +66,8 @@ class Links {
   std::optional<int64_t> company_of_client(const std::string& tenant, int64_t client_id);
   void link_company(const std::string& tenant, int64_t company_id, const CompanyLink& link);
   void unlink_company(const std::string& tenant, int64_t company_id, int64_t client_id);
+  // One HLEN: how many companies of the tenant are linked to a client.
+  int64_t linked_companies(const std::string& tenant);
 
   std::optional<DealLink> deal_link(const std::string& tenant, int64_t deal_id);
   std::optional<int64_t> deal_of_project(const std::string& tenant, int64_t project_id);

@@ -26,6 +26,10 @@ inline constexpr const char* kContentType = "text/plain; version=0.0.4; charset=
 
 // Latency buckets in seconds, from 0.5 ms to 10 s.
 const prometheus::Histogram::BucketBoundaries& latency_buckets();
+// End-to-end sync latency buckets in seconds, from 10 ms to 1 h: a sync takes
+// tens of milliseconds when nothing waits, and minutes to hours behind a rate
+// limit, a retry backoff or an outage.
+const prometheus::Histogram::BucketBoundaries& sync_latency_buckets();
 
 // Families every service exports. Labels are bounded: routes are patterns,
 // never raw paths; topics are configuration; no tenant ids on hot families.
@@ -34,9 +38,11 @@ struct Common {
   prometheus::Family<prometheus::Counter>& http_requests;
   prometheus::Family<prometheus::Histogram>& http_request_duration;  // route, method
   prometheus::Family<prometheus::Counter>& kafka_produced;           // topic, result
-  prometheus::Family<prometheus::Counter>& kafka_consumed;           // topic, result
-  prometheus::Family<prometheus::Gauge>& kafka_consumer_lag;         // topic, partition
-  prometheus::Family<prometheus::Counter>& redis_errors;             // kind
+  // From the produce call to an acknowledging delivery report, by topic.
+  prometheus::Family<prometheus::Histogram>& kafka_produce_latency;
+  prometheus::Family<prometheus::Counter>& kafka_consumed;    // topic, result
+  prometheus::Family<prometheus::Gauge>& kafka_consumer_lag;  // topic, partition
+  prometheus::Family<prometheus::Counter>& redis_errors;      // kind
   prometheus::Family<prometheus::Counter>& redis_reconnects;
   prometheus::Family<prometheus::Gauge>& build_info;  // service, version
 };
