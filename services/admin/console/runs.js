@@ -10,17 +10,22 @@ const STATES = {
 };
 const ACTIVE = new Set(['queued', 'listing', 'running']);
 
+function show(box, ...parts) {
+  box.replaceChildren(...parts.filter((part) => part));
+}
+
 function details(pairs) {
   const items = pairs.filter(([, v]) => v !== undefined && v !== null && v !== '');
   return items.length ? el('dl', {}, items.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, String(v))])) : null;
 }
 
 function stateLabel(state) {
-  return el('span', { class: 'state-label', dataset: { state } }, STATES[state] || state);
+  return el('div', {}, el('span', { class: 'state-label', dataset: { state } }, STATES[state] || state),
+    state === 'queued' ? el('span', { class: 'muted' }, ' 受け付けました。順番が来ると実行されます。') : null);
 }
 
 function renderSync(status) {
-  $('sync-status').replaceChildren(stateLabel(status.state), details([
+  show($('sync-status'), stateLabel(status.state), details([
     ['開始', formatTime(status.started_at_ms)], ['終了', formatTime(status.finished_at_ms)],
     ['確認した案件', status.projects_seen], ['HubSpot へ反映', status.published],
     ['board API 呼び出し', status.calls], ['エラー', status.error],
@@ -31,7 +36,7 @@ function renderSync(status) {
 function renderBulk(status) {
   const total = status.total || 0;
   const progress = total > 0 ? el('progress', { max: total, value: status.done }) : null;
-  $('bulk-status').replaceChildren(stateLabel(status.state), el('div', {}, progress,
+  show($('bulk-status'), stateLabel(status.state), el('div', {}, progress,
     total > 0 || status.done > 0 ? `${status.done} / ${total} 件` : ''), details([
     ['作成', status.created], ['紐づけ', status.linked], ['スキップ', status.skipped],
     ['失敗', status.failed], ['開始', formatTime(status.started_at_ms)],

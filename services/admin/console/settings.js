@@ -196,7 +196,7 @@ export function initSettings(ctx) {
         setStatus($('settings-status'), '保存されていません。', 'error');
         if (e.status === 422) {
           const unplaced = showFieldErrors(form, e.errors);
-          showErrors($('settings-errors'), `${e.message} 保存されていません。`, unplaced);
+          showErrors($('settings-errors'), `${e.message}保存されていません。`, unplaced);
         } else if (e.status === 409) {
           showErrors($('settings-errors'), e.message, [], { label: '最新の内容を読み込む', run: load });
         } else {

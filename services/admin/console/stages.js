@@ -143,7 +143,7 @@ export function initStages(ctx) {
         setStatus($('stages-status'), '保存されていません。', 'error');
         if (e.status === 422) {
           const unplaced = showMappingErrors(e.errors);
-          showErrors($('stages-errors'), `${e.message} 保存されていません。`, unplaced);
+          showErrors($('stages-errors'), `${e.message}保存されていません。`, unplaced);
         } else if (e.status === 409) {
           showErrors($('stages-errors'), e.message, [],
             { label: '最新の内容を読み込む', run: load });
