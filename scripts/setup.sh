@@ -11,6 +11,7 @@ PACKAGES=(
   librdkafka-dev rapidjson-dev libhiredis-dev prometheus-cpp-dev
   protobuf-compiler libprotobuf-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libyaml-cpp-dev  # the admin API tests check answers against docs/admin-api.yaml
   redis-server curl jq python3 procps psmisc
   prometheus  # promtool: the alert rules' tests (deploy/monitoring)
   # The deploy checks (ctest -L deploy, deploy/tests/run.sh): the chart's Go

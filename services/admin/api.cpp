@@ -58,33 +58,63 @@ Api::~Api() {
   pool_->pool.join();
 }
 
+namespace {
+
+// Runs `work` on the pool; exceptions become 503 (Redis) or 500 answers.
+void run_on_pool(boost::asio::thread_pool& pool, std::string route,
+                 std::function<http::Response()> work, http::Responder respond, bool api) {
+  boost::asio::post(
+      pool, [route = std::move(route), work = std::move(work), respond = std::move(respond), api] {
+        http::Response response;
+        try {
+          response = work();
+        } catch (const redis::Error& e) {
+          log::error("admin: redis failed", {{"route", route}, {"error", e.what()}});
+          response = api_error(
+              503, "redis_unavailable",
+              "設定の保存先 (Redis) に接続できません。しばらくしてから再度お試しください。");
+        } catch (const std::exception& e) {
+          log::error("admin: handler failed", {{"route", route}, {"error", e.what()}});
+          response = api_error(500, "internal", "内部エラーが発生しました。");
+        }
+        if (api) response.headers.set("Cache-Control", "no-store");
+        respond(std::move(response));
+      });
+}
+
+}  // namespace
+
 void Api::add(std::string method, std::string pattern, ApiHandler handler) {
   routes_.emplace_back(method, pattern);
   auto shared = std::make_shared<ApiHandler>(std::move(handler));
-  router_.add(
-      std::move(method), std::move(pattern),
-      [this, shared](http::Request& request, http::Responder respond) {
-        auto call = std::make_shared<Call>();
-        call->request = std::move(request);
-        boost::asio::post(pool_->pool, [this, shared, call, respond = std::move(respond)] {
-          http::Response response;
-          try {
-            response = serve(services_, *shared, *call);
-          } catch (const redis::Error& e) {
-            log::error("admin api: redis failed",
-                       {{"route", call->request.route}, {"error", e.what()}});
-            response = api_error(
-                503, "redis_unavailable",
-                "設定の保存先 (Redis) に接続できません。しばらくしてから再度お試しください。");
-          } catch (const std::exception& e) {
-            log::error("admin api: handler failed",
-                       {{"route", call->request.route}, {"error", e.what()}});
-            response = api_error(500, "internal", "内部エラーが発生しました。");
-          }
-          response.headers.set("Cache-Control", "no-store");
-          respond(std::move(response));
-        });
-      });
+  router_.add(std::move(method), std::move(pattern),
+              [this, shared](http::Request& request, http::Responder respond) {
+                auto call = std::make_shared<Call>();
+                call->request = std::move(request);
+                run_on_pool(
+                    pool_->pool, call->request.route,
+                    [this, shared, call] { return serve(services_, *shared, *call); },
+                    std::move(respond), true);
+              });
+}
+
+void Api::add_page(std::string method, std::string pattern, PageHandler handler) {
+  pages_.emplace_back(method, pattern);
+  auto shared = std::make_shared<PageHandler>(std::move(handler));
+  router_.add(std::move(method), std::move(pattern),
+              [this, shared](http::Request& request, http::Responder respond) {
+                auto moved = std::make_shared<http::Request>(std::move(request));
+                run_on_pool(
+                    pool_->pool, moved->route, [shared, moved] { return (*shared)(*moved); },
+                    std::move(respond), false);
+              });
+}
+
+void add_routes(http::Router& router, Api& api, Services& services) {
+  add_auth_routes(router, api, services);
+  add_settings_routes(api, services);
+  add_activity_routes(api, services);
+  add_console_routes(router);
 }
 
 std::optional<std::string> cookie(const http::Request& request, std::string_view name) {
@@ -152,6 +182,17 @@ http::Response validation_error(const tenant::ValidationErrors& errors) {
 
 http::Response json_ok(std::string body) {
   return http::Response::json(200, std::move(body));
+}
+
+std::optional<rapidjson::Document> json_body(const http::Request& request) {
+  rapidjson::Document doc;
+  doc.Parse(request.body.data(), request.body.size());
+  if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
+  return doc;
+}
+
+http::Response bad_json() {
+  return api_error(400, "bad_json", "リクエストの本文が JSON オブジェクトではありません。");
 }
 
 }  // namespace hbsync::admin

@@ -18,6 +18,8 @@
 //   service (settings are answered with Redaction::mask).
 #pragma once
 
+#include <rapidjson/document.h>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -64,6 +66,8 @@ struct Call {
 };
 
 using ApiHandler = std::function<http::Response(Call&)>;
+// A route outside the session layer (the sign-in pages under /auth/).
+using PageHandler = std::function<http::Response(http::Request&)>;
 
 // Registers API routes behind the session layer:
 // - no session cookie, an unknown or expired session: 401 "unauthenticated";
@@ -81,10 +85,14 @@ class Api {
   Api& operator=(const Api&) = delete;
 
   void add(std::string method, std::string pattern, ApiHandler handler);
+  // A route without a session (the sign-in pages): runs on the worker pool
+  // too (the OAuth callback waits for HubSpot), no Cache-Control added.
+  void add_page(std::string method, std::string pattern, PageHandler handler);
 
-  // Every (method, pattern) added, in order: the contract test compares them
-  // with docs/admin-api.yaml.
+  // Every (method, pattern) added with add(), then with add_page(), in order:
+  // the contract test compares them with docs/admin-api.yaml.
   const std::vector<std::pair<std::string, std::string>>& routes() const { return routes_; }
+  const std::vector<std::pair<std::string, std::string>>& pages() const { return pages_; }
 
   Services& services() { return services_; }
 
@@ -94,6 +102,7 @@ class Api {
   Services& services_;
   std::unique_ptr<Pool> pool_;
   std::vector<std::pair<std::string, std::string>> routes_;
+  std::vector<std::pair<std::string, std::string>> pages_;
 };
 
 // The session cookie's name, and any cookie's value (nullopt when absent).
@@ -107,8 +116,15 @@ http::Response api_error(int status, std::string_view code, std::string_view mes
 http::Response validation_error(const tenant::ValidationErrors& errors);
 // 200 application/json.
 http::Response json_ok(std::string body);
+// The request body as a JSON object; nullopt when it is empty, not JSON or
+// not an object: answer bad_json() then.
+std::optional<rapidjson::Document> json_body(const http::Request& request);
+// 400 {"error": {"code": "bad_json", ...}}.
+http::Response bad_json();
 
 // Route modules: each adds its routes (docs/admin-api.yaml lists them).
+// add_routes() adds all of them, as main and the tests' AdminStack do.
+void add_routes(http::Router& router, Api& api, Services& services);
 void add_auth_routes(http::Router& router, Api& api, Services& services);  // auth_routes.cpp
 void add_settings_routes(Api& api, Services& services);                    // settings_routes.cpp
 void add_activity_routes(Api& api, Services& services);                    // activity_routes.cpp

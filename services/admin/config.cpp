@@ -1,7 +1,5 @@
 #include "config.hpp"
 
-#include "hbsync/http/url.hpp"
-
 namespace hbsync::admin {
 namespace {
 
@@ -16,6 +14,20 @@ bool is_loopback_http(const std::string& url) {
   return false;
 }
 
+// scheme://host[:port] and nothing else.
+bool origin_only(const std::string& url) {
+  size_t start = 0;
+  if (url.rfind("https://", 0) == 0) {
+    start = 8;
+  } else if (url.rfind("http://", 0) == 0) {
+    start = 7;
+  } else {
+    return false;
+  }
+  const std::string rest = url.substr(start);
+  return !rest.empty() && rest.front() != ':' && rest.find_first_of("/?#@ \t") == std::string::npos;
+}
+
 }  // namespace
 
 Config Config::load(config::Loader& loader) {
@@ -25,8 +37,10 @@ Config Config::load(config::Loader& loader) {
       "The console's address as browsers reach it (scheme://host[:port], no trailing slash); "
       "the OAuth redirect URI <url>/auth/callback must be registered with the HubSpot app");
   while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
-  if (c.public_url.rfind("https://", 0) != 0 && c.public_url.rfind("http://", 0) != 0) {
-    loader.reject("HBSYNC_ADMIN_PUBLIC_URL", "must start with https:// (or http:// on loopback)");
+  if (!origin_only(c.public_url)) {
+    loader.reject("HBSYNC_ADMIN_PUBLIC_URL",
+                  "must be https://host[:port] (or http:// on loopback), without a path, "
+                  "query or user name: the console is served at the root of that address");
   }
   c.cookie_secure = loader.boolean(
       "HBSYNC_ADMIN_COOKIE_SECURE", true,
@@ -43,8 +57,8 @@ Config Config::load(config::Loader& loader) {
   c.session_ttl =
       loader.duration("HBSYNC_ADMIN_SESSION_TTL", "8h",
                       "A console session ends after this long without a request (sliding expiry)");
-  if (c.session_ttl.count() < 60000) {
-    loader.reject("HBSYNC_ADMIN_SESSION_TTL", "must be at least 1m");
+  if (c.session_ttl < std::chrono::minutes(1) || c.session_ttl > std::chrono::days(7)) {
+    loader.reject("HBSYNC_ADMIN_SESSION_TTL", "must be between 1m and 7d");
   }
   c.workers = static_cast<int>(loader.integer(
       "HBSYNC_ADMIN_WORKERS", c.workers,

@@ -46,9 +46,6 @@ int main(int argc, char** argv) {
           },
   };
   admin::Api api(frame.router(), services, config.workers);
-  admin::add_auth_routes(frame.router(), api, services);
-  admin::add_settings_routes(api, services);
-  admin::add_activity_routes(api, services);
-  admin::add_console_routes(frame.router());
+  admin::add_routes(frame.router(), api, services);
   return frame.run();
 }

@@ -1,5 +1,6 @@
 #include "sessions.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/sha.h>
 
 #include <cstdio>
@@ -73,27 +74,43 @@ std::optional<Session> Sessions::find(const std::string& id) {
       r.elements[1].type != redis::Reply::Type::string) {
     return std::nullopt;
   }
-  redis_.command({"PEXPIRE", key, std::to_string(ttl_.count())}).throw_if_error();
   Session s{
       .id = id, .tenant_id = r.elements[0].str, .csrf = r.elements[1].str, .created_at_ms = 0};
   if (r.elements[2].type == redis::Reply::Type::string) {
     s.created_at_ms = std::strtoll(r.elements[2].str.c_str(), nullptr, 10);
   }
+  // Sliding expiry: the session, and the tenant's set that lets disconnect
+  // find it, live another TTL from now.
+  const std::string ttl = std::to_string(ttl_.count());
+  const auto replies =
+      redis_.pipeline({{"PEXPIRE", key, ttl}, {"PEXPIRE", tenant_sessions_key(s.tenant_id), ttl}});
+  for (const auto& reply : replies) reply.throw_if_error();
   return s;
 }
 
 void Sessions::destroy(const std::string& id) {
-  if (id.empty()) return;
-  redis_.command({"DEL", session_key(id)}).throw_if_error();
+  if (id.empty() || id.size() > 128) return;
+  const std::string key = session_key(id);
+  redis::Reply tenant = redis_.command({"HGET", key, "tenant"});
+  tenant.throw_if_error();
+  std::vector<std::vector<std::string>> commands{{"DEL", key}};
+  if (tenant.type == redis::Reply::Type::string) {
+    commands.push_back({"SREM", tenant_sessions_key(tenant.str), key});
+  }
+  for (const auto& reply : redis_.pipeline(commands)) reply.throw_if_error();
 }
 
 void Sessions::destroy_tenant(const std::string& tenant_id) {
-  const std::string set = tenant_sessions_key(tenant_id);
-  redis::Reply members = redis_.command({"SMEMBERS", set});
-  members.throw_if_error();
-  std::vector<std::string> del{"DEL", set};
-  for (const auto& m : members.elements) del.push_back(m.str);
-  redis_.command(del).throw_if_error();
+  // One script: a session created meanwhile is either in the set (and
+  // deleted) or created after it (and kept: it signed in after disconnect).
+  static const redis::Script script(R"(
+local members = redis.call('SMEMBERS', KEYS[1])
+for _, key in ipairs(members) do redis.call('DEL', key) end
+redis.call('DEL', KEYS[1])
+return #members
+)");
+  script.eval(redis_, {tenant_sessions_key(tenant_id)}, {}, redis::Idempotent::yes)
+      .throw_if_error();
 }
 
 SignInStart Sessions::start_sign_in() {
@@ -106,11 +123,15 @@ SignInStart Sessions::start_sign_in() {
 }
 
 bool Sessions::finish_sign_in(const std::string& state, const std::string& nonce) {
-  if (state.empty() || nonce.empty() || state.size() > 128) return false;
-  // Single use whatever the outcome: a state seen once cannot be tried again.
+  if (state.empty() || state.size() > 128) return false;
+  // Single use whatever the outcome (no nonce, another browser's nonce): a
+  // state seen once cannot be tried again.
   redis::Reply r = redis_.command({"GETDEL", sign_in_key(state)}, redis::Idempotent::no);
   r.throw_if_error();
-  return r.type == redis::Reply::Type::string && r.str == sha256_hex(nonce);
+  if (nonce.empty() || r.type != redis::Reply::Type::string) return false;
+  const std::string expected = sha256_hex(nonce);
+  return r.str.size() == expected.size() &&
+         CRYPTO_memcmp(r.str.data(), expected.data(), expected.size()) == 0;
 }
 
 }  // namespace hbsync::admin

@@ -196,6 +196,20 @@ TEST(SettingsValidationTest, ShortestIntervalFitsTheBoardBudget) {
   EXPECT_TRUE(has_error(validate(s), "schedule.interval_minutes", "out_of_range"));
 }
 
+// F1.2: the first console sign-in creates the tenant before its board
+// connection exists (F1.1): no key, token or default user is valid then; one
+// credential without the other is not.
+TEST(SettingsValidationTest, BoardNotConnectedYetIsValid) {
+  Settings s = valid_settings();
+  s.board.api_key.clear();
+  s.board.api_token.clear();
+  s.board.default_user_id.reset();
+  EXPECT_TRUE(validate(s).empty()) << dump(validate(s));
+  s.board.api_token = kApiToken;
+  EXPECT_TRUE(has_error(validate(s), "board.api_key", "required")) << dump(validate(s));
+  EXPECT_TRUE(has_error(validate(s), "board.default_user_id", "required")) << dump(validate(s));
+}
+
 TEST(SecretFieldTest, PathsRoundTrip) {
   for (auto field : secret_fields()) EXPECT_EQ(parse_secret_field(path(field)), field);
   EXPECT_FALSE(parse_secret_field("board.default_user_id"));

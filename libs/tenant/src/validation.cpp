@@ -195,11 +195,17 @@ void check_tenant_id(Checks& checks, const std::string& id) {
   }
 }
 
+// A tenant made by its first console sign-in (F1.2) has no board connection
+// yet: key, token and default user come with F1.1. Once either credential
+// is given, all three are required.
 void check_board(Checks& checks, const BoardConnection& board) {
-  check_credential(checks, board.api_key, "board.api_key", "board API key", true);
-  check_credential(checks, board.api_token, "board.api_token", "board API token", true);
-  checks.append(
-      domain::validate_default_board_user(board.default_user_id, "board.default_user_id"));
+  const bool connected = !board.api_key.empty() || !board.api_token.empty();
+  check_credential(checks, board.api_key, "board.api_key", "board API key", connected);
+  check_credential(checks, board.api_token, "board.api_token", "board API token", connected);
+  if (connected || board.default_user_id) {
+    checks.append(
+        domain::validate_default_board_user(board.default_user_id, "board.default_user_id"));
+  }
   check_client_url(checks, board.client_url);
 }
 
