@@ -13,7 +13,7 @@
 
 #include "ctl.hpp"
 #include "hbsync/bulk/status.hpp"
-#include "hbsync/redis/lease.hpp"
+#include "hbsync/service/sync_request.hpp"
 #include "hbsync/tenant/keys.hpp"
 #include "hbsync/v1/events.pb.h"
 
@@ -41,18 +41,10 @@ std::chrono::milliseconds timeout_of(const Args& args) {
 
 // Publishes the request (acks=all); its request id is the run id.
 std::string request(const KafkaEnvironment& kafka, const std::string& tenant_id) {
-  v1::SyncRequest r;
-  r.set_tenant_id(tenant_id);
-  r.set_request_id(redis::Lease::random_token());
-  r.set_kind(v1::SyncRequest::BULK_COMPANIES);
-  r.set_requested_at_ms(now_ms());
-  r.set_requested_by("hbsync-ctl");
+  const v1::SyncRequest r = service::make_sync_request(tenant_id, v1::SyncRequest::BULK_COMPANIES,
+                                                       "hbsync-ctl", now_ms());
   kafka::Producer producer(kafka.producer);
-  kafka::OutgoingMessage m{.topic = kafka.topics.sync_requests,
-                           .key = tenant_id,
-                           .value = r.SerializeAsString(),
-                           .headers = {{"hbsync-schema", "hbsync.v1.SyncRequest"}},
-                           .correlation_id = r.request_id()};
+  const kafka::OutgoingMessage m = service::sync_request_message(kafka.topics.sync_requests, r);
   const kafka::DeliveryResult delivery = producer.produce_sync(m);
   if (!delivery.ok) throw kafka::ReadError(kafka::ReadError::Kind::unavailable, delivery.error);
   return r.request_id();

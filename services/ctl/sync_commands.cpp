@@ -4,26 +4,19 @@
 // follows the tenant's run status in Redis (hbsync/poll/status.hpp) until the
 // run that took the request finished, and prints its result.
 #include <iostream>
-#include <random>
 #include <sstream>
 #include <thread>
 
 #include "ctl.hpp"
 #include "hbsync/config/config.hpp"
 #include "hbsync/poll/status.hpp"
+#include "hbsync/service/sync_request.hpp"
 #include "hbsync/tenant/keys.hpp"
 #include "hbsync/tenant/settings.hpp"
 #include "hbsync/v1/events.pb.h"
 
 namespace hbsync::ctl {
 namespace {
-
-std::string request_id(const std::string& tenant_id) {
-  std::mt19937_64 rng{std::random_device{}()};
-  std::stringstream s;
-  s << "ctl-" << tenant_id << "-" << std::hex << rng();
-  return s.str();
-}
 
 std::string describe(const poll::RunStatus& s) {
   std::stringstream out;
@@ -81,18 +74,11 @@ int sync_now(const Args& args) {
     std::cerr << "tenant " << tenant_id << " not found\n";
     return kNotFound;
   }
-  v1::SyncRequest request;
-  request.set_tenant_id(tenant_id);
-  request.set_request_id(request_id(tenant_id));
-  request.set_kind(v1::SyncRequest::SYNC_NOW);
-  request.set_requested_at_ms(now_ms());
-  request.set_requested_by("hbsync-ctl");
+  const v1::SyncRequest request =
+      service::make_sync_request(tenant_id, v1::SyncRequest::SYNC_NOW, "hbsync-ctl", now_ms());
   kafka::Producer producer(env.kafka.producer);
-  const auto sent = producer.produce_sync({.topic = env.kafka.topics.sync_requests,
-                                           .key = tenant_id,
-                                           .value = request.SerializeAsString(),
-                                           .headers = {},
-                                           .correlation_id = request.request_id()});
+  const auto sent =
+      producer.produce_sync(service::sync_request_message(env.kafka.topics.sync_requests, request));
   if (!sent.ok) {
     std::cerr << "Kafka did not take the request: " << sent.error << "\n";
     return kUnavailable;

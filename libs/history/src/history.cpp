@@ -1,9 +1,11 @@
 #include "hbsync/history/history.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 
 #include "hbsync/history/keys.hpp"
+#include "hbsync/history/page.hpp"
 
 namespace hbsync::history {
 namespace {
@@ -14,6 +16,50 @@ int64_t to_int(const std::string& s) {
   } catch (const std::exception&) {
     return 0;
   }
+}
+
+Entry to_entry(const redis::Reply& item) {
+  Entry e;
+  e.id = item.elements[0].str;
+  const auto& fields = item.elements[1].elements;
+  for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+    const std::string& name = fields[i].str;
+    const std::string& value = fields[i + 1].str;
+    if (name == "at")
+      e.at_ms = to_int(value);
+    else if (name == "direction")
+      e.direction = value;
+    else if (name == "action")
+      e.action = value;
+    else if (name == "deal")
+      e.deal_id = to_int(value);
+    else if (name == "company")
+      e.company_id = to_int(value);
+    else if (name == "client")
+      e.client_id = to_int(value);
+    else if (name == "project")
+      e.project_id = to_int(value);
+    else if (name == "reason")
+      e.reason_code = value;
+    else if (name == "message")
+      e.message = value;
+    else if (name == "attempts")
+      e.attempts = static_cast<int>(to_int(value));
+    else if (name == "command")
+      e.command_id = value;
+  }
+  return e;
+}
+
+// The entries of an XRANGE / XREVRANGE reply, in its order.
+std::vector<Entry> to_entries(const redis::Reply& reply) {
+  std::vector<Entry> out;
+  if (!reply.is_array()) return out;
+  for (const auto& item : reply.elements) {
+    if (!item.is_array() || item.elements.size() != 2) continue;
+    out.push_back(to_entry(item));
+  }
+  return out;
 }
 
 }  // namespace
@@ -61,44 +107,56 @@ void History::record(const std::string& tenant_id, const Entry& e) {
 }
 
 std::vector<Entry> History::latest(const std::string& tenant_id, size_t count) const {
-  auto reply =
-      redis_.command({"XREVRANGE", key(tenant_id), "+", "-", "COUNT", std::to_string(count)});
-  std::vector<Entry> out;
-  if (!reply.is_array()) return out;
-  for (const auto& item : reply.elements) {
-    if (!item.is_array() || item.elements.size() != 2) continue;
-    Entry e;
-    e.id = item.elements[0].str;
-    const auto& fields = item.elements[1].elements;
-    for (size_t i = 0; i + 1 < fields.size(); i += 2) {
-      const std::string& name = fields[i].str;
-      const std::string& value = fields[i + 1].str;
-      if (name == "at")
-        e.at_ms = to_int(value);
-      else if (name == "direction")
-        e.direction = value;
-      else if (name == "action")
-        e.action = value;
-      else if (name == "deal")
-        e.deal_id = to_int(value);
-      else if (name == "company")
-        e.company_id = to_int(value);
-      else if (name == "client")
-        e.client_id = to_int(value);
-      else if (name == "project")
-        e.project_id = to_int(value);
-      else if (name == "reason")
-        e.reason_code = value;
-      else if (name == "message")
-        e.message = value;
-      else if (name == "attempts")
-        e.attempts = static_cast<int>(to_int(value));
-      else if (name == "command")
-        e.command_id = value;
-    }
-    out.push_back(std::move(e));
+  return to_entries(
+      redis_.command({"XREVRANGE", key(tenant_id), "+", "-", "COUNT", std::to_string(count)}));
+}
+
+Page History::page(const std::string& tenant_id, const PageQuery& query) const {
+  if (!query.before.empty() && !is_stream_id(query.before)) {
+    throw std::invalid_argument("history page cursor is not a stream id");
   }
-  return out;
+  PageBuilder builder(query);
+  std::string end = query.before.empty() ? "+" : "(" + query.before;
+  for (;;) {
+    const size_t wanted = builder.wanted();
+    if (wanted == 0) return std::move(builder).finish(false);
+    std::vector<Entry> chunk = to_entries(
+        redis_.command({"XREVRANGE", key(tenant_id), end, "-", "COUNT", std::to_string(wanted)}));
+    const bool exhausted = chunk.size() < wanted;
+    for (auto& e : chunk) {
+      end = "(" + e.id;
+      if (!builder.offer(std::move(e))) return std::move(builder).finish(false);
+    }
+    if (exhausted) return std::move(builder).finish(true);
+  }
+}
+
+std::optional<Entry> History::find(const std::string& tenant_id, const std::string& id) const {
+  if (!is_stream_id(id)) return std::nullopt;
+  std::vector<Entry> found = to_entries(redis_.command({"XRANGE", key(tenant_id), id, id}));
+  if (found.empty()) return std::nullopt;
+  return std::move(found.front());
+}
+
+std::map<std::string, int64_t> History::count_by_action(const std::string& tenant_id,
+                                                        int64_t since_ms, size_t max_scan) const {
+  constexpr int64_t kSkewMs = 5 * 60 * 1000;
+  constexpr size_t kStep = 1000;
+  ActionTally tally(since_ms, kSkewMs);
+  std::string end = "+";
+  size_t scanned = 0;
+  while (scanned < max_scan) {
+    const size_t wanted = std::min(kStep, max_scan - scanned);
+    const std::vector<Entry> chunk = to_entries(
+        redis_.command({"XREVRANGE", key(tenant_id), end, "-", "COUNT", std::to_string(wanted)}));
+    for (const auto& e : chunk) {
+      if (!tally.offer(e)) return tally.counts();
+      end = "(" + e.id;
+    }
+    scanned += chunk.size();
+    if (chunk.size() < wanted) break;
+  }
+  return tally.counts();
 }
 
 }  // namespace hbsync::history

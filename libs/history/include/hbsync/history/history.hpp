@@ -7,8 +7,11 @@
 // text an API returned (board's messages may quote the values sent).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +34,9 @@ inline constexpr std::string_view skipped = "skipped";
 inline constexpr std::string_view failed = "failed";
 inline constexpr std::string_view deactivated = "deactivated";
 inline constexpr std::string_view repointed = "repointed";
+// Every action above: the vocabulary a history filter is checked against.
+inline constexpr std::array<std::string_view, 8> all = {created, linked, updated,     unchanged,
+                                                        skipped, failed, deactivated, repointed};
 }  // namespace action
 
 struct Entry {
@@ -48,6 +54,9 @@ struct Entry {
   std::string command_id{};
 };
 
+struct Page;       // page.hpp
+struct PageQuery;  // page.hpp
+
 class History {
  public:
   // `redis` must outlive the History.
@@ -58,6 +67,19 @@ class History {
 
   // The newest `count` entries, newest first. Throws redis::Error.
   std::vector<Entry> latest(const std::string& tenant_id, size_t count) const;
+
+  // One page, newest first (page.hpp). Throws redis::Error.
+  Page page(const std::string& tenant_id, const PageQuery& query) const;
+
+  // The tenant's entry with this stream id; nullopt when the tenant has none
+  // (an id of another tenant's stream included) or `id` is no stream id.
+  // Throws redis::Error.
+  std::optional<Entry> find(const std::string& tenant_id, const std::string& id) const;
+
+  // Entries recorded at or after `since_ms`, counted by action (page.hpp
+  // ActionTally), looking at `max_scan` entries at most. Throws redis::Error.
+  std::map<std::string, int64_t> count_by_action(const std::string& tenant_id, int64_t since_ms,
+                                                 size_t max_scan = 20000) const;
 
   // The tenant's stream (keys.hpp).
   static std::string key(std::string_view tenant_id);

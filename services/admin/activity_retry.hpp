@@ -1,0 +1,60 @@
+// Retrying a failed history entry from the console (SPEC F7): the entry is
+// re-driven the way an operator would, never by resending what failed:
+// - a HubSpot -> board deal: service::deal_replay_event for the deal on
+//   hubspot.events with the hbsync-replay header, exactly as
+//   `hbsync-ctl dlq replay` re-drives a dead-lettered deal command (the mapper
+//   re-reads the deal and decides afresh; the writer applies the decision
+//   even when it is the one that failed for good);
+// - a bulk company sync client (command "bulk:companies:<run>"): a new bulk
+//   company sync (it only creates companies for clients that have none);
+// - any other board -> HubSpot failure: a sync-now request;
+// - anything else (e.g. a company's link property): nothing to retry with.
+// Retries are remembered per entry (ids and times only, activity_keys.hpp):
+// the entry shows retried_at_ms, and it is not retried twice within
+// kRetryWindow.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "api.hpp"
+#include "hbsync/history/history.hpp"
+
+namespace hbsync::admin::activity {
+
+enum class RetryWith { nothing, deal_replay, bulk_companies, sync_now };
+
+// How a failed entry is retried (`nothing` for an entry that did not fail).
+RetryWith retry_with(const history::Entry& entry);
+
+// A second retry of the same entry within this window is refused
+// (409 already_retried): one click is enough while the first one works.
+inline constexpr std::chrono::minutes kRetryWindow{5};
+
+// The console's retries of a tenant's entries, in Redis.
+class RetryMarks {
+ public:
+  RetryMarks(redis::Client& redis, std::string tenant_id);
+
+  // Claims the entry's retry for kRetryWindow (atomic); false when one is
+  // claimed already.
+  bool claim(const std::string& entry_id);
+  // Gives a claim back: the retry could not be sent.
+  void release(const std::string& entry_id);
+  // Remembers that the entry was retried at `at_ms`.
+  void mark(const std::string& entry_id, int64_t at_ms);
+  // entry id -> when it was retried, for those of `ids` that were.
+  std::map<std::string, int64_t> retried_at(const std::vector<std::string>& ids) const;
+
+ private:
+  redis::Client& redis_;
+  std::string tenant_id_;
+};
+
+// POST /api/v1/history/{id}/retry.
+http::Response post_retry(Services& services, const Call& call);
+
+}  // namespace hbsync::admin::activity
