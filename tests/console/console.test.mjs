@@ -146,7 +146,13 @@ function step(name, body) {
       await body();
     } catch (e) {
       failed = true;
-      if (page) await page.screenshot({ path: join(shots, 'failure.png'), fullPage: true }).catch(() => {});
+      if (page) {
+        await page.screenshot({ path: join(shots, 'failure.png'), fullPage: true }).catch(() => {});
+        // What the page says went wrong, for the log.
+        const said = await page.locator('.errors:visible, .result.error:visible, .field-error:visible, .notice.error:visible')
+          .allInnerTexts().catch(() => []);
+        for (const text of said) console.error(`page shows: ${text}`);
+      }
       throw e;
     }
   });

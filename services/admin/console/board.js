@@ -52,6 +52,10 @@ export function initBoard(ctx) {
         // 422/503 carry board's check (verdict, message, operations) beside the error.
         const message = body.message || e.message;
         showResult(false, `保存されませんでした。${message}`, body.operations);
+        // A 422 "validation": the credentials were fine, the stored settings were not.
+        for (const error of e.errors) {
+          $('board-operations').append(el('li', { class: 'missing' }, `${error.message} (${error.field})`));
+        }
       }
     });
   });

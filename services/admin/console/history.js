@@ -8,7 +8,8 @@ import { $, el, formatTime, hideErrors, showErrors } from './ui.js';
 const PAGE = 50;
 const REFRESH_MS = 3000;
 export const ACTION_LABELS = {
-  created: '作成', linked: '紐づけ', updated: '更新', skipped: 'スキップ', failed: '失敗',
+  created: '作成', linked: '紐づけ', updated: '更新', unchanged: '変更なし', skipped: 'スキップ',
+  failed: '失敗', deactivated: '連携解除', repointed: '付け替え',
 };
 const DIRECTION_LABELS = { hubspot_to_board: 'HubSpot → board', board_to_hubspot: 'board → HubSpot' };
 

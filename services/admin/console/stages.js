@@ -167,7 +167,15 @@ export function initStages(ctx) {
         ctx.changed('pipelines');
       } catch (e) {
         if (e.status === 401) return;
-        showErrors($('stages-errors'), e.message, e.errors);
+        if (e.status === 422) {
+          // The stored mapping uses what HubSpot no longer has: the cells say which.
+          clearFieldErrors(table);
+          const unplaced = showMappingErrors(e.errors);
+          showErrors($('stages-errors'), `${e.message}パイプラインは更新されていません。` +
+            '該当する行を未設定にして保存してから、もう一度読み込んでください。', unplaced);
+        } else {
+          showErrors($('stages-errors'), e.message);
+        }
       }
     });
   }
