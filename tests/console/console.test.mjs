@@ -9,7 +9,7 @@
 //
 //   HBSYNC_BIN_DIR=build/release/bin node --test console.test.mjs
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -117,6 +117,7 @@ function historyRow(deal, action) {
 }
 
 before(async () => {
+  rmSync(shots, { recursive: true, force: true });
   mkdirSync(shots, { recursive: true });
   if (docsImages) mkdirSync(docsImages, { recursive: true });
   await stack.up({ portal: PORTAL });
@@ -224,7 +225,9 @@ step('stage mapping: a stage used twice marks both rows and saves nothing; then 
   const before = await apiGet('/api/v1/stage-mapping');
   await page.click('#stages-save');
   for (const row of ['order_5', 'paid']) {
-    await stages.locator(`td.invalid[data-field="default.${row}"] .field-error`).waitFor();
+    const errors = stages.locator(`td.invalid[data-field="default.${row}"] .field-error`);
+    await errors.first().waitFor();
+    assert.equal(await errors.count(), 1, `one message under ${row}`);
   }
   assert.equal(await stages.locator('td.invalid').count(), 2);
   assert.match(await stages.locator('td[data-field="default.paid"] .field-error').textContent(), /受注済/);

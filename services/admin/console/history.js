@@ -71,7 +71,9 @@ export function initHistory(ctx) {
   async function loadSummary() {
     try {
       const data = await api('GET', '/api/v1/history/summary');
-      const counts = Object.entries(data.counts);
+      const order = Object.keys(ACTION_LABELS);
+      const rank = (action) => (order.includes(action) ? order.indexOf(action) : order.length);
+      const counts = Object.entries(data.counts).sort(([a], [b]) => rank(a) - rank(b));
       $('history-summary').replaceChildren(el('span', { class: 'muted' }, '過去24時間:'),
         ...(counts.length ? counts : [['failed', 0]]).map(([action, n]) => el('span', {
           class: 'count', dataset: { action },

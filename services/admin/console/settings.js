@@ -217,10 +217,10 @@ export function initSettings(ctx) {
       try {
         const created = await api('POST', '/api/v1/hubspot/company-properties', { name, label });
         ctx.version = created.version;
-        setStatus(status, `プロパティ「${created.property.label}」(${created.property.name}) を作成して選択しました。`, 'ok');
         await refreshSnapshot();
         await loadProperties(created.property.name);
         $('link-property').value = created.property.name;
+        setStatus(status, `プロパティ「${created.property.label}」(${created.property.name}) を作成して選択しました。`, 'ok');
         ctx.changed('property');
       } catch (e) {
         if (e.status === 401) return;

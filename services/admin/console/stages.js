@@ -99,6 +99,11 @@ export function initStages(ctx) {
   // other rows of that pipeline holding the same stage.
   function showMappingErrors(errors) {
     const unplaced = [];
+    // Each message once per cell (the API may already name both rows).
+    const mark = (node, message) => {
+      const shown = [...node.querySelectorAll('.field-error')].some((p) => p.textContent === message);
+      if (!shown) markInvalid(node, message);
+    };
     for (const error of errors) {
       const path = error.field.startsWith(PREFIX) ? error.field.slice(PREFIX.length) : null;
       const cell = path && [...table.querySelectorAll('td[data-field]')]
@@ -109,13 +114,12 @@ export function initStages(ctx) {
         unplaced.push(error);
         continue;
       }
-      markInvalid(cell || head, error.message);
+      mark(cell || head, error.message);
       if (cell && error.code === 'duplicate_stage') {
         const stage = cell.querySelector('select').value;
         for (const other of table.querySelectorAll(`td[data-pipeline="${CSS.escape(cell.dataset.pipeline)}"]`)) {
-          if (other !== cell && stage && other.querySelector('select').value === stage &&
-              !other.classList.contains('invalid')) {
-            markInvalid(other, error.message);
+          if (other !== cell && stage && other.querySelector('select').value === stage) {
+            mark(other, error.message);
           }
         }
       }
