@@ -121,11 +121,18 @@ kafka_brokers=$(cat "$run_dir/kafka.bootstrap")
 # ingress verifies them with the same one.
 demo_client_id="${HBSYNC_RUN_HUBSPOT_CLIENT_ID:-hbsync-demo-app}"
 demo_client_secret="${HBSYNC_RUN_HUBSPOT_CLIENT_SECRET:-hbsync-demo-secret}"
+# The console signs in through the simulator's OAuth: the app knows the
+# admin's redirect URI, and the authorize page approves for the demo portal
+# (the demo's tenant) unless the sign-in names another.
+admin_url="http://127.0.0.1:${service_port[admin]}"
+demo_portal="${HBSYNC_DEMO_PORTAL_ID:-20250001}"
 if [[ -x "$bin/hbsync-sim-hubspot" ]]; then
   echo "Starting the HubSpot simulator"
   HBSYNC_SIM_HUBSPOT_PORT="$sim_hubspot_port" \
     HBSYNC_SIM_HUBSPOT_CLIENT_ID="$demo_client_id" \
     HBSYNC_SIM_HUBSPOT_CLIENT_SECRET="$demo_client_secret" \
+    HBSYNC_SIM_HUBSPOT_REDIRECT_URIS="$admin_url/auth/callback" \
+    HBSYNC_SIM_HUBSPOT_DEFAULT_PORTAL_ID="$demo_portal" \
     HBSYNC_SIM_HUBSPOT_WEBHOOK_URL="http://127.0.0.1:${service_port[ingress]}/webhooks/hubspot" \
     start sim-hubspot "$bin/hbsync-sim-hubspot"
   wait_for sim-hubspot 20 curl -fsS "http://127.0.0.1:$sim_hubspot_port/_sim/healthz"
@@ -151,6 +158,11 @@ fi
 export HBSYNC_ENCRYPTION_KEYS
 export HBSYNC_INGRESS_PUBLIC_BASE_URL="http://127.0.0.1:${service_port[ingress]}"
 export HBSYNC_HUBSPOT_API_URL="http://127.0.0.1:$sim_hubspot_port"
+export HBSYNC_HUBSPOT_AUTHORIZE_URL="http://127.0.0.1:$sim_hubspot_port/oauth/authorize"
+# The console on loopback over plain http: cookies without Secure (refused
+# for any other address).
+export HBSYNC_ADMIN_PUBLIC_URL="$admin_url"
+export HBSYNC_ADMIN_COOKIE_SECURE=false
 export HBSYNC_BOARD_API_URL="http://127.0.0.1:$sim_board_port"
 first_service=${#pids[@]}
 for svc in ingress mapper writer poller admin; do
@@ -173,6 +185,8 @@ for svc in admin ingress mapper writer poller; do
   printf '  hbsync-%-13s http://127.0.0.1:%s  (/healthz /readyz /metrics)\n' "$svc" "${service_port[$svc]}"
 done
 echo "  logs                 $run_dir/logs/"
+echo "  console              $admin_url/  (sign in: $admin_url/auth/login, the HubSpot simulator"
+echo "                       approves at once for portal $demo_portal, the demo's tenant)"
 echo
 
 if [[ -x "$root/scripts/demo.sh" ]]; then

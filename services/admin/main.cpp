@@ -4,6 +4,7 @@
 
 #include "api.hpp"
 #include "hbsync/http/client.hpp"
+#include "hbsync/log/log.hpp"
 #include "hbsync/service/frame.hpp"
 #include "hbsync/tenant/crypto.hpp"
 
@@ -17,6 +18,9 @@ int main(int argc, char** argv) {
   const board::Options board_options = board::Options::load(loader);
   const tenant::Keyring keyring = tenant::Keyring::load(loader, tenant::Keyring::Need::required);
   frame.configured();
+  if (hubspot_options.client_id.empty()) {
+    log::warn("HBSYNC_HUBSPOT_CLIENT_ID is empty: HubSpot sign-in cannot work", {});
+  }
 
   http::Client http;
   hubspot::Api hubspot_api(hubspot_options, http, frame.redis());

@@ -162,6 +162,33 @@ struct AdminStack::Parts {
   std::unique_ptr<http::Server> server;
 };
 
+namespace {
+
+// The admin's variables in the stack: the simulators, short timeouts and
+// retries, then the test's own.
+std::map<std::string, std::string> stack_env(const std::string& base_url,
+                                             const std::string& hubspot_url,
+                                             const std::string& board_url,
+                                             const std::map<std::string, std::string>& extra) {
+  std::map<std::string, std::string> env = {
+      {"HBSYNC_ADMIN_PUBLIC_URL", base_url},
+      {"HBSYNC_HUBSPOT_API_URL", hubspot_url},
+      {"HBSYNC_HUBSPOT_AUTHORIZE_URL", hubspot_url + "/oauth/authorize"},
+      {"HBSYNC_HUBSPOT_CLIENT_ID", kClientId},
+      {"HBSYNC_HUBSPOT_CLIENT_SECRET", kClientSecret},
+      {"HBSYNC_HUBSPOT_TIMEOUT", "5s"},
+      {"HBSYNC_HUBSPOT_RETRY_MAX_ATTEMPTS", "3"},
+      {"HBSYNC_HUBSPOT_RETRY_INITIAL_DELAY", "20ms"},
+      {"HBSYNC_BOARD_API_URL", board_url},
+      {"HBSYNC_BOARD_TIMEOUT", "5s"},
+      {"HBSYNC_BOARD_RETRY_MAX_ATTEMPTS", "3"},
+      {"HBSYNC_BOARD_RETRY_INITIAL_DELAY", "20ms"}};
+  for (const auto& [k, v] : extra) env[k] = v;
+  return env;
+}
+
+}  // namespace
+
 AdminStack::AdminStack(AdminStackOptions options)
     : parts_(std::make_unique<Parts>()), options_(std::move(options)) {
   const uint16_t port = hbsync::testing::free_port();
@@ -175,20 +202,8 @@ AdminStack::AdminStack(AdminStackOptions options)
           {"HBSYNC_SIM_HUBSPOT_REDIRECT_URIS", base_url_ + "/auth/callback"}});
   board_sim_ = std::make_unique<hbsync::testing::Simulator>("hbsync-sim-board", "HBSYNC_SIM_BOARD");
 
-  std::map<std::string, std::string> env = {
-      {"HBSYNC_ADMIN_PUBLIC_URL", base_url_},
-      {"HBSYNC_HUBSPOT_API_URL", hubspot_sim_->base_url()},
-      {"HBSYNC_HUBSPOT_AUTHORIZE_URL", hubspot_sim_->base_url() + "/oauth/authorize"},
-      {"HBSYNC_HUBSPOT_CLIENT_ID", kClientId},
-      {"HBSYNC_HUBSPOT_CLIENT_SECRET", kClientSecret},
-      {"HBSYNC_HUBSPOT_TIMEOUT", "5s"},
-      {"HBSYNC_HUBSPOT_RETRY_MAX_ATTEMPTS", "3"},
-      {"HBSYNC_HUBSPOT_RETRY_INITIAL_DELAY", "20ms"},
-      {"HBSYNC_BOARD_API_URL", board_sim_->base_url()},
-      {"HBSYNC_BOARD_TIMEOUT", "5s"},
-      {"HBSYNC_BOARD_RETRY_MAX_ATTEMPTS", "3"},
-      {"HBSYNC_BOARD_RETRY_INITIAL_DELAY", "20ms"}};
-  for (const auto& [k, v] : options_.env) env[k] = v;
+  const auto env =
+      stack_env(base_url_, hubspot_sim_->base_url(), board_sim_->base_url(), options_.env);
   config::Loader loader("hbsync-admin (test)", "admin test stack", 0, nullptr,
                         [env](const std::string& name) -> std::optional<std::string> {
                           auto it = env.find(name);
@@ -205,7 +220,12 @@ AdminStack::AdminStack(AdminStackOptions options)
     throw std::invalid_argument("admin test stack configuration: " + all);
   }
   if (options_.session_ttl) config_->session_ttl = *options_.session_ttl;
+  wire(hubspot_options, board_options);
+  serve(port);
+}
 
+void AdminStack::wire(const hubspot::Options& hubspot_options,
+                      const board::Options& board_options) {
   redis::Options ro;
   ro.url = parts_->redis_server.url();
   ro.pool_size = 8;
@@ -237,15 +257,17 @@ AdminStack::AdminStack(AdminStackOptions options)
       .sessions = *p.sessions,
       .now_ms = options_.now_ms ? options_.now_ms : system_now_ms,
   });
+}
 
+void AdminStack::serve(uint16_t port) {
   http::ServerOptions so;
   so.port = port;
   so.threads = 2;
   so.handler_timeout = 60s;
-  p.server = std::make_unique<http::Server>(so, http::Router{});
-  api_ = std::make_unique<Api>(p.server->router(), *services_, options_.workers);
-  add_routes(p.server->router(), *api_, *services_);
-  p.server->start();
+  parts_->server = std::make_unique<http::Server>(so, http::Router{});
+  api_ = std::make_unique<Api>(parts_->server->router(), *services_, options_.workers);
+  add_routes(parts_->server->router(), *api_, *services_);
+  parts_->server->start();
 }
 
 AdminStack::~AdminStack() {

@@ -138,6 +138,8 @@ class AdminStack {
 
  private:
   struct Parts;
+  void wire(const hubspot::Options& hubspot_options, const board::Options& board_options);
+  void serve(uint16_t port);
   std::unique_ptr<Parts> parts_;
   AdminStackOptions options_;
   std::string base_url_;

@@ -197,8 +197,8 @@ TEST(SettingsValidationTest, ShortestIntervalFitsTheBoardBudget) {
 }
 
 // F1.2: the first console sign-in creates the tenant before its board
-// connection exists (F1.1): no key, token or default user is valid then; one
-// credential without the other is not.
+// connection exists (F1.1): no key, token or default user is valid then; any
+// one of them without the others is not.
 TEST(SettingsValidationTest, BoardNotConnectedYetIsValid) {
   Settings s = valid_settings();
   s.board.api_key.clear();
@@ -208,6 +208,10 @@ TEST(SettingsValidationTest, BoardNotConnectedYetIsValid) {
   s.board.api_token = kApiToken;
   EXPECT_TRUE(has_error(validate(s), "board.api_key", "required")) << dump(validate(s));
   EXPECT_TRUE(has_error(validate(s), "board.default_user_id", "required")) << dump(validate(s));
+  s.board.api_token.clear();
+  s.board.default_user_id = 1;
+  EXPECT_TRUE(has_error(validate(s), "board.api_key", "required")) << dump(validate(s));
+  EXPECT_TRUE(has_error(validate(s), "board.api_token", "required")) << dump(validate(s));
 }
 
 TEST(SecretFieldTest, PathsRoundTrip) {

@@ -196,13 +196,14 @@ void check_tenant_id(Checks& checks, const std::string& id) {
 }
 
 // A tenant made by its first console sign-in (F1.2) has no board connection
-// yet: key, token and default user come with F1.1. Once either credential
-// is given, all three are required.
+// yet: key, token and default user come with F1.1. Once any of the three is
+// given, all three are required.
 void check_board(Checks& checks, const BoardConnection& board) {
-  const bool connected = !board.api_key.empty() || !board.api_token.empty();
+  const bool connected =
+      !board.api_key.empty() || !board.api_token.empty() || board.default_user_id.has_value();
   check_credential(checks, board.api_key, "board.api_key", "board API key", connected);
   check_credential(checks, board.api_token, "board.api_token", "board API token", connected);
-  if (connected || board.default_user_id) {
+  if (connected) {
     checks.append(
         domain::validate_default_board_user(board.default_user_id, "board.default_user_id"));
   }
