@@ -122,9 +122,10 @@ std::optional<http::Response> read_credential(const rapidjson::Value& body, cons
 void store_board_users(Services& services, board::Account& account, const std::string& tenant_id) {
   auto listed = account.list_all_users();
   if (!listed) {
-    log::warn(
-        "admin api: board users not stored",
-        {{"reason", board::to_string(listed.error().kind)}, {"status", listed.error().status}});
+    log::warn("admin api: board users not stored",
+              {{"tenant", tenant_id},
+               {"reason", board::to_string(listed.error().kind)},
+               {"status", listed.error().status}});
     return;
   }
   tenant::BoardUsers users{.users = {}, .fetched_at_ms = services.now_ms()};
@@ -134,8 +135,9 @@ void store_board_users(Services& services, board::Account& account, const std::s
 }
 
 http::Response put_connection(Services& services, Call& call) {
-  rapidjson::Document body;
-  if (auto bad = read_object(call.request, body)) return *bad;
+  std::optional<rapidjson::Document> parsed_body = json_body(call.request);
+  if (!parsed_body) return bad_json();
+  rapidjson::Document& body = *parsed_body;
   board::Credentials credentials;
   if (auto bad = read_credential(body, "api_key", "APIキー", credentials.api_key)) return *bad;
   if (auto bad = read_credential(body, "api_token", "APIトークン", credentials.api_token))
@@ -144,7 +146,8 @@ http::Response put_connection(Services& services, Call& call) {
 
   board::Account account = services.board.account(credentials);
   const board::CredentialCheck check = account.check_credentials();
-  log::info("admin api: board credentials checked", {{"verdict", verdict_name(check.verdict)}});
+  log::info("admin api: board credentials checked",
+            {{"tenant", call.tenant_id}, {"verdict", verdict_name(check.verdict)}});
   if (check.verdict != board::CredentialCheck::Verdict::ok) return refused(check);
 
   const ChangeResult saved = save_change(services.store, call.tenant_id,
@@ -199,8 +202,9 @@ http::Response get_users(Services& services, Call& call) {
           .account({.api_key = board_settings.api_key, .api_token = board_settings.api_token})
           .list_all_users();
   if (listed) return json_ok(users_body(*listed));
-  log::warn("admin api: board users not listed",
-            {{"reason", board::to_string(listed.error().kind)}, {"status", listed.error().status}});
+  log::warn("admin api: board users not listed", {{"tenant", call.tenant_id},
+                                                  {"reason", board::to_string(listed.error().kind)},
+                                                  {"status", listed.error().status}});
   if (listed.error().kind == board::Error::unauthorized) {
     return api_error(503, "not_connected",
                      "boardが保存されているAPIキーまたはAPIトークンを受け付けませんでした。"

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "hbsync/json/parse.hpp"
 #include "hbsync/json/read.hpp"
 #include "hbsync/log/log.hpp"
 
@@ -53,14 +52,6 @@ void mark_both_rows(tenant::ValidationErrors& errors, const domain::StageMapping
 }
 
 }  // namespace
-
-std::optional<http::Response> read_object(const http::Request& request, rapidjson::Document& doc) {
-  const json::Status status = json::parse(doc, request.body);
-  if (!status || !doc.IsObject()) {
-    return api_error(400, "bad_json", "リクエストの本文がJSONオブジェクトとして読み取れません。");
-  }
-  return std::nullopt;
-}
 
 tenant::ValidationErrors unknown_members(const rapidjson::Value& object,
                                          const std::vector<std::string_view>& allowed) {
@@ -137,9 +128,10 @@ ChangeResult save_change(tenant::Store& store, const std::string& tenant_id, con
   return out;
 }
 
-http::Response hubspot_failure(const hubspot::Error& error) {
-  log::warn("admin api: hubspot call failed",
-            {{"reason", hubspot::to_string(error.kind)}, {"status", error.status}});
+http::Response hubspot_failure(const std::string& tenant_id, const hubspot::Error& error) {
+  log::warn("admin api: hubspot call failed", {{"tenant", tenant_id},
+                                               {"reason", hubspot::to_string(error.kind)},
+                                               {"status", error.status}});
   if (error.kind == hubspot::Error::not_connected || error.kind == hubspot::Error::unauthorized) {
     return api_error(503, "not_connected",
                      "HubSpotに接続されていません (接続が切れたか、認可が取り消されました)。"

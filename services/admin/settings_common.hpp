@@ -29,10 +29,6 @@ void add_property_routes(Api& api, Services& services);       // settings_proper
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-// The request body as a JSON object into `doc`; otherwise the 400
-// "bad_json" answer.
-std::optional<http::Response> read_object(const http::Request& request, rapidjson::Document& doc);
-
 // Members of a body other than `allowed`: one "unknown_field" error each, at
 // the member's name (a typo must not be silently ignored).
 tenant::ValidationErrors unknown_members(const rapidjson::Value& object,
@@ -71,7 +67,7 @@ struct ChangeResult {
 ChangeResult save_change(tenant::Store& store, const std::string& tenant_id, const Change& change);
 
 // Answers for an upstream that could not be asked.
-http::Response hubspot_failure(const hubspot::Error& error);
+http::Response hubspot_failure(const std::string& tenant_id, const hubspot::Error& error);
 
 // JSON pieces.
 void write_string(Writer& w, std::string_view text);

@@ -88,8 +88,9 @@ http::Response get_settings(Services& services, Call& call) {
 }
 
 http::Response put_settings(Services& services, Call& call) {
-  rapidjson::Document body;
-  if (auto bad = read_object(call.request, body)) return *bad;
+  std::optional<rapidjson::Document> parsed_body = json_body(call.request);
+  if (!parsed_body) return bad_json();
+  rapidjson::Document& body = *parsed_body;
   tenant::ValidationErrors errors = unknown_members(body, {"version", "settings"});
   const std::optional<int64_t> version = read_version(body, errors);
   auto* settings = body.HasMember("settings") ? &body["settings"] : nullptr;

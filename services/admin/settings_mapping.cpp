@@ -15,7 +15,7 @@ http::Response reload_pipelines(Services& services, Call& call) {
   hubspot::Portal portal =
       services.hubspot.portal(call.tenant_id, services.tokens.for_tenant(call.tenant_id));
   auto loaded = portal.deal_pipelines();
-  if (!loaded) return hubspot_failure(loaded.error());
+  if (!loaded) return hubspot_failure(call.tenant_id, loaded.error());
   std::vector<domain::HubSpotPipeline> pipelines;
   for (const auto& p : *loaded) {
     if (!p.archived) pipelines.push_back(p.to_domain());
@@ -108,8 +108,9 @@ tenant::ParseResult read_mapping(const rapidjson::Value& mapping, const std::str
 }
 
 http::Response put_mapping(Services& services, Call& call) {
-  rapidjson::Document body;
-  if (auto bad = read_object(call.request, body)) return *bad;
+  std::optional<rapidjson::Document> parsed_body = json_body(call.request);
+  if (!parsed_body) return bad_json();
+  rapidjson::Document& body = *parsed_body;
   tenant::ValidationErrors errors = unknown_members(body, {"version", "stage_mapping"});
   const std::optional<int64_t> version = read_version(body, errors);
   const rapidjson::Value* mapping = json::find_member(body, "stage_mapping");

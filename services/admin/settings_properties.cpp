@@ -42,7 +42,7 @@ http::Response list_properties(Services& services, Call& call) {
   const auto stored = services.store.get(call.tenant_id);
   if (!stored) return tenant_not_found();
   auto properties = portal_of(services, call.tenant_id).company_properties();
-  if (!properties) return hubspot_failure(properties.error());
+  if (!properties) return hubspot_failure(call.tenant_id, properties.error());
   rapidjson::StringBuffer out;
   Writer w(out);
   w.StartObject();
@@ -72,7 +72,8 @@ tenant::ValidationErrors check_new_property(const rapidjson::Value& body,
   } else {
     tenant::Settings chosen = stored;
     chosen.hubspot.link_property = property.name;
-    for (auto& e : tenant::validate(chosen)) {
+    // Worded for hubspot.link_property first, then moved to the body's field.
+    for (auto& e : in_japanese(tenant::validate(chosen))) {
       if (e.field == "hubspot.link_property") e.field = "name";
       errors.push_back(std::move(e));
     }
@@ -90,7 +91,8 @@ tenant::ValidationErrors check_new_property(const rapidjson::Value& body,
 
 // HubSpot refused the property: 422 at "name" when the admin can fix it by
 // choosing another name, else the upstream failure.
-http::Response create_refused(const hubspot::Error& error, const std::string& name) {
+http::Response create_refused(const std::string& tenant_id, const hubspot::Error& error,
+                              const std::string& name) {
   if (error.kind == hubspot::Error::conflict) {
     return invalid({{"name", "property_type_mismatch",
                      "会社プロパティ「" + domain::sanitize_utf8(name) +
@@ -102,12 +104,13 @@ http::Response create_refused(const hubspot::Error& error, const std::string& na
                      "HubSpotがこのプロパティを作成できませんでした。内部名と表示名を確認して"
                      "ください。"}});
   }
-  return hubspot_failure(error);
+  return hubspot_failure(tenant_id, error);
 }
 
 http::Response create_property(Services& services, Call& call) {
-  rapidjson::Document body;
-  if (auto bad = read_object(call.request, body)) return *bad;
+  std::optional<rapidjson::Document> parsed_body = json_body(call.request);
+  if (!parsed_body) return bad_json();
+  rapidjson::Document& body = *parsed_body;
   const auto stored = services.store.get(call.tenant_id);
   if (!stored) return tenant_not_found();
   hubspot::NewProperty wanted;
@@ -115,7 +118,7 @@ http::Response create_property(Services& services, Call& call) {
     return invalid(std::move(errors));
   }
   auto created = portal_of(services, call.tenant_id).create_company_property(wanted);
-  if (!created) return create_refused(created.error(), wanted.name);
+  if (!created) return create_refused(call.tenant_id, created.error(), wanted.name);
 
   const ChangeResult saved =
       save_change(services.store, call.tenant_id,
