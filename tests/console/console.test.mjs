@@ -190,7 +190,9 @@ step('board credentials: a token lacking an operation is named, a complete one i
   await page.fill('#board-api-key', BOARD_KEY);
   await page.fill('#board-api-token', FULL_TOKEN);
   await page.click('#board-save');
-  await board.locator('#board-result.ok').waitFor();
+  await board.locator('#board-result.ok, #board-result.error').waitFor();
+  assert.equal(await page.getAttribute('#board-result', 'class'), 'result ok',
+    await page.locator('#board-result').innerText());
   await board.locator('#board-state.ok').waitFor();
   assert.equal(await page.inputValue('#board-api-token'), '', 'the token is not kept in the page');
   assert.equal((await apiGet('/api/v1/session')).board_connected, true);
