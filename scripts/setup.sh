@@ -17,6 +17,9 @@ PACKAGES=(
   # The deploy checks (ctest -L deploy, deploy/tests/run.sh): the chart's Go
   # renderer, yamllint, node for the schema and policy checks.
   golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev yamllint
+  # The console's browser tests (ctest -L console, tests/console): headless
+  # Chromium driven by playwright-core, a Japanese font for its screenshots.
+  chromium fonts-ipafont-gothic
 )
 # node and npm: the machine's own (a nodejs that ships npm) or Debian's.
 if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(nodejs npm); fi
@@ -35,13 +38,17 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
-# The deploy checks' node packages (pinned in deploy/tests/package-lock.json).
+# The node packages of the deploy checks and of the console's browser tests
+# (pinned in each folder's package-lock.json).
 install_node_modules() {
-  local dir="$(cd "$(dirname "$0")/.." && pwd)/deploy/tests"
-  if [[ ! -f "$dir/node_modules/.package-lock.json" || "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]]; then
-    echo "setup: npm ci in deploy/tests" >&2
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-  fi
+  local root dir
+  root="$(cd "$(dirname "$0")/.." && pwd)"
+  for dir in "$root/deploy/tests" "$root/tests/console"; do
+    if [[ ! -f "$dir/node_modules/.package-lock.json" || "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]]; then
+      echo "setup: npm ci in ${dir#"$root"/}" >&2
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    fi
+  done
 }
 
 if ((${#missing[@]} == 0)); then
