@@ -144,7 +144,7 @@ http::Response put_connection(Services& services, Call& call) {
     return *bad;
   if (services.store.version(call.tenant_id) == 0) return tenant_not_found();
 
-  board::Account account = services.board.account(credentials);
+  board::Account account = services.board.account(call.tenant_id, credentials);
   const board::CredentialCheck check = account.check_credentials();
   log::info("admin api: board credentials checked",
             {{"tenant", call.tenant_id}, {"verdict", verdict_name(check.verdict)}});
@@ -197,10 +197,10 @@ http::Response get_users(Services& services, Call& call) {
                      "boardに接続されていません。「board接続」でAPIキーとAPIトークンを設定して"
                      "ください。");
   }
-  auto listed =
-      services.board
-          .account({.api_key = board_settings.api_key, .api_token = board_settings.api_token})
-          .list_all_users();
+  auto listed = services.board
+                    .account(call.tenant_id, {.api_key = board_settings.api_key,
+                                              .api_token = board_settings.api_token})
+                    .list_all_users();
   if (listed) return json_ok(users_body(*listed));
   log::warn("admin api: board users not listed", {{"tenant", call.tenant_id},
                                                   {"reason", board::to_string(listed.error().kind)},

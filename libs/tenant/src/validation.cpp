@@ -196,14 +196,17 @@ void check_tenant_id(Checks& checks, const std::string& id) {
 }
 
 // A tenant made by its first console sign-in (F1.2) has no board connection
-// yet: key, token and default user come with F1.1. Once any of the three is
-// given, all three are required.
+// yet: key and token come with F1.1 (PUT /api/v1/board/connection), the
+// default user after it, from board's users (F6.4). Key and token come
+// together (and with a default user); a default user, when given, must be
+// valid. Without one, a deal
+// whose owner matches no board user fails with the `no_user` rule, visibly.
 void check_board(Checks& checks, const BoardConnection& board) {
   const bool connected =
       !board.api_key.empty() || !board.api_token.empty() || board.default_user_id.has_value();
   check_credential(checks, board.api_key, "board.api_key", "board API key", connected);
   check_credential(checks, board.api_token, "board.api_token", "board API token", connected);
-  if (connected) {
+  if (board.default_user_id.has_value()) {
     checks.append(
         domain::validate_default_board_user(board.default_user_id, "board.default_user_id"));
   }
