@@ -59,7 +59,7 @@ std::optional<http::Response> refusal(const std::optional<history::Entry>& entry
   if (!entry) {
     return api_error(404, "not_found", "指定された履歴が見つかりません。");
   }
-  if (entry->action != history::action::failed) {
+  if (entry->action != history::action::failed && !waits_for_board(*entry)) {
     return api_error(409, "not_failed", "失敗した履歴だけを再実行できます。");
   }
   if (retry_with(*entry) == RetryWith::nothing) {
@@ -72,7 +72,13 @@ std::optional<http::Response> refusal(const std::optional<history::Entry>& entry
 
 }  // namespace
 
+bool waits_for_board(const history::Entry& e) {
+  return e.action == history::action::skipped && e.reason_code == "board_not_connected" &&
+         e.direction == history::direction::hubspot_to_board && e.deal_id > 0;
+}
+
 RetryWith retry_with(const history::Entry& e) {
+  if (waits_for_board(e)) return RetryWith::deal_replay;
   if (e.action != history::action::failed) return RetryWith::nothing;
   if (e.direction == history::direction::hubspot_to_board) {
     return e.deal_id > 0 ? RetryWith::deal_replay : RetryWith::nothing;

@@ -27,7 +27,13 @@ namespace hbsync::admin::activity {
 
 enum class RetryWith { nothing, deal_replay, bulk_companies, sync_now };
 
-// How a failed entry is retried (`nothing` for an entry that did not fail).
+// A deal the mapper recorded as skipped because the tenant's board connection
+// was not saved yet (F1.2 before F1.1, reason `board_not_connected`): once it
+// is, the deal is retried like a failed one.
+bool waits_for_board(const history::Entry& entry);
+
+// How a failed entry (or one that waits for board) is retried (`nothing`
+// otherwise).
 RetryWith retry_with(const history::Entry& entry);
 
 // A second retry of the same entry within this window is refused

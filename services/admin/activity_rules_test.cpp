@@ -31,6 +31,12 @@ TEST(ActivityRetryWith, FollowsDirectionAndWhatFailed) {
                    .client_id = 5,
                    .command_id = "bulk:companies:abc"};
   EXPECT_EQ(retry_with(bulk), RetryWith::bulk_companies);
+  Entry waiting = deal;  // recorded before the board connection was saved
+  waiting.action = "skipped";
+  waiting.reason_code = "board_not_connected";
+  EXPECT_EQ(retry_with(waiting), RetryWith::deal_replay);
+  waiting.reason_code = "stage_not_mapped";
+  EXPECT_EQ(retry_with(waiting), RetryWith::nothing);
   const Entry nowhere{.action = "failed", .deal_id = 7};
   EXPECT_EQ(retry_with(nowhere), RetryWith::nothing);
 }

@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include "hbsync/json/parse.hpp"
 #include "hbsync/log/log.hpp"
 
 namespace hbsync::admin {
@@ -185,9 +186,9 @@ http::Response json_ok(std::string body) {
 }
 
 std::optional<rapidjson::Document> json_body(const http::Request& request) {
+  // json::parse: depth-limited, iterative, UTF-8 checked (untrusted input).
   rapidjson::Document doc;
-  doc.Parse(request.body.data(), request.body.size());
-  if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
+  if (!json::parse(doc, request.body) || !doc.IsObject()) return std::nullopt;
   return doc;
 }
 

@@ -147,7 +147,8 @@ EventHandler::Outcome EventHandler::resolve_owner(const tenant::Settings& settin
   auto decision = domain::decide_deal_sync(settings.stage_mapping, snap.pipeline_id, snap.stage_id,
                                            std::nullopt);
   const bool syncing = decision.action == domain::DealAction::create_project &&
-                       !domain::resolve_company(snap.companies).skipped();
+                       !domain::resolve_company(snap.companies).skipped() &&
+                       settings.board.connected();
   auto owner_id = deal.property("hubspot_owner_id");
   if (syncing && owner_id && !owner_id->empty()) {
     std::string email;

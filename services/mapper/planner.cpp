@@ -134,6 +134,9 @@ v1::SyncCommand plan_deal(const PlanInput& in) {
   if (company.skipped()) {
     return deal_skip(s.tenant_id, deal, skip_reason::no_company, in.now);
   }
+  if (!s.board.connected()) {
+    return deal_skip(s.tenant_id, deal, skip_reason::board_not_connected, in.now);
+  }
 
   const int status = domain::code(*decision.order_status);
   std::optional<std::string_view> email;

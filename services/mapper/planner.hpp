@@ -80,11 +80,16 @@ inline constexpr std::string_view pipeline_not_mapped = "pipeline_not_mapped";
 inline constexpr std::string_view stage_not_mapped = "stage_not_mapped";
 inline constexpr std::string_view stage_is_invoice_state = "stage_is_invoice_state";
 inline constexpr std::string_view deal_not_found = "deal_not_found";
+// The tenant signed in (F1.2) but has not saved its board connection (F1.1)
+// yet: a deal that would sync is recorded, not sent to a board it cannot
+// reach. Saving the connection and retrying it from the history syncs it.
+inline constexpr std::string_view board_not_connected = "board_not_connected";
 }  // namespace skip_reason
 
 // F3: SyncDealToProject when the deal's stage drives board and it has a
-// company; else a RecordSkip saying why. The stage is checked first (a deal
-// in an unmapped stage is not a "no company" problem). created_at_ms = now.
+// company and the tenant's board is connected; else a RecordSkip saying why.
+// The stage is checked first (a deal in an unmapped stage is not a "no
+// company" problem), the board connection last. created_at_ms = now.
 // board_user_id is 0 when neither the owner nor a default user gives one
 // (the writer can still update the status of a linked project).
 v1::SyncCommand plan_deal(const PlanInput& input);

@@ -22,6 +22,8 @@ tenant::Settings settings() {
                                           {StageRow::order_9, "closedlost"},
                                           {StageRow::invoiced, "contractsent"}};
   s.board.default_user_id = 900;
+  s.board.api_key = "BKEY-planner";
+  s.board.api_token = "BTOK-planner";
   return s;
 }
 
@@ -65,6 +67,23 @@ TEST(PlannerTest, MappedStageWithPrimaryCompanyGivesSyncDeal) {
   EXPECT_EQ(c.command_id(),
             "v1:62515:sync_deal:10000000001:order_5:1795600000000:d974d8fc4379365ef");
   EXPECT_EQ(command_key(c), "62515:deal:10000000001");
+}
+
+// F1.2 before F1.1: a tenant that signed in but has not saved its board
+// connection records deals that would sync, and sends nothing to board; a
+// deal in an unmapped stage keeps its own reason.
+TEST(PlannerTest, BoardNotConnectedRecordsASkip) {
+  auto s = settings();
+  s.board.api_token.clear();
+  auto c = plan(s, deal());
+  ASSERT_EQ(c.action_case(), v1::SyncCommand::kRecordSkip);
+  EXPECT_EQ(c.record_skip().reason_code(), "board_not_connected");
+  EXPECT_EQ(c.record_skip().object_id(), 10000000001);
+  auto unmapped = deal();
+  unmapped.stage_id = "qualifiedtobuy";
+  EXPECT_EQ(plan(s, unmapped).record_skip().reason_code(), "stage_not_mapped");
+  s.board.api_token = "BTOK-planner";
+  EXPECT_EQ(plan(s, deal()).action_case(), v1::SyncCommand::kSyncDeal);
 }
 
 TEST(PlannerTest, CompanyResolution) {

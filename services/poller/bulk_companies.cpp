@@ -193,6 +193,11 @@ kafka::HandlerResult BulkCompanies::run_locked(const std::string& tenant_id,
       progress.finish(bulk::state::failed, "unknown_tenant");
       return kafka::HandlerResult::done;
     }
+    if (!settings->board.connected() || !settings->hubspot.connected()) {
+      progress.finish(bulk::state::failed, settings->board.connected() ? "hubspot_not_connected"
+                                                                       : "board_not_connected");
+      return kafka::HandlerResult::done;
+    }
     log::info(
         begin == Progress::Begin::fresh ? "bulk company sync started" : "bulk company sync resumed",
         ids);

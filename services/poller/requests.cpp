@@ -60,6 +60,28 @@ void finish(poll::RunStatus& status, const RunReport& report) {
   status.error = report.error;
 }
 
+// A tenant signed in (F1.2) whose board connection is not saved yet (F1.1):
+// the request is answered with a failed run saying so (the console shows
+// it), and board is not called.
+Outcome board_not_connected(redis::Client& redis, const std::string& tenant_id,
+                            const std::string& kind, const std::string& request_id) {
+  const int64_t now = now_ms();
+  poll::RunStatus status = poll::read_status(redis, tenant_id);
+  status.state = "failed";
+  status.kind = kind;
+  status.full = false;
+  status.run_id.clear();
+  status.request_id = request_id;
+  status.started_at_ms = now;
+  status.finished_at_ms = now;
+  status.projects_seen = status.published = status.calls = 0;
+  status.error = "board_not_connected";
+  poll::write_status(redis, tenant_id, status);
+  metrics::run_finished(kind, "failed", 0);
+  log::info("poll not run: board not connected", {{"tenant", tenant_id}, {"kind", kind}});
+  return service::applied(Reason::skipped);
+}
+
 }  // namespace
 
 std::optional<v1::SyncRequest::Kind> request_kind(const kafka::Message& m) {
@@ -120,6 +142,9 @@ Outcome RequestHandler::apply(Work& work) {
       status.last_success_started_ms >= request.requested_at_ms()) {
     metrics::run_finished(kind, "covered", 0);
     return service::applied(Reason::duplicate);
+  }
+  if (!work.settings->board.connected()) {
+    return board_not_connected(redis_, tenant_id, kind, request.request_id());
   }
   redis::Lease lease(redis_, poll::keys::run_lease(tenant_id), options_.lease_ttl);
   if (!lease.try_acquire_fenced()) {

@@ -51,7 +51,8 @@ int Scheduler::tick() {
   for (const std::string& tenant_id : store_.list()) {
     try {
       auto settings = store_.get(tenant_id);
-      if (!settings) continue;
+      // Signed in but board not connected yet (F1.2 before F1.1): no polls.
+      if (!settings || !settings->board.connected()) continue;
       fired += tick_tenant(*settings, now);
       const auto status = poll::read_status(redis_, tenant_id);
       if (status.last_success_at_ms > 0) {

@@ -33,12 +33,15 @@ class SchedulerTest : public ::testing::Test {
     return o;
   }
 
-  void add_tenant(const std::string& id, int interval_minutes = 0, std::string time = "03:00") {
+  void add_tenant(const std::string& id, int interval_minutes = 0, std::string time = "03:00",
+                  bool board_connected = true) {
     tenant::Settings s;
     s.tenant_id = id;
-    s.board.api_key = "BKEY-" + id + "-7f3Qz9LmWx";
-    s.board.api_token = "BTOK-Hq2Vn8RtYc";
-    s.board.default_user_id = 101;
+    if (board_connected) {
+      s.board.api_key = "BKEY-" + id + "-7f3Qz9LmWx";
+      s.board.api_token = "BTOK-Hq2Vn8RtYc";
+      s.board.default_user_id = 101;
+    }
     s.hubspot.access_token = "HACC-Jd5Kp1SgUe";
     s.hubspot.hub_id = std::stoll(id);
     s.schedule = {time, "Asia/Tokyo", interval_minutes};
@@ -93,6 +96,23 @@ TEST_F(SchedulerTest, ThreeAmTokyoFiresOncePerDayAcrossTwoReplicas) {
     EXPECT_EQ(r.requested_by(), "schedule");
   }
   EXPECT_NE(published_[0].request_id(), published_[1].request_id());
+}
+
+// A tenant its first sign-in created (F1.2) has no board connection until
+// the admin saves one (F1.1): no scheduled poll for it, until then.
+TEST_F(SchedulerTest, NoPollsBeforeTheBoardConnectionIsSaved) {
+  add_tenant("1009", 15, "03:00", false);
+  Scheduler a = replica();
+  Scheduler b = replica();
+  EXPECT_EQ(tick_both(jst(2026, 12, 1, 2, 50), a, b), 0);
+  EXPECT_EQ(tick_both(jst(2026, 12, 1, 3, 0), a, b), 0);
+  EXPECT_EQ(tick_both(jst(2026, 12, 1, 4, 0), a, b), 0);
+  EXPECT_TRUE(published_.empty());
+  add_tenant("1009", 15, "03:00", true);
+  EXPECT_EQ(tick_both(jst(2026, 12, 1, 4, 1), a, b), 0);  // first sight: next run set
+  EXPECT_EQ(tick_both(jst(2026, 12, 1, 4, 20), a, b), 1);
+  ASSERT_EQ(published_.size(), 1u);
+  EXPECT_EQ(published_[0].tenant_id(), "1009");
 }
 
 TEST_F(SchedulerTest, MissedRunsCatchUpOnceNotOncePerDay) {

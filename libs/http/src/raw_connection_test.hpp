@@ -34,11 +34,18 @@ class RawConnection {
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   }
-  ~RawConnection() { ::close(fd_); }
+  ~RawConnection() { close(); }
   RawConnection(const RawConnection&) = delete;
   RawConnection& operator=(const RawConnection&) = delete;
 
   bool connected() const { return connected_; }
+
+  // The client's side closes; a server lingering after an early answer sees
+  // the end of stream and lets go of the connection.
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
 
   bool send(std::string_view data) {
     while (!data.empty()) {

@@ -48,6 +48,10 @@ struct BoardConnection {
   // "{id}" is replaced with the client id.
   std::string client_url{kDefaultBoardClientUrl};
 
+  // False for a tenant its first console sign-in created (F1.2) until the
+  // admin saves the board connection (F1.1): nothing may call board then.
+  bool connected() const { return !api_key.empty() && !api_token.empty(); }
+
   // client_url with every "{id}" replaced by the client id.
   std::string client_url_of(int64_t client_id) const {
     std::string url = client_url;
