@@ -7,7 +7,9 @@
 //     that is not "latest", or a digest);
 //  3. every variable that `hbsync-<svc> --help` lists as required is set in
 //     that service's container (a value, a key of a rendered ConfigMap or
-//     Secret, or a key of a Secret the chart expects to exist);
+//     Secret, or a key of a Secret the chart expects to exist), and every
+//     public address whose default is loopback (*PUBLIC* variables) is set
+//     to a reachable one;
 //  4. consistency: selectors of Services, PDBs, NetworkPolicies and HPA
 //     targets find their Deployments; $(VAR) references are defined before use.
 //
@@ -184,6 +186,24 @@ function sourceOf(c, name) {
   }
   return null;
 }
+// A public address (a variable named *PUBLIC*) whose default is a loopback
+// URL is right only on a laptop: in a cluster it must be set, to a
+// non-loopback address, or HubSpot's signatures and the console's sign-in
+// point at the pod itself.
+const publicCache = new Map();
+function publicAddressVariables(bin) {
+  if (!publicCache.has(bin)) {
+    const run = spawnSync(path.join(binDir, bin), ["--help"], { encoding: "utf8", env: { PATH: process.env.PATH } });
+    const vars = [];
+    for (const line of (run.stdout || "").split("\n")) {
+      const m = /^\s*(HBSYNC_[A-Z0-9_]*PUBLIC[A-Z0-9_]*)\b.*\[default: https?:\/\/(127\.0\.0\.1|localhost|\[::1\])/.exec(line);
+      if (m) vars.push(m[1]);
+    }
+    publicCache.set(bin, vars);
+  }
+  return publicCache.get(bin);
+}
+const loopbackUrl = (v) => /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])([:/]|$)/.test(String(v));
 const helpCache = new Map();
 function requiredVariables(bin) {
   if (!helpCache.has(bin)) {
@@ -204,6 +224,7 @@ function requiredVariables(bin) {
   return helpCache.get(bin);
 }
 let hbsyncContainers = 0;
+let publicAddresses = 0;
 for (const o of workloads) {
   for (const c of podSpecOf(o).containers || []) {
     const bin = path.basename(String(c.command?.[0] || ""));
@@ -211,6 +232,13 @@ for (const o of workloads) {
     hbsyncContainers++;
     for (const v of requiredVariables(bin)) {
       if (!sourceOf(c, v)) fail(o, `container ${c.name}: ${v} is required by ${bin} --help but not set`);
+    }
+    for (const v of publicAddressVariables(bin)) {
+      const e = (c.env || []).find((x) => x.name === v);
+      if (!sourceOf(c, v)) fail(o, `container ${c.name}: ${v} (a public address; ${bin}'s default is loopback) is not set`);
+      else if (e && e.value !== undefined && loopbackUrl(e.value))
+        fail(o, `container ${c.name}: ${v} is a loopback address (${e.value}): browsers and HubSpot cannot reach it`);
+      else publicAddresses++;
     }
     // $(VAR) expansion only sees variables defined earlier in env (or envFrom).
     const seen = new Set();
@@ -263,5 +291,5 @@ if (problems.length) {
 }
 console.log(
   `${file}: ${objects.length} objects valid (${Object.entries(kinds).map(([k, n]) => `${n} ${k}`).join(", ")}); ` +
-    `${hbsyncContainers} hbsync containers have every required variable`,
+    `${hbsyncContainers} hbsync containers have every required variable, ${publicAddresses} public addresses set`,
 );

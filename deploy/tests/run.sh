@@ -57,6 +57,18 @@ case "$check" in
     expect_render_failure "image.tag must not be latest" $'image:\n  tag: latest'
     expect_render_failure "secrets.hubspotClientSecret is required" $'secrets:\n  create: true'
     expect_render_failure "kafka.sasl.username is required" $'kafka:\n  securityProtocol: SASL_SSL'
+    # The policy check refuses a public address left on its loopback default.
+    printf '%s\n' 'components:' '  admin:' '    env: {HBSYNC_ADMIN_PUBLIC_URL: "http://127.0.0.1:8080"}' \
+      >"$out/loopback-values.yaml"
+    "$root/helm/render.sh" -chart "$chart" -name hbsync -values "$out/loopback-values.yaml" \
+      >"$out/helm-loopback.yaml"
+    if err=$(manifests "$out/helm-loopback.yaml" 2>&1); then
+      echo "FAIL: a loopback HBSYNC_ADMIN_PUBLIC_URL passed the policy check" >&2
+      exit 1
+    fi
+    grep -q "HBSYNC_ADMIN_PUBLIC_URL is a loopback address" <<<"$err" ||
+      { echo "FAIL: want the loopback refusal, got: $err" >&2; exit 1; }
+    echo "refused as expected: a loopback HBSYNC_ADMIN_PUBLIC_URL"
     ;;
   k8s)
     "$root/deploy/k8s/generate-base.sh" --check
