@@ -285,6 +285,8 @@ step('settings: a new link property, the default user, a rejected schedule, then
 step('a deal created in HubSpot appears in the history once the pipeline synced it', async () => {
   const deal = await createDeal('株式会社サクラ食品', 'サクラ食品 受発注システム導入');
   await historyRow(deal, 'created').first().waitFor();
+  assert.equal(await historyRow(deal, 'created').first().locator('.reason-text').textContent(),
+    'boardに案件を作成しました。');
   await page.locator('#history-summary .count[data-action="created"]').waitFor();
   await shot('history-created', page.locator('#history'));
 });
@@ -295,6 +297,10 @@ step('a failed item is retried from the history', async () => {
   const deal = await createDeal('ミドリ技研合同会社', 'ミドリ技研 共同物流案件');
   const failedRow = historyRow(deal, 'failed');
   await failedRow.locator('button[data-retry]').waitFor();
+  // The reason code explained in Japanese, the technical message under it.
+  assert.equal(await failedRow.locator('td.ids').nth(2).textContent(), 'board_forbidden');
+  assert.match(await failedRow.locator('.reason-text').textContent(), /^boardの権限が足りません/);
+  assert.match(await failedRow.locator('.detail').textContent(), /HTTP 403/);
   await shot('history-failed', page.locator('#history'));
 
   await failedRow.locator('button[data-retry]').click();

@@ -3,6 +3,7 @@
 // button on failed items the API marks retryable. The first page refreshes
 // itself every few seconds while 自動更新 is on.
 import { api, query } from './api.js';
+import { outcomeText, reasonText } from './reasons.js';
 import { $, el, formatTime, hideErrors, showErrors } from './ui.js';
 
 const PAGE = 50;
@@ -52,6 +53,15 @@ export function initHistory(ctx) {
     return cell;
   }
 
+  // The reason (or, without one, the outcome) explained in Japanese, the service's
+  // technical message (ids and codes only) under it.
+  function messageCell(entry) {
+    const text = reasonText(entry.reason_code) || (entry.reason_code ? '' : outcomeText(entry));
+    if (!text) return el('td', { class: 'message' }, entry.message || '');
+    return el('td', { class: 'message' }, el('span', { class: 'reason-text' }, text),
+      entry.message ? el('small', { class: 'muted detail' }, entry.message) : '');
+  }
+
   function row(entry) {
     if (entry.reason_code) reasons.add(entry.reason_code);
     return el('tr', { class: entry.action, dataset: {
@@ -63,7 +73,7 @@ export function initHistory(ctx) {
       el('td', {}, ids([['取引', entry.deal_id], ['会社', entry.company_id]])),
       el('td', {}, ids([['顧客', entry.client_id], ['案件', entry.project_id]])),
       el('td', { class: 'ids' }, entry.reason_code || ''),
-      el('td', { class: 'message' }, entry.message || ''),
+      messageCell(entry),
       el('td', {}, String(entry.attempts ?? '')),
       retryCell(entry));
   }
