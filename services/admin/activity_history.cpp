@@ -56,6 +56,7 @@ void write_entry(JsonWriter& w, const history::Entry& e,
   field(w, "reason_code", e.reason_code);
   field(w, "message", e.message);
   field(w, "attempts", static_cast<int64_t>(e.attempts));
+  if (!e.dead_letter.empty()) field(w, "dead_letter", e.dead_letter);
   flag(w, "retryable", retry_with(e) != RetryWith::nothing);
   if (auto it = retried.find(e.id); it != retried.end()) field(w, "retried_at_ms", it->second);
   w.EndObject();

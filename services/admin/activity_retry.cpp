@@ -1,10 +1,13 @@
 #include "activity_retry.hpp"
 
+#include <variant>
+
 #include "activity_keys.hpp"
 #include "activity_requests.hpp"
 #include "hbsync/log/log.hpp"
 #include "hbsync/redis/lease.hpp"
 #include "hbsync/service/dlq_keys.hpp"
+#include "hbsync/service/dlq_replay.hpp"
 #include "hbsync/service/replay.hpp"
 
 namespace hbsync::admin::activity {
@@ -29,9 +32,78 @@ kafka::OutgoingMessage deal_replay_message(const Services& services, int64_t por
           .correlation_id = request_id};
 }
 
+// A retry sent (its request id) or refused (the answer).
+struct Sent {
+  std::string request_id;
+  std::optional<http::Response> refused;
+};
+
+Sent refused(http::Response r) {
+  return {.request_id = {}, .refused = std::move(r)};
+}
+
+// The entry's dead letter, read back from the dlq topic, or why not.
+std::variant<v1::DeadLetter, http::Response> dead_letter_of(Services& services,
+                                                            const std::string& tenant_id,
+                                                            const std::string& letter_id) {
+  const auto gone = [] {
+    return api_error(409, "dead_letter_gone",
+                     "この失敗の記録がもう残っていないため再実行できません。"
+                     "運用担当者にお問い合わせください。");
+  };
+  const size_t colon = letter_id.find(':');
+  std::optional<kafka::Record> record;
+  try {
+    if (colon == std::string::npos || !services.read_dead_letter) return gone();
+    record = services.read_dead_letter(std::stoi(letter_id.substr(0, colon)),
+                                       std::stoll(letter_id.substr(colon + 1)));
+  } catch (const kafka::ReadError& e) {
+    log::warn("admin api: dead letter not readable", {{"tenant", tenant_id}, {"error", e.what()}});
+    return kafka_unavailable();
+  } catch (const std::logic_error&) {  // not numbers
+    return gone();
+  }
+  v1::DeadLetter dl;
+  if (!record || !dl.ParseFromString(record->value)) return gone();
+  if (dl.tenant_id() != tenant_id) {
+    return api_error(404, "not_found", "指定された履歴が見つかりません。");
+  }
+  if (service::dlq::replayed_at(services.redis, letter_id)) {
+    return api_error(409, "already_retried",
+                     "この失敗は既に再実行されています。結果は履歴に表示されます。");
+  }
+  return dl;
+}
+
+// Replays the entry's dead letter as `hbsync-ctl dlq replay` does.
+Sent replay_dead_letter(Services& services, const std::string& tenant_id,
+                        const history::Entry& entry) {
+  auto letter = dead_letter_of(services, tenant_id, entry.dead_letter);
+  if (auto* answer = std::get_if<http::Response>(&letter)) return refused(std::move(*answer));
+  auto plan = service::dlq::plan_replay(services.topics, std::get<v1::DeadLetter>(letter),
+                                        entry.dead_letter, false, services.now_ms());
+  if (!plan) {
+    return refused(api_error(
+        409, "not_retryable",
+        "この履歴には再実行の方法がありません。原因を解消すると次の同期で反映されます。"));
+  }
+  const std::string request_id = redis::Lease::random_token();
+  plan->message.correlation_id = request_id;
+  const auto sent = services.producer.produce_sync(std::move(plan->message));
+  if (!sent.ok) {
+    log::warn("admin api: dead letter replay not acknowledged by kafka",
+              {{"tenant", tenant_id}, {"error", sent.error}});
+    return refused(kafka_unavailable());
+  }
+  service::dlq::mark_replayed(services.redis, entry.dead_letter, services.now_ms());
+  log::info("admin api: dead letter replayed",
+            {{"tenant", tenant_id}, {"dead_letter", entry.dead_letter}, {"request", request_id}});
+  return {.request_id = request_id, .refused = std::nullopt};
+}
+
 // Sends the retry; its request id, nullopt when Kafka did not acknowledge.
-std::optional<std::string> send_retry(Services& services, const std::string& tenant_id,
-                                      const history::Entry& entry, RetryWith with) {
+std::optional<std::string> send_request(Services& services, const std::string& tenant_id,
+                                        const history::Entry& entry, RetryWith with) {
   switch (with) {
     case RetryWith::deal_replay: {
       const std::string request_id = redis::Lease::random_token();
@@ -48,10 +120,19 @@ std::optional<std::string> send_retry(Services& services, const std::string& ten
       return request_sync(services, tenant_id, v1::SyncRequest::BULK_COMPANIES);
     case RetryWith::sync_now:
       return request_sync(services, tenant_id, v1::SyncRequest::SYNC_NOW);
+    case RetryWith::dead_letter:
     case RetryWith::nothing:
       break;
   }
   return std::nullopt;
+}
+
+Sent send_retry(Services& services, const std::string& tenant_id, const history::Entry& entry,
+                RetryWith with) {
+  if (with == RetryWith::dead_letter) return replay_dead_letter(services, tenant_id, entry);
+  auto request_id = send_request(services, tenant_id, entry, with);
+  if (!request_id) return refused(kafka_unavailable());
+  return {.request_id = std::move(*request_id), .refused = std::nullopt};
 }
 
 // Why the entry cannot be retried, or nullopt.
@@ -80,6 +161,7 @@ bool waits_for_board(const history::Entry& e) {
 RetryWith retry_with(const history::Entry& e) {
   if (waits_for_board(e)) return RetryWith::deal_replay;
   if (e.action != history::action::failed) return RetryWith::nothing;
+  if (!e.dead_letter.empty()) return RetryWith::dead_letter;
   if (e.direction == history::direction::hubspot_to_board) {
     return e.deal_id > 0 ? RetryWith::deal_replay : RetryWith::nothing;
   }
@@ -139,21 +221,21 @@ http::Response post_retry(Services& services, const Call& call) {
         409, "already_retried",
         "この履歴は少し前に再実行しました。結果が履歴に表示されるまでお待ちください。");
   }
-  std::optional<std::string> request_id;
+  Sent sent;
   try {
-    request_id = send_retry(services, call.tenant_id, *entry, retry_with(*entry));
+    sent = send_retry(services, call.tenant_id, *entry, retry_with(*entry));
   } catch (...) {
     marks.release(id);
     throw;
   }
-  if (!request_id) {
+  if (sent.refused) {
     marks.release(id);
-    return kafka_unavailable();
+    return std::move(*sent.refused);
   }
   marks.mark(id, services.now_ms());
   log::info("admin api: history entry retried",
-            {{"tenant", call.tenant_id}, {"entry", id}, {"request", *request_id}});
-  return accepted(*request_id);
+            {{"tenant", call.tenant_id}, {"entry", id}, {"request", sent.request_id}});
+  return accepted(sent.request_id);
 }
 
 }  // namespace hbsync::admin::activity

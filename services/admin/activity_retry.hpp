@@ -1,13 +1,19 @@
 // Retrying a failed history entry from the console (SPEC F7): the entry is
-// re-driven the way an operator would, never by resending what failed:
-// - a HubSpot -> board deal: service::deal_replay_event for the deal on
-//   hubspot.events with the hbsync-replay header, exactly as
-//   `hbsync-ctl dlq replay` re-drives a dead-lettered deal command (the mapper
-//   re-reads the deal and decides afresh; the writer applies the decision
-//   even when it is the one that failed for good);
+// re-driven the way an operator would:
+// - an entry that names its dead letter (Entry::dead_letter): that dead
+//   letter is replayed exactly as `hbsync-ctl dlq replay <id>` replays it
+//   (service::dlq::plan_replay: a deal command becomes a fresh decision of
+//   the deal, anything else, e.g. a board -> HubSpot deal update, goes back
+//   to its topic as it was, with the hbsync-replay header) and marked
+//   replayed where `hbsync-ctl dlq list` sees it; a dead letter of another
+//   tenant is not found, one already replayed (by an operator) or no longer
+//   on the topic is refused (409);
+// - a HubSpot -> board deal without one (older entries, or one that waited
+//   for the board connection): service::deal_replay_event for the deal;
 // - a bulk company sync client (command "bulk:companies:<run>"): a new bulk
 //   company sync (it only creates companies for clients that have none);
-// - any other board -> HubSpot failure: a sync-now request;
+// - any other board -> HubSpot failure without a dead letter: a sync-now
+//   request;
 // - anything else (e.g. a company's link property): nothing to retry with.
 // Retries are remembered per entry (ids and times only, activity_keys.hpp):
 // the entry shows retried_at_ms, and it is not retried twice within
@@ -25,7 +31,7 @@
 
 namespace hbsync::admin::activity {
 
-enum class RetryWith { nothing, deal_replay, bulk_companies, sync_now };
+enum class RetryWith { nothing, dead_letter, deal_replay, bulk_companies, sync_now };
 
 // A deal the mapper recorded as skipped because the tenant's board connection
 // was not saved yet (F1.2 before F1.1, reason `board_not_connected`): once it

@@ -36,6 +36,7 @@
 #include "hbsync/hubspot/oauth.hpp"
 #include "hbsync/kafka/options.hpp"
 #include "hbsync/kafka/producer.hpp"
+#include "hbsync/kafka/reader.hpp"
 #include "hbsync/redis/redis.hpp"
 #include "hbsync/tenant/store.hpp"
 #include "sessions.hpp"
@@ -56,6 +57,9 @@ struct Services {
   history::History& history;
   Sessions& sessions;
   std::function<int64_t()> now_ms;  // epoch milliseconds
+  // The dlq topic's message at partition/offset (the console's retry of a
+  // failure replays its dead letter); throws kafka::ReadError.
+  std::function<std::optional<kafka::Record>(int32_t partition, int64_t offset)> read_dead_letter{};
 };
 
 // One authenticated API request.

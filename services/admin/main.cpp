@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
   const hubspot::Options hubspot_options = hubspot::Options::load(loader);
   const board::Options board_options = board::Options::load(loader);
   const tenant::Keyring keyring = tenant::Keyring::load(loader, tenant::Keyring::Need::required);
+  const kafka::ReaderOptions reader_options =
+      kafka::ReaderOptions::load(loader, frame.kafka_client());
   frame.configured();
   if (hubspot_options.client_id.empty()) {
     log::warn("HBSYNC_HUBSPOT_CLIENT_ID is empty: HubSpot sign-in cannot work", {});
@@ -47,6 +49,13 @@ int main(int argc, char** argv) {
             return std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                 .count();
+          },
+      // A reader per retry: retries are rare, and a reader is not shared
+      // between the API's worker threads.
+      .read_dead_letter =
+          [&reader_options, &services_topics = frame.topics()](int32_t partition, int64_t offset) {
+            kafka::TopicReader reader(reader_options);
+            return reader.read_at(services_topics.sync_dlq, partition, offset);
           },
   };
   admin::Api api(frame.router(), services, config.workers);

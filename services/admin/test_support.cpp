@@ -256,6 +256,14 @@ void AdminStack::wire(const hubspot::Options& hubspot_options,
       .history = *p.history,
       .sessions = *p.sessions,
       .now_ms = options_.now_ms ? options_.now_ms : system_now_ms,
+      .read_dead_letter =
+          [this](int32_t partition, int64_t offset) {
+            kafka::ReaderOptions ro;
+            ro.client.brokers = parts_->broker.bootstrap();
+            ro.client.client_id = "hbsync-admin-test-reader";
+            kafka::TopicReader reader(ro);
+            return reader.read_at(parts_->topics.sync_dlq, partition, offset);
+          },
   });
 }
 

@@ -18,6 +18,7 @@
 
 #include "ctl.hpp"
 #include "hbsync/service/dlq_keys.hpp"
+#include "hbsync/service/dlq_replay.hpp"
 #include "hbsync/v1/events.pb.h"
 
 namespace hbsync::ctl::dlq {
@@ -53,7 +54,7 @@ struct Letter {
 
 // The message type of a source topic's payload; empty when hbsync-ctl does
 // not know it (then it neither decodes nor replays the payload).
-std::string schema_of(const kafka::Topics& topics, const std::string& source_topic);
+using service::dlq::schema_of;
 
 // Every dead letter on the topic, oldest failure first, with its replay state.
 std::vector<Letter> read_letters(kafka::TopicReader& reader, const std::string& topic,

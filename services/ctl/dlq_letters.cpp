@@ -5,6 +5,7 @@
 #include <map>
 
 #include "dlq.hpp"
+#include "hbsync/service/dlq_replay.hpp"
 #include "hbsync/tenant/settings.hpp"
 
 namespace hbsync::ctl::dlq {
@@ -32,16 +33,6 @@ std::map<std::string, int64_t> replayed_all(redis::Client& redis) {
   return out;
 }
 
-std::optional<int64_t> replayed_one(redis::Client& redis, const Position& at) {
-  const redis::Reply reply = redis.command({"HGET", kReplayedKey, at.id()});
-  if (!reply.is_string()) return std::nullopt;
-  try {
-    return std::stoll(reply.str);
-  } catch (const std::exception&) {
-    return 0;
-  }
-}
-
 }  // namespace
 
 Position parse_id(const std::string& text) {
@@ -58,12 +49,6 @@ Position parse_id(const std::string& text) {
   };
   if (!digits(p) || !digits(o) || p.size() > 9) throw bad();
   return {static_cast<int32_t>(std::stol(p)), std::stoll(o)};
-}
-
-std::string schema_of(const kafka::Topics& topics, const std::string& source_topic) {
-  if (source_topic == topics.sync_commands) return "hbsync.v1.SyncCommand";
-  if (source_topic == topics.hubspot_events) return "hbsync.v1.HubSpotEvent";
-  return {};
 }
 
 std::vector<Letter> read_letters(kafka::TopicReader& reader, const std::string& topic,
@@ -87,7 +72,7 @@ std::optional<Letter> read_letter(kafka::TopicReader& reader, const std::string&
   auto record = reader.read_at(topic, at.partition, at.offset);
   if (!record) return std::nullopt;
   Letter l = to_letter(*record);
-  l.replayed_at_ms = replayed_one(redis, at);
+  l.replayed_at_ms = service::dlq::replayed_at(redis, at.id());
   return l;
 }
 

@@ -5,64 +5,22 @@
 #include <set>
 
 #include "dlq.hpp"
-#include "hbsync/service/replay.hpp"
-#include "hbsync/tenant/settings.hpp"
+#include "hbsync/service/dlq_replay.hpp"
 
 namespace hbsync::ctl::dlq {
 namespace {
 
-// What a replay sends. A dead-lettered deal command (SyncDealToProject, or a
-// RecordSkip of a deal) is by default not sent again as it was: its decision
-// was made from HubSpot's state at the time, and HubSpot may have changed
-// since in ways that do not move the deal's updatedAt (a company associated,
-// a company's name filled in). Instead a synthetic event for the deal
-// (service::deal_replay_event) goes to the events topic, so the mapper
-// re-reads the deal and decides afresh; the decision keeps the
-// `hbsync-replay` header, so the writer applies it even when it equals the
-// command that failed. --as-sent sends the original payload instead, as any
-// other dead letter is.
+// What a replay sends (service::dlq::plan_replay: a fresh decision of a
+// dead-lettered deal command unless --as-sent, else the original payload).
 struct Replay {
   Letter letter;
-  std::string schema;
-  std::string topic;
-  std::string key;
-  std::string value;
-  int64_t fresh_deal_id = 0;  // > 0: a fresh decision of this deal
+  service::dlq::Replay send;
 };
 
-// The portal and deal a dead-lettered deal command concerns, or nullopt.
-std::optional<std::pair<int64_t, int64_t>> deal_of_command(const v1::DeadLetter& dl) {
-  v1::SyncCommand command;
-  if (!command.ParseFromString(dl.payload()) || !tenant::is_valid_tenant_id(command.tenant_id())) {
-    return std::nullopt;
-  }
-  int64_t deal_id = 0;
-  if (command.has_sync_deal()) deal_id = command.sync_deal().deal_id();
-  if (command.has_record_skip() && command.record_skip().object_type() == "deal") {
-    deal_id = command.record_skip().object_id();
-  }
-  if (deal_id <= 0) return std::nullopt;
-  return std::pair{std::stoll(command.tenant_id()), deal_id};
-}
-
 Replay plan_replay(const kafka::Topics& topics, Letter letter, bool as_sent) {
-  Replay r;
-  const auto& dl = letter.dl;
-  r.schema = schema_of(topics, dl.source_topic());
-  r.topic = dl.source_topic();
-  r.key = dl.key();
-  r.value = dl.payload();
-  if (!as_sent && dl.source_topic() == topics.sync_commands) {
-    if (auto deal = deal_of_command(dl)) {
-      r.schema = schema_of(topics, topics.hubspot_events);
-      r.topic = topics.hubspot_events;
-      r.key = service::deal_event_key(deal->first, deal->second);
-      r.value = service::deal_replay_event(deal->first, deal->second, now_ms()).SerializeAsString();
-      r.fresh_deal_id = deal->second;
-    }
-  }
-  r.letter = std::move(letter);
-  return r;
+  auto send = service::dlq::plan_replay(topics, letter.dl, letter.at.id(), as_sent, now_ms());
+  if (!send) throw std::logic_error("plan_replay of an unreplayable dead letter");
+  return {.letter = std::move(letter), .send = std::move(*send)};
 }
 
 // Why hbsync-ctl cannot replay `l`, or empty.
@@ -162,28 +120,16 @@ std::optional<int> plan_ids(const Context& c, const std::vector<Position>& ids,
   return std::nullopt;
 }
 
-kafka::OutgoingMessage message_of(const Replay& r) {
-  kafka::OutgoingMessage out;
-  out.topic = r.topic;
-  out.key = r.key;
-  out.value = r.value;
-  out.headers.emplace_back(kSchemaHeader, r.schema);
-  // Tells the writer this is an operator's replay: a command that failed
-  // for good is applied again only then, not for any repeat of it.
-  out.headers.emplace_back(kafka::kReplayHeader, r.letter.at.id());
-  out.correlation_id = r.letter.dl.correlation_id();
-  return out;
-}
-
 void print_replayed(const Replay& r, const kafka::DeliveryResult& delivery) {
   const auto& dl = r.letter.dl;
   std::cout << "replayed " << r.letter.at.id() << " (tenant "
             << (dl.tenant_id().empty() ? "-" : dl.tenant_id()) << ", " << dl.reason_code()
             << ", origin " << dl.dead_letter_id() << ") "
-            << (r.fresh_deal_id > 0
-                    ? "as a fresh decision of deal " + std::to_string(r.fresh_deal_id) + " "
+            << (r.send.fresh_deal_id > 0
+                    ? "as a fresh decision of deal " + std::to_string(r.send.fresh_deal_id) + " "
                     : std::string())
-            << "to " << r.topic << " " << delivery.partition << ":" << delivery.offset << std::endl;
+            << "to " << r.send.message.topic << " " << delivery.partition << ":" << delivery.offset
+            << std::endl;
 }
 
 // Produces each replay (acks=all) and marks it replayed; the exit code.
@@ -192,7 +138,7 @@ int send(const kafka::ProducerOptions& options, redis::Client& redis,
   kafka::Producer producer(options);
   size_t done = 0;
   for (const auto& r : plan) {
-    const kafka::DeliveryResult delivery = producer.produce_sync(message_of(r));
+    const kafka::DeliveryResult delivery = producer.produce_sync(r.send.message);
     if (!delivery.ok) {
       std::cerr << "replay of dead letter " << r.letter.at.id() << " failed: " << delivery.error
                 << " (" << done << " of " << plan.size() << " replayed)\n";
@@ -200,7 +146,7 @@ int send(const kafka::ProducerOptions& options, redis::Client& redis,
     }
     print_replayed(r, delivery);
     try {
-      redis.command({"HSET", kReplayedKey, r.letter.at.id(), std::to_string(now_ms())});
+      service::dlq::mark_replayed(redis, r.letter.at.id(), now_ms());
     } catch (const redis::Error&) {
       std::cerr << "dead letter " << r.letter.at.id()
                 << " was replayed but could not be marked replayed in Redis\n";

@@ -231,8 +231,10 @@ void DealFlusher::refused(const tenant::Settings& settings, const Pending& p,
   original.value = p.entry.command;
   original.correlation_id = p.command.command_id();
   const std::string message = "deal " + std::to_string(deal_id) + " not updated: " + code;
-  if (!service::publish_dead_letter(producer_, options_.dlq_topic, original,
-                                    {.tenant_id = tenant, .code = code, .message = message})) {
+  const auto letter =
+      service::publish_dead_letter(producer_, options_.dlq_topic, original,
+                                   {.tenant_id = tenant, .code = code, .message = message});
+  if (!letter) {
     throw std::runtime_error("dead letter not acknowledged by kafka");  // retried: entry kept
   }
   // Forget what HubSpot was to have, so a replay or the next change writes it.
@@ -246,7 +248,8 @@ void DealFlusher::refused(const tenant::Settings& settings, const Pending& p,
                            .reason_code = code,
                            .message = message,
                            .attempts = 1,
-                           .command_id = p.command.command_id()});
+                           .command_id = p.command.command_id(),
+                           .dead_letter = *letter});
   count_deal("failed");
 }
 

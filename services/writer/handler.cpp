@@ -201,7 +201,7 @@ void CommandHandler::settle(Work& work, const service::Settled& settled) {
   }
   const std::string& id = command.command_id();
   try {
-    if (settled.dead_lettered) return fail(work, outcome);
+    if (settled.dead_lettered) return fail(work, outcome, settled.dead_letter_id);
     if (retried) {
       state_.release(id, owner_id());
       count(name, "retried");
@@ -232,7 +232,7 @@ void CommandHandler::observe_applied(const Work& work) {
 
 // Dead-lettered: a `failed` history entry, and the claim marked failed so
 // `hbsync-ctl dlq replay` applies it once the cause is fixed.
-void CommandHandler::fail(Work& work, const Outcome& outcome) {
+void CommandHandler::fail(Work& work, const Outcome& outcome, const std::string& dead_letter) {
   const v1::SyncCommand& command = work.payload;
   record_entry(
       history_, *work.settings, command, work.message,
@@ -243,7 +243,8 @@ void CommandHandler::fail(Work& work, const Outcome& outcome) {
                   : command.has_update_deal() ? command.update_deal().deal_id()
                                               : 0,
        .reason_code = outcome.code(),
-       .message = outcome.message});
+       .message = outcome.message,
+       .dead_letter = dead_letter});
   state_.fail(command.command_id(), owner_id(), outcome.code());
   count(service::command_kind(command), "dead_lettered");
 }

@@ -385,6 +385,17 @@ TEST_F(F4Test, ManyChangesAreBatchedAndDuplicatesWrittenOnce) {
   }
   EXPECT_EQ(updated, 150);  // once each, duplicates included
   EXPECT_TRUE(has_history(t, missing_deal, "failed", "hubspot_not_found"));
+  // The failure names its dead letter (what the console's retry replays):
+  // hbsync-ctl finds that id on sync.dlq, with the deal's command in it.
+  std::string letter;
+  for (const auto& e : stack->history(t, 5000)) {
+    if (e.deal_id == missing_deal && e.action == "failed") letter = e.dead_letter;
+  }
+  ASSERT_FALSE(letter.empty());
+  const auto shown = stack->ctl({"dlq", "show", letter, "--json"});
+  EXPECT_EQ(shown.exit_code, 0) << shown.output;
+  EXPECT_NE(shown.output.find("hubspot_not_found"), std::string::npos) << shown.output;
+  EXPECT_NE(shown.output.find(std::to_string(missing_deal)), std::string::npos) << shown.output;
   EXPECT_EQ(metric_sum("hbsync_dead_letters_total\\{reason_code=\"hubspot_not_found\",topic="
                        "\"sync.commands\"\\}") -
                 dead,

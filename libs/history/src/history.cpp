@@ -47,6 +47,8 @@ Entry to_entry(const redis::Reply& item) {
       e.attempts = static_cast<int>(to_int(value));
     else if (name == "command")
       e.command_id = value;
+    else if (name == "dead_letter")
+      e.dead_letter = value;
   }
   return e;
 }
@@ -102,6 +104,7 @@ void History::record(const std::string& tenant_id, const Entry& e) {
   add_text("message", e.message);
   add_id("attempts", e.attempts);
   add_text("command", e.command_id);
+  add_text("dead_letter", e.dead_letter);
   // XADD is not idempotent: a resend after a lost answer would add a twin.
   redis_.command(args, redis::Idempotent::no);
 }

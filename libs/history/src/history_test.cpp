@@ -24,7 +24,8 @@ TEST(History, RecordsNewestFirstWithEveryField) {
                        .reason_code = "",
                        .message = "project created",
                        .attempts = 2,
-                       .command_id = "v1:7:sync_deal:11:order_5:1"});
+                       .command_id = "v1:7:sync_deal:11:order_5:1",
+                       .dead_letter = "3:41"});
   history.record("7", {.direction = "hubspot_to_board",
                        .action = "skipped",
                        .deal_id = 15,
@@ -45,6 +46,7 @@ TEST(History, RecordsNewestFirstWithEveryField) {
   EXPECT_EQ(entries[1].attempts, 2);
   EXPECT_EQ(entries[1].message, "project created");
   EXPECT_EQ(entries[1].command_id, "v1:7:sync_deal:11:order_5:1");
+  EXPECT_EQ(entries[1].dead_letter, "3:41");
   EXPECT_FALSE(entries[1].id.empty());
   EXPECT_EQ(history.latest("8", 10).size(), 1u);
   EXPECT_TRUE(history.latest("9", 10).empty());

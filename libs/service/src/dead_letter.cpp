@@ -17,9 +17,11 @@ ReasonCounter& dead_letters_total() {
 
 }  // namespace
 
-bool publish_dead_letter(kafka::Producer& producer, const std::string& dlq_topic,
-                         const kafka::Message& m, const DeadLetterReason& reason,
-                         std::chrono::system_clock::time_point now) {
+std::optional<std::string> publish_dead_letter(kafka::Producer& producer,
+                                               const std::string& dlq_topic,
+                                               const kafka::Message& m,
+                                               const DeadLetterReason& reason,
+                                               std::chrono::system_clock::time_point now) {
   v1::DeadLetter dl;
   dl.set_source_topic(std::string(m.topic));
   dl.set_key(std::string(m.key));
@@ -41,7 +43,7 @@ bool publish_dead_letter(kafka::Producer& producer, const std::string& dlq_topic
   auto delivery = producer.produce_sync(std::move(out));
   if (!delivery.ok) {
     log::warn("dead letter not acknowledged by kafka", {{"error", delivery.error}});
-    return false;
+    return std::nullopt;
   }
   dead_letters_total().count(m.topic, reason.code);
   log::warn("message dead-lettered", {{"topic", m.topic},
@@ -49,7 +51,7 @@ bool publish_dead_letter(kafka::Producer& producer, const std::string& dlq_topic
                                       {"offset", m.offset},
                                       {"tenant", reason.tenant_id},
                                       {"reason_code", reason.code}});
-  return true;
+  return std::to_string(delivery.partition) + ":" + std::to_string(delivery.offset);
 }
 
 }  // namespace hbsync::service

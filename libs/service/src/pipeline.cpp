@@ -46,9 +46,11 @@ Settled decide(const PipelineOptions& options, kafka::Producer& producer, const 
   Outcome& o = settled.outcome;
   if (o.kind == Outcome::dead_letter) {
     const std::string code = o.code();
-    settled.dead_lettered = publish_dead_letter(
+    const auto letter = publish_dead_letter(
         producer, options.dlq_topic, m,
         {.tenant_id = tenant_id, .code = code, .message = o.message}, options.now());
+    settled.dead_lettered = letter.has_value();
+    settled.dead_letter_id = letter.value_or("");
     if (!settled.dead_lettered) o.kind = Outcome::retry;
   }
   if (o.kind == Outcome::retry || o.kind == Outcome::wait) {

@@ -52,6 +52,9 @@ struct Entry {
   std::string message{};      // ids and codes only
   int attempts = 0;
   std::string command_id{};
+  // A failure's dead letter in the dlq topic ("<partition>:<offset>", as
+  // `hbsync-ctl dlq` names it): what the console's retry replays.
+  std::string dead_letter{};
 };
 
 struct Page;       // page.hpp

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,10 +22,11 @@ struct DeadLetterReason {
   std::string_view message{};  // ids and codes only
 };
 
-// Publishes `message` to `dlq_topic` and waits for Kafka's acknowledgement.
-// False (logged) when Kafka did not take it: the caller must not commit the
-// message then.
-bool publish_dead_letter(
+// Publishes `message` to `dlq_topic` and waits for Kafka's acknowledgement;
+// the dead letter's id there ("<partition>:<offset>", as `hbsync-ctl dlq`
+// names it and the history records it). nullopt (logged) when Kafka did not
+// take it: the caller must not commit the message then.
+std::optional<std::string> publish_dead_letter(
     kafka::Producer& producer, const std::string& dlq_topic, const kafka::Message& message,
     const DeadLetterReason& reason,
     std::chrono::system_clock::time_point now = std::chrono::system_clock::now());

@@ -61,7 +61,8 @@ struct Work {
 // The outcome after the pipeline's decisions, handed to settle().
 struct Settled {
   Outcome outcome;
-  bool dead_lettered = false;  // the dead letter was acknowledged by Kafka
+  bool dead_lettered = false;    // the dead letter was acknowledged by Kafka
+  std::string dead_letter_id{};  // its id in the dlq topic ("<partition>:<offset>")
 };
 
 // The non-template steps (pipeline.cpp).
