@@ -3,6 +3,7 @@
 #include "hbsync/kafka/producer.hpp"
 
 #include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
 
 #include <future>
 #include <map>
@@ -261,6 +262,10 @@ TEST(ProducerTest, PartitionOfIsWhereLibrdkafkaPutsTheKey) {
       ASSERT_TRUE(r.ok) << r.error;
       ASSERT_EQ(producer.partitions(topic), 6);
       EXPECT_EQ(producer.partition_of(key, 6), r.partition) << partitioner << " " << key;
+      // And it is the configured partitioner, not always the default.
+      const auto configured = partitioner.empty() ? &rd_kafka_msg_partitioner_consistent_random
+                                                  : &rd_kafka_msg_partitioner_murmur2_random;
+      EXPECT_EQ(configured(nullptr, key.data(), key.size(), 6, nullptr, nullptr), r.partition);
       used.insert(r.partition);
     }
     EXPECT_GT(used.size(), 1u) << "keys spread over partitions";
