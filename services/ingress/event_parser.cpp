@@ -8,6 +8,7 @@
 
 #include "hbsync/json/lenient.hpp"
 #include "hbsync/json/parse.hpp"
+#include "hbsync/service/hubspot_events.hpp"
 
 namespace hbsync::ingress {
 namespace {
@@ -99,31 +100,8 @@ class Fields {
   std::array<bool, kFieldCount> seen_{};
 };
 
-// The deal is the ordering unit for deal<->company association changes.
-std::string object_type_of(std::string_view subscription_type) {
-  auto dot = subscription_type.find('.');
-  return std::string(subscription_type.substr(0, dot));
-}
-
 bool keeps_property_value(std::string_view name) {
   return name == "dealstage" || name == "pipeline" || name == "hubspot_owner_id";
-}
-
-// The Kafka key: tenant (portal), object type and id; association changes
-// are keyed by their deal so a deal's events stay on one partition.
-std::string kafka_key(const v1::HubSpotEvent& ev) {
-  std::string object_type = object_type_of(ev.subscription_type());
-  int64_t key_id = ev.object_id();
-  if (ev.association_type() == "DEAL_TO_COMPANY") {
-    object_type = "deal";
-    key_id = ev.from_object_id();
-  } else if (ev.association_type() == "COMPANY_TO_DEAL") {
-    object_type = "deal";
-    key_id = ev.to_object_id();
-  } else if (key_id == 0) {
-    key_id = ev.from_object_id();
-  }
-  return std::to_string(ev.portal_id()) + ":" + object_type + ":" + std::to_string(key_id);
 }
 
 // The fields of one event (`e`, already checked to be an object) into its
@@ -183,7 +161,7 @@ std::optional<ParsedEvent> parse_event(const Value& obj, int64_t received_at_ms,
       if (auto id = json::lenient::int_of(&m)) ev.add_merged_object_ids(*id);
     }
   }
-  parsed.key = kafka_key(ev);
+  parsed.key = service::event_key(ev);
   return parsed;
 }
 
@@ -198,8 +176,12 @@ ParseResult parse_events(std::string_view body, int64_t received_at_ms) {
   rapidjson::MemoryPoolAllocator<> allocator(pool.data(), pool.size());
   rapidjson::Document doc(&allocator);
   // Depth-limited, iterative and UTF-8 validated: a deep body cannot exhaust
-  // the stack, and every string fits a protobuf string field.
-  if (auto status = json::parse(doc, body); !status) {
+  // the stack, and every string fits a protobuf string field. Parsed in
+  // place in a copy the thread reuses: the document's strings point into it
+  // instead of each being copied into the document.
+  thread_local std::string text;
+  text.assign(body);
+  if (auto status = json::parse_insitu(doc, text); !status) {
     result.reason = std::string(json::reason_code(status.problem));
     result.error = "body is not valid JSON: " + status.describe();
     return result;

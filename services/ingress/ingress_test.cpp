@@ -5,15 +5,19 @@
 
 #include <atomic>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
 
+#include "hbsync/config/config.hpp"
 #include "hbsync/http/client.hpp"
 #include "hbsync/kafka/consumer.hpp"
+#include "hbsync/kafka/producer.hpp"
 #include "hbsync/kafka/reader.hpp"
 #include "hbsync/redis/redis.hpp"
+#include "hbsync/service/hubspot_events.hpp"
 #include "hbsync/tenant/keys.hpp"
 #include "hbsync/testing/dev_broker.hpp"
 #include "hbsync/testing/process.hpp"
@@ -107,33 +111,53 @@ class IngressTest : public ::testing::Test {
   // acknowledged its events, so once the test's requests are answered the
   // topic holds everything they published, duplicates included: reading up
   // to the high watermark sees them all, no waiting "a little longer".
+  // Events: a message is one HubSpotEvent or a HubSpotEventBatch of them
+  // (by its hbsync-schema header); `keys` gets each event's key.
   std::vector<hbsync::v1::HubSpotEvent> consume(size_t count, std::chrono::milliseconds timeout,
                                                 std::vector<std::string>* keys = nullptr) {
+    std::vector<hbsync::v1::HubSpotEvent> out;
+    hbsync::testing::wait_until(
+        [&] {
+          out.clear();
+          if (keys) keys->clear();
+          for (const auto& r : records()) {
+            for (auto& e : events_of(r)) {
+              if (keys) keys->push_back(hbsync::service::event_key(e));
+              out.push_back(std::move(e));
+            }
+          }
+          return out.size() >= count;
+        },
+        timeout, 100ms);
+    return out;
+  }
+
+  // Every message of hubspot.events (none when the topic cannot be read).
+  std::vector<hbsync::kafka::Record> records() {
     hbsync::kafka::ReaderOptions ro;
     ro.client.brokers = broker_->bootstrap();
     ro.client.client_id = "ingress-test-reader";
     hbsync::kafka::TopicReader reader(ro);
-    std::vector<hbsync::kafka::Record> records;
-    hbsync::testing::wait_until(
-        [&] {
-          records.clear();
-          try {
-            reader.read_all("hubspot.events",
-                            [&](const hbsync::kafka::Record& r) { records.push_back(r); });
-          } catch (const hbsync::kafka::ReadError&) {
-            return false;
-          }
-          return records.size() >= count;
-        },
-        timeout, 100ms);
-    std::vector<hbsync::v1::HubSpotEvent> out;
-    for (const auto& r : records) {
-      hbsync::v1::HubSpotEvent e;
-      EXPECT_TRUE(e.ParseFromString(r.value));
-      out.push_back(e);
-      if (keys) keys->push_back(r.key);
+    std::vector<hbsync::kafka::Record> out;
+    try {
+      reader.read_all("hubspot.events", [&](const hbsync::kafka::Record& r) { out.push_back(r); });
+    } catch (const hbsync::kafka::ReadError&) {
+      out.clear();
     }
     return out;
+  }
+
+  static std::vector<hbsync::v1::HubSpotEvent> events_of(const hbsync::kafka::Record& r) {
+    const auto schema = r.header("hbsync-schema").value_or("");
+    if (schema == hbsync::service::kHubSpotEventBatchSchema) {
+      hbsync::v1::HubSpotEventBatch batch;
+      EXPECT_TRUE(batch.ParseFromString(r.value));
+      return {batch.events().begin(), batch.events().end()};
+    }
+    EXPECT_EQ(schema, hbsync::service::kHubSpotEventSchema);
+    hbsync::v1::HubSpotEvent e;
+    EXPECT_TRUE(e.ParseFromString(r.value));
+    return {e};
   }
 
   std::unique_ptr<hbsync::testing::RedisServer> redis_;
@@ -230,6 +254,64 @@ TEST_F(IngressTest, KafkaDownMeansServiceUnavailableAndNoAcceptedEventIsLost) {
   for (auto& e : events) EXPECT_EQ(e.object_id(), 500);
 }
 
+// One message per request and partition: the events of a request whose
+// keys go to the same partition travel as one HubSpotEventBatch, keyed by
+// its first event, on the partition each of its events would take alone,
+// one deal's events in the order HubSpot sent them.
+TEST_F(IngressTest, ARequestIsOneBatchPerPartitionKeepingEachDealsOrder) {
+  // The first request of the process teaches its producer the partition
+  // count (single events); the next ones are batches.
+  ASSERT_EQ(post("[" + event(62515, 1) + "]").response.status, 204);
+  std::string body = "[";
+  std::vector<std::string> sent;
+  for (int round = 0; round < 3; ++round) {
+    for (int deal = 0; deal < 10; ++deal) {
+      std::string e = event(62515, 100 + deal, "deal.propertyChange");
+      const std::string zero = "\"attemptNumber\":0";
+      e.replace(e.find(zero), zero.size(), "\"attemptNumber\":" + std::to_string(round));
+      body += (sent.empty() ? "" : ",") + e;
+      sent.push_back(std::to_string(100 + deal) + "/" + std::to_string(round));
+    }
+  }
+  body += "]";
+  ASSERT_EQ(post(body).response.status, 204);
+
+  hbsync::config::Loader loader("t", "t", 0, nullptr,
+                                [](const std::string&) { return std::nullopt; });
+  hbsync::kafka::ClientOptions client;
+  client.brokers = broker_->bootstrap();
+  hbsync::kafka::Producer partitioner(hbsync::kafka::ProducerOptions::load(loader, client));
+  std::map<int64_t, std::vector<int32_t>> rounds_by_deal;
+  size_t batches = 0, events = 0;
+  for (const auto& r : records()) {
+    if (r.header("hbsync-schema").value_or("") != hbsync::service::kHubSpotEventBatchSchema) {
+      continue;
+    }
+    ++batches;
+    const auto batch = events_of(r);
+    ASSERT_FALSE(batch.empty());
+    EXPECT_EQ(r.key, hbsync::service::event_key(batch.front()));
+    for (const auto& e : batch) {
+      EXPECT_EQ(partitioner.partition_of(hbsync::service::event_key(e), 6), r.partition);
+      rounds_by_deal[e.object_id()].push_back(e.attempt_number());
+      ++events;
+    }
+  }
+  EXPECT_EQ(events, 30u);
+  EXPECT_GE(batches, 2u) << "10 deals over 6 partitions";
+  EXPECT_LE(batches, 6u) << "at most one message per partition";
+  ASSERT_EQ(rounds_by_deal.size(), 10u);
+  for (const auto& [deal, rounds] : rounds_by_deal) {
+    EXPECT_EQ(rounds, (std::vector<int32_t>{0, 1, 2})) << "deal " << deal;
+  }
+  // The metrics count events, not messages.
+  hbsync::http::ClientRequest m;
+  m.url = base_ + "/metrics";
+  EXPECT_NE(
+      client_.send(m).response.body.find("hbsync_ingress_events_total{result=\"published\"} 31"),
+      std::string::npos);
+}
+
 // Hostile but validly signed bodies: 150,000 nested arrays (300 KB) used to
 // overflow the stack and kill ingress; a string that is not UTF-8 used to be
 // acknowledged (204) and published, then dropped by the mapper.
@@ -249,16 +331,10 @@ TEST_F(IngressTest, DeepJsonAndInvalidUtf8AreRefusedAndNothingIsPublished) {
 
   // Then one good request: once it is acknowledged, it is all the topic holds.
   ASSERT_EQ(post("[" + event(62515, 42) + "]").response.status, 204);
-  hbsync::kafka::ReaderOptions ro;
-  ro.client.brokers = broker_->bootstrap();
-  ro.client.client_id = "ingress-test-reader";
-  hbsync::kafka::TopicReader reader(ro);
   std::vector<int64_t> objects;
-  reader.read_all("hubspot.events", [&](const hbsync::kafka::Record& r) {
-    hbsync::v1::HubSpotEvent e;
-    EXPECT_TRUE(e.ParseFromString(r.value)) << "every published event is readable";
-    objects.push_back(e.object_id());
-  });
+  for (const auto& r : records()) {
+    for (const auto& e : events_of(r)) objects.push_back(e.object_id());
+  }
   EXPECT_EQ(objects, std::vector<int64_t>{42});
   // The 400s are logged with their reason, not the body.
   const std::string log = read_file(log_);

@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <memory>
 
+#include "event_batch.hpp"
 #include "event_parser.hpp"
 #include "hbsync/log/log.hpp"
 #include "hbsync/metrics/metrics.hpp"
+#include "hbsync/service/hubspot_events.hpp"
 
 namespace hbsync::ingress {
 namespace {
@@ -54,31 +56,62 @@ bool is_json_content_type(std::string_view value) {
   return http::iequals(media, "application/json");
 }
 
+// The messages of the tenants' events (`kept`, positions in `events`, in
+// request order): one HubSpotEventBatch per partition their keys go to
+// (keyed by its first event, so librdkafka puts it on that partition).
+// Until this process's producer partitioned a message of the topic it does
+// not know the partition count: then one HubSpotEvent per event, which
+// teaches it.
+std::vector<kafka::OutgoingMessage> messages_of(const WebhookOptions& options,
+                                                kafka::Producer& producer,
+                                                std::vector<ParsedEvent>& events,
+                                                const std::vector<size_t>& kept) {
+  std::vector<kafka::OutgoingMessage> messages;
+  const int32_t partitions = producer.partitions(options.topic);
+  if (partitions <= 0) {
+    for (size_t i : kept) {
+      messages.push_back({.topic = options.topic,
+                          .key = std::move(events[i].key),
+                          .value = events[i].event.SerializeAsString(),
+                          .headers = {{"hbsync-schema", std::string(service::kHubSpotEventSchema)}},
+                          .correlation_id = {}});
+    }
+    return messages;
+  }
+  std::vector<std::string_view> keys;
+  keys.reserve(kept.size());
+  for (size_t i : kept) keys.push_back(events[i].key);
+  auto groups = group_by_partition(
+      keys, [&](std::string_view key) { return producer.partition_of(key, partitions); });
+  messages.reserve(groups.size());
+  for (auto& group : groups) {
+    for (size_t& position : group.events) position = kept[position];
+    // No per-message copy of the correlation id: the producer takes the
+    // caller's log scope (set to this request's id) when it is empty.
+    messages.push_back(
+        {.topic = options.topic,
+         .key = events[group.events.front()].key,
+         .value = encode_batch(events, group.events),
+         .headers = {{"hbsync-schema", std::string(service::kHubSpotEventBatchSchema)}},
+         .correlation_id = {}});
+  }
+  return messages;
+}
+
 // Publishes the tenants' events of a verified batch and answers once Kafka
-// has them; strangers' events are counted and dropped. Called on an HTTP
-// thread or on the tenant directory's lookup thread, inside the request's
-// log scope (the producer writes its correlation id from there): never
-// blocks.
+// has every message of them; strangers' events are counted and dropped.
+// Called on an HTTP thread or on the tenant directory's lookup thread,
+// inside the request's log scope (the producer writes its correlation id
+// from there): never blocks.
 void publish_batch(const WebhookOptions& options, kafka::Producer& producer,
                    std::vector<ParsedEvent>& events, const TenantDirectory::Answers& tenants,
                    const std::string& correlation_id, const http::Responder& respond) {
-  std::vector<kafka::OutgoingMessage> messages;
-  messages.reserve(events.size());
-  size_t unknown = 0;
-  for (auto& e : events) {
-    if (!tenants.at(e.event.portal_id())) {
-      ++unknown;
-      continue;
-    }
-    kafka::OutgoingMessage m;
-    m.topic = options.topic;
-    m.key = std::move(e.key);
-    m.value = e.event.SerializeAsString();
-    m.headers.emplace_back("hbsync-schema", "hbsync.v1.HubSpotEvent");
-    // No per-event copy of the correlation id: the producer takes the
-    // caller's log scope (set to this request's id) when it is empty.
-    messages.push_back(std::move(m));
+  std::vector<size_t> kept;
+  kept.reserve(events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (tenants.at(events[i].event.portal_id())) kept.push_back(i);
   }
+  const size_t unknown = events.size() - kept.size();
   if (unknown > 0 && options.redis_marked && !options.redis_marked()) {
     // No tenant data set in Redis (never applied, or lost): "unknown" may be
     // a tenant Redis forgot. HubSpot retries until the tenants are back.
@@ -86,13 +119,14 @@ void publish_batch(const WebhookOptions& options, kafka::Producer& producer,
     return;
   }
   if (unknown > 0) count_event("unknown_portal", static_cast<double>(unknown));
-  if (messages.empty()) {
+  if (kept.empty()) {
     respond(http::Response{204, {}, {}});
     return;
   }
-  size_t count = messages.size();
+  const size_t count = kept.size();  // the metrics count events, not messages
   producer.produce_batch(
-      std::move(messages), [respond, count, correlation_id](const kafka::BatchResult& result) {
+      messages_of(options, producer, events, kept),
+      [respond, count, correlation_id](const kafka::BatchResult& result) {
         if (result.ok) {
           count_event("published", static_cast<double>(count));
           respond(http::Response{204, {}, {}});

@@ -4,6 +4,9 @@
 #include "hbsync/domain/dates.hpp"
 #include "hbsync/domain/sync_rules.hpp"
 #include "hbsync/log/log.hpp"
+#include "hbsync/service/dlq_keys.hpp"
+#include "hbsync/service/hubspot_events.hpp"
+#include "hbsync/service/unreadable.hpp"
 #include "hbsync/tenant/board_users.hpp"
 #include "hbsync/tenant/crypto.hpp"
 #include "publish.hpp"
@@ -33,13 +36,22 @@ EventHandler::EventHandler(HandlerOptions options, tenant::Store* store, redis::
                  return event.portal_id() > 0 ? std::to_string(event.portal_id()) : std::string();
                },
            .wanted = [](const auto& work) { return classify(work.payload) != EventAction::ignore; },
-           .apply = [this](auto& work) { return apply(work); }}) {
+           .apply = [this](auto& work) { return apply(work); }}),
+      batches_([this](const kafka::Message& m) { return pipeline_.handle(m); },
+               [this](const kafka::Message& m) {
+                 return service::dead_letter_unreadable(
+                     producer_, options_.dlq_topic, m,
+                     {.code = "unreadable_event", .message = "not a hbsync.v1.HubSpotEventBatch"});
+               }) {
   if (store_ != nullptr) {
     tokens_ = std::make_unique<hubspot::TokenProviders>(oauth_, *store_, redis_);
   }
 }
 
 kafka::HandlerResult EventHandler::handle(const kafka::Message& m) {
+  if (m.header(service::dlq::kSchemaHeader) == service::kHubSpotEventBatchSchema) {
+    return batches_.handle(m);
+  }
   return pipeline_.handle(m);
 }
 

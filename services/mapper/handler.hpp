@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cache.hpp"
+#include "event_batch.hpp"
 #include "hbsync/board/api.hpp"
 #include "hbsync/domain/owner.hpp"
 #include "hbsync/hubspot/api.hpp"
@@ -54,7 +55,9 @@ class EventHandler {
                hubspot::Api& hubspot, board::Api& board, kafka::Producer& producer);
 
   // hubspot.events: done once the resulting command (if any) is acknowledged
-  // by Kafka, or the message was dead-lettered; retry otherwise.
+  // by Kafka, or the message was dead-lettered; retry otherwise. A batch
+  // (HubSpotEventBatch) event by event, each as if it came alone
+  // (event_batch.hpp).
   kafka::HandlerResult handle(const kafka::Message& message);
 
  private:
@@ -111,7 +114,8 @@ class EventHandler {
   // hence after the event): no second read. A deal created with its
   // properties and companies sends half a dozen events; one read covers them.
   TtlCache<std::string, int64_t> read_revisions_;
-  Pipeline pipeline_;  // last: its steps call the members above
+  Pipeline pipeline_;     // its steps call the members above
+  BatchHandler batches_;  // last: hands each event to pipeline_
 };
 
 }  // namespace hbsync::mapper

@@ -59,6 +59,33 @@ TEST_F(MapperFailureTest, DeletionNotFoundUnknownTenantAndDeadLetter) {
   EXPECT_NE(read_file(log_).find("event of an unknown tenant dead-lettered"), std::string::npos);
 }
 
+// An event of a batch that keeps failing is retried, then dead-lettered by
+// itself; the events after it are handled once HubSpot answers again.
+TEST_F(MapperFailureTest, ABatchEventThatKeepsFailingIsDeadLetteredAloneTheRestGoesOn) {
+  const std::string failing = create(
+      "deals", R"({"properties":{"dealname":"A","pipeline":"default","dealstage":"closedwon"}})");
+  const std::string later = create(
+      "deals", R"({"properties":{"dealname":"B","pipeline":"default","dealstage":"closedwon"}})");
+  // Two 503s: the first event's two attempts (one HubSpot call each).
+  hubspot_->control("POST", "/_sim/faults", R"({"count":2,"status":503})");
+  const auto a = event("deal.creation", std::stoll(failing));
+  const auto b = event("deal.creation", std::stoll(later));
+  produce_batch({a, b});
+  auto commands = consume_commands(1, 30s);
+  ASSERT_EQ(commands.size(), 1u) << read_file(log_);
+  EXPECT_EQ(commands[0].key, kPortal + ":deal:" + later);
+  ASSERT_TRUE(commands[0].command.has_record_skip());
+  EXPECT_EQ(commands[0].command.record_skip().reason_code(), "no_company");
+  auto dlq = consume_raw("sync.dlq", 1, 10s);
+  ASSERT_EQ(dlq.size(), 1u) << read_file(log_);
+  hbsync::v1::DeadLetter dl;
+  ASSERT_TRUE(dl.ParseFromString(dlq[0].second));
+  EXPECT_EQ(dl.reason_code(), "hubspot_server");
+  EXPECT_EQ(dl.attempts(), 2);
+  EXPECT_EQ(dl.payload(), a.SerializeAsString());
+  EXPECT_EQ(dlq[0].first, kPortal + ":deal:" + failing);
+}
+
 // Redis at maxmemory (noeviction) refuses writes: the failure is reported as
 // Redis's, with Redis's own text, and the mapper is not ready.
 TEST_F(MapperFailureTest, RedisRefusingWritesIsReportedAsARedisError) {

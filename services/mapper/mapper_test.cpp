@@ -103,6 +103,50 @@ TEST_F(MapperTest, DealEventsBecomeSyncCommands) {
             std::string::npos);
 }
 
+// A batch (what ingress publishes): its events in order, each as if alone;
+// one that fails is dead-lettered by itself, replayable as a single event,
+// and the others go on. Delivered again (as after a crash before the
+// commit), it publishes no command the writer would not recognise as done.
+TEST_F(MapperTest, BatchEventsInOrderABadOneDeadLetteredAloneARedeliveryNoNewCommand) {
+  const std::string company = create("companies", R"({"properties":{"name":"C"}})");
+  const std::string deal =
+      create("deals", R"({"properties":{"dealname":"D","pipeline":"default","dealstage":"closedwon",
+        "hubspot_owner_id":"501"},"associations":[{"id":")" +
+                          company + R"(","primary":true}]})");
+  const auto created = event("deal.creation", std::stoll(deal));
+  auto stranger = event("deal.creation", 5);
+  stranger.set_portal_id(4242);  // not a tenant: dead-lettered at once
+  const auto deleted = event("deal.deletion", std::stoll(deal));
+  produce_batch({created, stranger, deleted});
+
+  auto commands = consume_commands(2, 30s);
+  ASSERT_EQ(commands.size(), 2u) << read_file(log_);
+  // One deal's commands in the order of its events (same key, one partition).
+  EXPECT_EQ(commands[0].key, kPortal + ":deal:" + deal);
+  EXPECT_TRUE(commands[0].command.has_sync_deal());
+  EXPECT_EQ(commands[0].command.origin_at_ms(), created.received_at_ms());
+  EXPECT_EQ(commands[1].key, kPortal + ":deal:" + deal);
+  EXPECT_TRUE(commands[1].command.has_deactivate_deal());
+  auto dlq = consume_raw("sync.dlq", 1, 10s);
+  ASSERT_EQ(dlq.size(), 1u);
+  EXPECT_EQ(dlq[0].first, "4242:deal:5") << "the event's own key: replayed where it belongs";
+  hbsync::v1::DeadLetter dl;
+  ASSERT_TRUE(dl.ParseFromString(dlq[0].second));
+  EXPECT_EQ(dl.reason_code(), "unknown_tenant");
+  EXPECT_EQ(dl.payload(), stranger.SerializeAsString()) << "the single event, not the batch";
+
+  std::set<std::string> ids;
+  for (const auto& g : commands) ids.insert(g.command.command_id());
+  produce_batch({created, stranger, deleted});
+  auto again = consume_commands(4, 30s);
+  ASSERT_GE(again.size(), 2u);
+  for (const auto& g : again) {
+    EXPECT_TRUE(ids.count(g.command.command_id()))
+        << "a command the writer has not seen: " << g.command.ShortDebugString();
+  }
+  EXPECT_EQ(consume_raw("sync.dlq", 2, 10s).size(), 2u) << "the stranger's event again";
+}
+
 // Board users come from Redis (stored sealed when the tenant is applied):
 // no users call for a tenant's deals while the list is fresh, and an owner
 // with no board user reads them again once the list is older than

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -23,6 +24,7 @@
 #include "hbsync/kafka/producer.hpp"
 #include "hbsync/kafka/reader.hpp"
 #include "hbsync/redis/redis.hpp"
+#include "hbsync/service/hubspot_events.hpp"
 #include "hbsync/tenant/board_users.hpp"
 #include "hbsync/tenant/crypto.hpp"
 #include "hbsync/tenant/store.hpp"
@@ -153,6 +155,23 @@ class MapperTest : public ::testing::Test {
                                     .value = e.SerializeAsString(),
                                     .headers = {{"hbsync-schema", "hbsync.v1.HubSpotEvent"}},
                                     .correlation_id = {}});
+    ASSERT_TRUE(r.ok) << r.error;
+  }
+
+  // A batch as ingress publishes it: keyed by its first event.
+  void produce_batch(const std::vector<hbsync::v1::HubSpotEvent>& events) {
+    hbsync::config::Loader loader("t", "t", 0, nullptr,
+                                  [](const std::string&) { return std::nullopt; });
+    hbsync::kafka::Producer producer(
+        hbsync::kafka::ProducerOptions::load(loader, client_options("mapper-test-producer")));
+    hbsync::v1::HubSpotEventBatch batch;
+    for (const auto& e : events) *batch.add_events() = e;
+    auto r = producer.produce_sync(
+        {.topic = "hubspot.events",
+         .key = hbsync::service::event_key(events.front()),
+         .value = batch.SerializeAsString(),
+         .headers = {{"hbsync-schema", std::string(hbsync::service::kHubSpotEventBatchSchema)}},
+         .correlation_id = {}});
     ASSERT_TRUE(r.ok) << r.error;
   }
 

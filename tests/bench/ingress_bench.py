@@ -390,9 +390,11 @@ def main():
 Latest run: {when}, commit {commit}{' (with uncommitted changes)' if dirty else ''}, {machine},
 load average {load} at the end. Command: `{args.command.strip()}`.{baseline_text} wrk -t2 -c{args.connections}, {args.seconds} s
 per run, median of {args.runs} interleaved runs per target; every request is one signed batch of
-`deal.propertyChange` events; ingress and the Node.js receiver produce one message per event with
-acks=all and an idempotent producer to the dev broker (3 brokers, 6 partitions, same machine), and
-answer 204 only after Kafka acknowledged the batch. CPU: the target's own processes, 100 % = one
+`deal.propertyChange` events; ingress produces one message per request and partition (a
+`HubSpotEventBatch` of the request's events whose keys go to that partition; the baseline, before
+batching, one per event), the Node.js receiver one message per event, both with acks=all and an
+idempotent producer to the dev broker (3 brokers, 6 partitions, same machine), and answer 204 only
+after Kafka acknowledged every message of the request. CPU: the target's own processes, 100 % = one
 core (the machine has {os.cpu_count()}); peak RSS: VmHWM during the runs.
 
 {tab}

@@ -162,24 +162,41 @@ bool all_finite(const rapidjson::Value& v) {
   return true;
 }
 
-}  // namespace
-
-Status parse(rapidjson::Document& doc, std::string_view text, Limits limits) {
-  doc.SetNull();
-  if (Status pre = prescan(text, limits.max_depth); !pre) return pre;
-  doc.Parse<kFlags>(text.data(), text.size());
+// The status of a parse that ran (after the prescan) on the text from byte
+// `skipped` on.
+Status finish(rapidjson::Document& doc, std::size_t skipped = 0) {
   if (!doc.HasParseError()) {
     if (all_finite(doc)) return {};
     doc.SetNull();
     return failure(Problem::syntax, "number out of range", 0);
   }
   const auto code = doc.GetParseError();
-  const std::size_t offset = doc.GetErrorOffset();
+  const std::size_t offset = skipped + doc.GetErrorOffset();
   doc.SetNull();
   if (code == rapidjson::kParseErrorStringInvalidEncoding) {
     return failure(Problem::encoding, "invalid encoding in a string (not UTF-8)", offset);
   }
   return failure(Problem::syntax, rapidjson::GetParseError_En(code), offset);
+}
+
+}  // namespace
+
+Status parse(rapidjson::Document& doc, std::string_view text, Limits limits) {
+  doc.SetNull();
+  if (Status pre = prescan(text, limits.max_depth); !pre) return pre;
+  doc.Parse<kFlags>(text.data(), text.size());
+  return finish(doc);
+}
+
+Status parse_insitu(rapidjson::Document& doc, std::string& text, Limits limits) {
+  doc.SetNull();
+  if (Status pre = prescan(text, limits.max_depth); !pre) return pre;
+  // The prescan refused NUL bytes, so the string's terminator is the end
+  // of the text for RapidJSON, as the size is for parse(). parse() reads
+  // through an encoded stream, which skips a UTF-8 byte order mark.
+  const std::size_t bom = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+  doc.ParseInsitu<kFlags>(text.data() + bom);
+  return finish(doc, bom);
 }
 
 std::string Status::describe() const {

@@ -109,5 +109,45 @@ TEST(JsonParse, Utf8CheckAgreesWithRapidJsonValidation) {
   }
 }
 
+// parse_insitu is parse done in place: the same status (problem, message,
+// offset) and the same document for every text, including random mutations
+// of a webhook-like body (escapes, BOM, non-ASCII, syntax errors).
+TEST(JsonParse, InsituGivesTheSameResultsAsParse) {
+  int accepted = 0, refused = 0;
+  auto same = [&](const std::string& text) {
+    rapidjson::Document a, b;
+    const Status copied = parse(a, text);
+    std::string buffer = text;
+    const Status in_place = parse_insitu(b, buffer);
+    EXPECT_EQ(copied.problem, in_place.problem) << text;
+    EXPECT_EQ(copied.describe(), in_place.describe()) << text;
+    if (copied && in_place) {
+      EXPECT_TRUE(a == b) << text;
+    }
+    ++(copied ? accepted : refused);
+  };
+  const std::string body =
+      R"([{"eventId":1,"portalId":62515,"subscriptionType":"deal.propertyChange",)"
+      R"("propertyName":"dealstage","propertyValue":"a\"b\u00e9\ud83d\ude00\n",)"
+      R"("occurredAt":1700000000000,"changeSource":"CRM_UI","x":[1.5,-2e3,true,null,{}]}])";
+  for (const std::string& text :
+       {body, "\xEF\xBB\xBF" + body, std::string("\xEF\xBB\xBF"), std::string(" [1] "),
+        std::string("[1] x"), std::string("[\"\xc3\xa9\"]"), std::string("{\"a\":}"),
+        std::string(""), std::string("[\"\\uDC00\"]"), std::string("[1e999]")}) {
+    same(text);
+  }
+  const std::string alphabet = "[]{}\":,\\u0aeE.-+ \x80\xc3\xa9tfn";
+  std::mt19937 rng(7);
+  for (int round = 0; round < 20000; ++round) {
+    std::string text = body;
+    for (int k = static_cast<int>(rng() % 3); k >= 0; --k) {
+      text[rng() % text.size()] = alphabet[rng() % alphabet.size()];
+    }
+    same(text);
+  }
+  EXPECT_GT(accepted, 1000);  // both paths well exercised
+  EXPECT_GT(refused, 1000);
+}
+
 }  // namespace
 }  // namespace hbsync::json

@@ -33,7 +33,7 @@ HandlerResult Consumer::Impl::call_handler(const rd_kafka_message_t* m, int atte
   const char* outcome = "retry";
   try {
     result = handler(msg);
-    outcome = result == HandlerResult::done ? "done" : "retry";
+    outcome = result == HandlerResult::done ? "done" : "retry";  // progressed: a retry
   } catch (const std::exception& e) {
     outcome = "error";
     log::warn("kafka handler threw; will retry", {{"topic", msg.topic},
@@ -62,7 +62,8 @@ void Consumer::Impl::handle_new(rd_kafka_message_t* m) {
     return;
   }
   const auto first_delivery = Clock::now();
-  if (call_handler(m, 1, is_last_delivery(1, first_delivery)) == HandlerResult::done) {
+  const HandlerResult result = call_handler(m, 1, is_last_delivery(1, first_delivery));
+  if (result == HandlerResult::done) {
     store(m);
     rd_kafka_message_destroy(m);
     return;
@@ -71,7 +72,14 @@ void Consumer::Impl::handle_new(rd_kafka_message_t* m) {
     rd_kafka_message_destroy(m);  // not committed: the next owner gets it
     return;
   }
-  Held h{m, retry::Backoff(options.retry), first_delivery, {}, 1, {}};
+  // progressed: the next delivery is the first of the part now at hand.
+  const bool progressed = result == HandlerResult::progressed;
+  Held h{m,
+         retry::Backoff(options.retry),
+         progressed ? Clock::now() : first_delivery,
+         {},
+         progressed ? 0 : 1,
+         {}};
   schedule(h);
   pause(p, true);
   held.emplace(p, std::move(h));
@@ -100,8 +108,9 @@ void Consumer::Impl::handle_due_held() {
       ++it;
       continue;
     }
-    if (call_handler(h.message, h.attempt, is_last_delivery(h.attempt, h.first_delivery)) ==
-        HandlerResult::done) {
+    const HandlerResult result =
+        call_handler(h.message, h.attempt, is_last_delivery(h.attempt, h.first_delivery));
+    if (result == HandlerResult::done) {
       store(h.message);
       rd_kafka_message_destroy(h.message);
       if (h.behind.empty()) {
@@ -118,6 +127,12 @@ void Consumer::Impl::handle_due_held() {
       h.attempt = 1;
       ++it;
     } else {
+      if (result == HandlerResult::progressed) {
+        // A fresh budget for the part the handler is now at.
+        h.backoff.reset();
+        h.first_delivery = Clock::now();
+        h.attempt = 0;  // schedule() makes the next delivery attempt 1
+      }
       schedule(h);
       ++it;
     }

@@ -106,6 +106,45 @@ TEST(ConsumerTest, ExhaustedRetriesAreFlaggedAndNeverSkipped) {
   EXPECT_GE(deliveries[7].at - deliveries[6].at, 350ms);
 }
 
+TEST(ConsumerTest, ProgressedRedeliversWithAFreshBudget) {
+  testing::DevBroker broker(1, 1);
+  const std::string topic = "hubspot.events";
+  produce_numbers(broker, topic, 2);
+
+  std::mutex mutex;
+  std::vector<Delivery> deliveries;
+  auto options = test::consumer_options(broker, "progressed", {topic});
+  test::ConsumerThread consumer(options, [&](const Message& m) {
+    int value = std::stoi(std::string(m.value));
+    std::lock_guard lock(mutex);
+    deliveries.push_back({value, m.attempt, m.retries_exhausted, Clock::now()});
+    if (value != 0) return HandlerResult::done;
+    // Message 0 in parts: fails its first part until the budget is used
+    // up, then progresses twice (a part done each time), then is done.
+    const size_t n = deliveries.size();
+    if (n < 5) return HandlerResult::retry;
+    if (n == 5 || n == 6) return HandlerResult::progressed;
+    return n < 9 ? HandlerResult::retry : HandlerResult::done;
+  });
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        std::lock_guard lock(mutex);
+        return !deliveries.empty() && deliveries.back().value == 1;
+      },
+      30s));
+  consumer.stop();
+  std::vector<std::pair<int, bool>> attempts;
+  for (const auto& d : deliveries) attempts.emplace_back(d.attempt, d.exhausted);
+  // 5 deliveries allowed: the 5th is told it is the last; a progress starts
+  // over at 1 (not told), twice in a row too; then counts on from there.
+  const std::vector<std::pair<int, bool>> expected = {
+      {1, false}, {2, false}, {3, false}, {4, false}, {5, true},
+      {1, false}, {1, false}, {2, false}, {3, false}, {1, false}};
+  EXPECT_EQ(attempts, expected);
+  EXPECT_EQ(deliveries.back().value, 1);
+  EXPECT_EQ(test::committed_offsets(broker.bootstrap(), "progressed", topic, 1)[0], 2);
+}
+
 TEST(ConsumerTest, StopFinishesSlowHandlerCommitsAndNextMemberContinues) {
   testing::DevBroker broker(3, 1);
   const std::string topic = "sync.requests";

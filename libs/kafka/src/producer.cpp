@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <deque>
 #include <future>
 #include <mutex>
@@ -46,6 +47,51 @@ struct TopicCounters {
   prometheus::Histogram* latency = nullptr;
 };
 
+using PartitionerFn = int32_t (*)(const rd_kafka_topic_t*, const void*, size_t, int32_t, void*,
+                                  void*);
+
+// A topic handle's opaque: its counters, and the partition count librdkafka
+// last partitioned one of its messages with (Producer::partitions).
+struct TopicState {
+  TopicCounters counters;
+  std::atomic<int32_t> partitions{0};
+  PartitionerFn partitioner = nullptr;
+};
+
+// The partitioner of every topic handle: the configured one, noting the
+// partition count librdkafka gives it (its metadata, refreshed by itself).
+int32_t partition_noting_count(const rd_kafka_topic_t* rkt, const void* key, size_t key_size,
+                               int32_t count, void* topic_opaque, void* message_opaque) {
+  auto* state = static_cast<TopicState*>(topic_opaque);
+  state->partitions.store(count, std::memory_order_relaxed);
+  return state->partitioner(rkt, key, key_size, count, topic_opaque, message_opaque);
+}
+
+// librdkafka's partitioner of that name (the `partitioner` property). Not
+// "random": it keeps no key's messages in order, which every consumer of
+// the product relies on.
+PartitionerFn partitioner_named(std::string_view name) {
+  if (name == "consistent_random") return &rd_kafka_msg_partitioner_consistent_random;
+  if (name == "consistent") return &rd_kafka_msg_partitioner_consistent;
+  if (name == "murmur2") return &rd_kafka_msg_partitioner_murmur2;
+  if (name == "murmur2_random") return &rd_kafka_msg_partitioner_murmur2_random;
+  if (name == "fnv1a") return &rd_kafka_msg_partitioner_fnv1a;
+  if (name == "fnv1a_random") return &rd_kafka_msg_partitioner_fnv1a_random;
+  throw std::runtime_error("kafka: partitioner \"" + std::string(name) +
+                           "\" not supported (messages of one key must stay in order)");
+}
+
+PartitionerFn configured_partitioner(rd_kafka_t* rk) {
+  rd_kafka_topic_conf_t* conf = rd_kafka_default_topic_conf_dup(rk);
+  char name[64] = "consistent_random";
+  size_t size = sizeof name;
+  if (rd_kafka_topic_conf_get(conf, "partitioner", name, &size) != RD_KAFKA_CONF_OK) {
+    std::snprintf(name, sizeof name, "%s", "consistent_random");
+  }
+  rd_kafka_topic_conf_destroy(conf);
+  return partitioner_named(name);
+}
+
 // Travels with each message as librdkafka's per-message opaque: one per
 // produce() call, one per produce_batch() call shared by all its messages.
 // Only the poll thread touches it after the messages are enqueued (every
@@ -84,30 +130,40 @@ struct Producer::Impl {
   // producer's life (a handle per message would cost a lookup under
   // librdkafka's lock each time).
   std::mutex topics_mutex;
-  std::unordered_map<std::string, std::pair<rd_kafka_topic_t*, TopicCounters>> topics;
+  std::unordered_map<std::string, std::pair<rd_kafka_topic_t*, TopicState>> topics;
+  PartitionerFn partitioner = nullptr;  // the configured one
 
-  // The handle carries its counters as its opaque, so a delivery report
-  // finds them without a lookup. The handle is nullptr when librdkafka
+  struct Topic {
+    rd_kafka_topic_t* handle = nullptr;
+    TopicCounters counters;
+    TopicState* state = nullptr;  // null with no handle
+  };
+
+  // The handle carries its state as its opaque, so a delivery report finds
+  // its counters without a lookup. The handle is nullptr when librdkafka
   // refuses the name: producev then reports why.
-  std::pair<rd_kafka_topic_t*, TopicCounters> topic(const std::string& name) {
+  Topic topic(const std::string& name) {
     std::lock_guard lock(topics_mutex);
     auto it = topics.find(name);
-    if (it != topics.end()) return it->second;
-    auto& entry = topics[name];  // a node: the counters' address is stable
-    entry.second = counters_of(name);
+    if (it != topics.end())
+      return {it->second.first, it->second.second.counters, &it->second.second};
+    auto& entry = topics[name];  // a node: the state's address is stable
+    entry.second.counters = counters_of(name);
+    entry.second.partitioner = partitioner;
     // A copy of the handle's default topic configuration: a fresh one would
     // lose the topic-level settings made on the handle (delivery timeout,
     // acks, request timeout).
     rd_kafka_topic_conf_t* conf = rd_kafka_default_topic_conf_dup(rk);
     rd_kafka_topic_conf_set_opaque(conf, &entry.second);
+    rd_kafka_topic_conf_set_partitioner_cb(conf, &partition_noting_count);
     rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, name.c_str(), conf);  // takes conf
     if (rkt == nullptr) {
-      TopicCounters counters = entry.second;
+      TopicCounters counters = entry.second.counters;
       topics.erase(name);
-      return {nullptr, counters};
+      return {nullptr, counters, nullptr};
     }
     entry.first = rkt;
-    return entry;
+    return {rkt, entry.second.counters, &entry.second};
   }
 
   static TopicCounters counters_of(const std::string& name) {
@@ -211,8 +267,8 @@ struct Producer::Impl {
     result.partition = m->partition;
     result.offset = m->offset;
     auto* pending = static_cast<Pending*>(m->_private);
-    const auto* known = static_cast<const TopicCounters*>(rd_kafka_topic_opaque(m->rkt));
-    const TopicCounters& counters = known != nullptr ? *known : pending->counters;
+    const auto* known = static_cast<const TopicState*>(rd_kafka_topic_opaque(m->rkt));
+    const TopicCounters& counters = known != nullptr ? known->counters : pending->counters;
     // librdkafka's own clock from producev to this report (retries
     // included); acknowledged messages only: a failure's time is the
     // delivery timeout, counted as an error instead.
@@ -265,6 +321,12 @@ Producer::Producer(ProducerOptions options) : impl_(std::make_shared<Impl>()) {
   rd_kafka_conf_set_dr_msg_cb(conf, &Impl::on_delivery);
   rd_kafka_conf_set_error_cb(conf, &Impl::on_error);
   impl_->rk = detail::make_handle(RD_KAFKA_PRODUCER, conf);
+  try {
+    impl_->partitioner = configured_partitioner(impl_->rk);
+  } catch (...) {
+    rd_kafka_destroy(impl_->rk);
+    throw;
+  }
   impl_->poller = std::thread([impl = impl_.get()] { impl->poll_loop(); });
   impl_->poller_id = impl_->poller.get_id();
 }
@@ -337,22 +399,22 @@ void Producer::Impl::enqueue(OutgoingMessage& message, rd_kafka_topic_t* rkt, Pe
   DeliveryResult result;
   result.error = rd_kafka_err2str(err);
   const auto* known =
-      rkt != nullptr ? static_cast<const TopicCounters*>(rd_kafka_topic_opaque(rkt)) : nullptr;
-  TopicCounters counters = known != nullptr ? *known : pending->counters;
+      rkt != nullptr ? static_cast<const TopicState*>(rd_kafka_topic_opaque(rkt)) : nullptr;
+  TopicCounters counters = known != nullptr ? known->counters : pending->counters;
   post([this, pending, result, counters] { complete(pending, result, counters); },
        /*counted=*/true);
 }
 
 void Producer::produce(OutgoingMessage message, std::function<void(const DeliveryResult&)> done) {
   auto& impl = *impl_;
-  auto [rkt, counters] = impl.topic(message.topic);
+  auto topic = impl.topic(message.topic);
   auto* pending = new Pending{};
   pending->topic = message.topic;
-  pending->counters = counters;
+  pending->counters = topic.counters;
   pending->done_one = std::move(done);
   // Counted before librdkafka sees the message: its report may come first.
   impl.in_flight.fetch_add(1);
-  impl.enqueue(message, rkt, pending);
+  impl.enqueue(message, topic.handle, pending);
 }
 
 DeliveryResult Producer::produce_sync(OutgoingMessage message) {
@@ -381,7 +443,7 @@ void Producer::produce_batch(std::vector<OutgoingMessage> messages,
   // only when the topic changes from one message to the next (usually never).
   auto* pending = new Pending{};
   pending->topic = messages.front().topic;
-  pending->counters = impl.topic(pending->topic).second;
+  pending->counters = impl.topic(pending->topic).counters;
   pending->remaining = messages.size();
   pending->done_all = std::move(done);
   impl.in_flight.fetch_add(messages.size());
@@ -391,7 +453,7 @@ void Producer::produce_batch(std::vector<OutgoingMessage> messages,
   rd_kafka_topic_t* rkt = nullptr;
   for (auto& message : messages) {
     if (last_topic == nullptr || *last_topic != message.topic) {
-      rkt = impl.topic(message.topic).first;
+      rkt = impl.topic(message.topic).handle;
       last_topic = &message.topic;
     }
     impl.enqueue(message, rkt, pending);
@@ -414,6 +476,18 @@ bool Producer::ready(std::chrono::milliseconds timeout) {
 
 size_t Producer::in_flight() const {
   return impl_->in_flight.load();
+}
+
+int32_t Producer::partitions(const std::string& topic) {
+  const auto* state = impl_->topic(topic).state;
+  return state != nullptr ? state->partitions.load(std::memory_order_relaxed) : 0;
+}
+
+int32_t Producer::partition_of(std::string_view key, int32_t partitions) const {
+  // With a key, librdkafka's partitioners hash it and never look at the
+  // handle (only the random fallback for an empty key does).
+  if (key.empty() || partitions <= 0) return -1;
+  return impl_->partitioner(nullptr, key.data(), key.size(), partitions, nullptr, nullptr);
 }
 
 }  // namespace hbsync::kafka

@@ -46,6 +46,12 @@ struct Status {
 // no usable value and the status says why.
 Status parse(rapidjson::Document& doc, std::string_view text, Limits limits = {});
 
+// As parse(), same checks and results, but in place: the strings are
+// decoded into `text` and the document's strings point into it (no copy of
+// each into the document's allocator). `text` is changed and must outlive
+// `doc`'s use.
+Status parse_insitu(rapidjson::Document& doc, std::string& text, Limits limits = {});
+
 // A stable code for logs and metric labels: "json_syntax", "json_encoding",
 // "json_too_deep" ("" when ok).
 std::string_view reason_code(Problem problem);

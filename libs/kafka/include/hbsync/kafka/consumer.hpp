@@ -80,6 +80,11 @@ struct Message {
 enum class HandlerResult {
   done,   // processed (or dead-lettered): its offset may be committed
   retry,  // deliver this same message again after a backoff
+  // A message of several parts (hubspot.events batches): some parts are
+  // done for good and the handler remembers which; deliver it again after
+  // a backoff with a fresh retry budget (attempt 1 again) for the part it
+  // is now at, as if that part came alone.
+  progressed,
 };
 
 // An exception from the handler is logged and treated as retry.
