@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 latency_deals="${1:-40}"
-tenants="${2:-10}"
+tenants="${2:-50}"
 per_tenant="${3:-20}"
 first_deals="${4:-20}"
 ./scripts/setup.sh
