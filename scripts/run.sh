@@ -150,12 +150,12 @@ fi
 export HBSYNC_KAFKA_BROKERS="$kafka_brokers"
 # The dev broker answers a waiting fetch only when the wait ends (real Kafka at
 # once when data arrives): the wait is each hop's delay and sets the idle cost,
-# one fetch per wait per consumer. The webhook path fetches 50 times a second
-# per service: the mapper's consumer every 20 ms, the writer's two
-# (HBSYNC_WRITER_CONCURRENCY) every 40 ms; the poller every 500 ms, its sync
+# one fetch per wait per consumer. On the webhook path the mapper's consumer
+# fetches every 20 ms, the writer's two (HBSYNC_WRITER_CONCURRENCY) every 50 ms
+# each; the poller every 500 ms, its sync
 # requests wait for board's rate limit anyway. HBSYNC_KAFKA_FETCH_WAIT_MAX,
 # when set, applies to every service.
-declare -A fetch_wait=([writer]="${HBSYNC_KAFKA_FETCH_WAIT_MAX:-40ms}"
+declare -A fetch_wait=([writer]="${HBSYNC_KAFKA_FETCH_WAIT_MAX:-50ms}"
   [poller]="${HBSYNC_KAFKA_FETCH_WAIT_MAX:-500ms}")
 default_fetch_wait="${HBSYNC_KAFKA_FETCH_WAIT_MAX:-20ms}"
 export HBSYNC_REDIS_URL="redis://127.0.0.1:$redis_port/0"

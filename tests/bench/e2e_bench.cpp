@@ -157,14 +157,14 @@ int main(int argc, char** argv) {
         .mappers = 1, .writers = 1, .pollers = 1, .log_level = keep ? "debug" : "warn"};
     // The main job's settings (scripts/run.sh), not the e2e tests' quicker
     // readiness and commit intervals and 3 brokers: one dev broker, fetch
-    // waits of 20 ms (the writer's two consumers 40 ms, the poller 500 ms). HBSYNC_BENCH_BROKERS
+    // waits of 20 ms (the writer's two consumers 50 ms, the poller 500 ms). HBSYNC_BENCH_BROKERS
     // and HBSYNC_BENCH_SERVICE_ENV="K=V,writer.K=V" (every service, or one) change them for
     // experiments.
     options.brokers = 1;
     options.service_env = {{"HBSYNC_READY_INTERVAL", "1s"},
                            {"HBSYNC_KAFKA_COMMIT_INTERVAL", "1s"},
                            {"HBSYNC_KAFKA_FETCH_WAIT_MAX", "20ms"}};
-    options.env_by_service["writer"] = {{"HBSYNC_KAFKA_FETCH_WAIT_MAX", "40ms"}};
+    options.env_by_service["writer"] = {{"HBSYNC_KAFKA_FETCH_WAIT_MAX", "50ms"}};
     options.env_by_service["poller"] = {{"HBSYNC_KAFKA_FETCH_WAIT_MAX", "500ms"}};
     if (const char* brokers = std::getenv("HBSYNC_BENCH_BROKERS"))
       options.brokers = std::atoi(brokers);

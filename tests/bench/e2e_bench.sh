@@ -53,7 +53,7 @@ Latest run: {when}, commit {commit}, {machine}, load average
 `tests/bench/e2e_bench.sh {args}`. One process each of ingress, mapper,
 writer (2 consumers) and poller, redis-server, both simulators (answering at
 once) and the dev broker on the main job's settings (`scripts/run.sh`: one
-broker, 6 partitions, fetch waits mapper 20 ms, writer 40 ms, poller 500 ms),
+broker, 6 partitions, fetch waits mapper 20 ms, writer 50 ms, poller 500 ms),
 all on the same machine. Tenants are stored as `hbsync-ctl tenant apply`
 stores them (board users kept sealed in Redis). Latency is from the HubSpot
 create call to the writer's history entry for the created project; deals go

@@ -123,8 +123,9 @@ of CPU on this VM (two thread wake-ups, `poll`, `sendmsg`, three `recvmsg`,
 mostly kernel scheduling). Measured on the main job with 3 brokers and 10 ms
 (its settings before issue 13): mapper 2.0 %, writer 1.85 % (two consumers),
 poller 1.3 %, ingress 0.1 %, admin 0.15 %. One broker and 20 ms: mapper
-0.7 %, writer 1.06 %; the writer's two consumers at 40 ms: 0.85-0.95 %; the
-poller at 500 ms: 0.3 %. The rest is small and periodic: the producer's poll
+0.7 %, writer 1.06 %; the writer's two consumers at 40 ms: 0.9-1.0 %, at
+50 ms: 0.8-0.85 % (with one consumer at 20 ms: 0.77 %); the poller at 500 ms:
+0.3 %. The rest is small and periodic: the producer's poll
 thread (every 50 ms), each consumer's poll (100 ms), the writer's deal-outbox
 flusher (a Redis read every 100 ms), librdkafka's 1 s timers. Ingress and the
 admin run no consumer. The fetch wait is also each hop's delay on the dev
