@@ -152,9 +152,8 @@ export HBSYNC_KAFKA_BROKERS="$kafka_brokers"
 # once when data arrives): the wait is each hop's delay and sets the idle cost,
 # one fetch per wait per consumer. On the webhook path the mapper's consumer
 # fetches every 20 ms, the writer's two (HBSYNC_WRITER_CONCURRENCY) every 50 ms
-# each; the poller every 500 ms, its sync
-# requests wait for board's rate limit anyway. HBSYNC_KAFKA_FETCH_WAIT_MAX,
-# when set, applies to every service.
+# each; the poller every 500 ms, its sync requests wait for board's rate limit
+# anyway. HBSYNC_KAFKA_FETCH_WAIT_MAX, when set, applies to every service.
 declare -A fetch_wait=([writer]="${HBSYNC_KAFKA_FETCH_WAIT_MAX:-50ms}"
   [poller]="${HBSYNC_KAFKA_FETCH_WAIT_MAX:-500ms}")
 default_fetch_wait="${HBSYNC_KAFKA_FETCH_WAIT_MAX:-20ms}"
