@@ -85,10 +85,12 @@ Timed measure_one(Stack& stack, Latency& lat, size_t k, std::vector<double>* int
   return {k, deal, t0, *at};
 }
 
-// The board limiter's grants for a tenant's key between two instants (ms,
-// relative to `from`), read from its sliding-window log in Redis (scores are
-// the Redis server's clock in µs: the same machine's clock here).
-std::string board_grants(Stack& stack, const Tenant& t, int64_t from, int64_t to) {
+// The board limiter's grants for a tenant's key from 1.3 s before a deal's
+// start to its end (ms from its start; the 1.2 s window and a little more),
+// read from the limiter's sliding-window log in Redis (scores are the Redis
+// server's clock in µs: the same machine's clock here).
+std::string board_grants(Stack& stack, const Tenant& t, int64_t start, int64_t end) {
+  const int64_t from = start - 1300, to = end + 100;
   const std::string key =
       "hbsync:rl:board:" + hbsync::board::Api::limiter_key(t.board_api_key) + ":log";
   auto r = stack.redis().command(
@@ -96,7 +98,7 @@ std::string board_grants(Stack& stack, const Tenant& t, int64_t from, int64_t to
   std::string out;
   for (size_t i = 1; i < r.elements.size(); i += 2) {
     out += (out.empty() ? "" : ",") +
-           std::to_string(std::atoll(r.elements[i].str.c_str()) / 1000 - from);
+           std::to_string(std::atoll(r.elements[i].str.c_str()) / 1000 - start);
   }
   return out;
 }
@@ -136,10 +138,9 @@ Latency measure_latency(Stack& stack, int first_deals, int latency_deals) {
   // limiter wait when there are more than 3 within 1.2 s).
   for (const auto& d : lat.timed) {
     if (d.done_ms - d.start_ms < 100) continue;
-    std::printf(
-        "slow_deal=%lld ms tenant=%zu board_grants_ms_from_start=[%s]\n",
-        static_cast<long long>(d.done_ms - d.start_ms), d.tenant,
-        board_grants(stack, lat.tenants[d.tenant], d.start_ms - 1300, d.done_ms + 100).c_str());
+    std::printf("slow_deal=%lld ms tenant=%zu board_grants_ms_from_start=[%s]\n",
+                static_cast<long long>(d.done_ms - d.start_ms), d.tenant,
+                board_grants(stack, lat.tenants[d.tenant], d.start_ms, d.done_ms).c_str());
   }
   return lat;
 }
