@@ -111,7 +111,11 @@ wait_for redis 10 redis-cli -p "$redis_port" ping
 
 echo "Starting the dev Kafka broker (librdkafka mock cluster)"
 rm -f "$run_dir/kafka.bootstrap"
-HBSYNC_KAFKA_DEV_BOOTSTRAP_FILE="$run_dir/kafka.bootstrap" \
+# One broker unless asked for more: the dev broker answers a waiting fetch only
+# when its wait ends, so an idle consumer makes brokers x (1 s / fetch wait)
+# round trips a second (docs/performance.md, "Idle CPU and memory").
+HBSYNC_KAFKA_DEV_BROKERS="${HBSYNC_KAFKA_DEV_BROKERS:-1}" \
+  HBSYNC_KAFKA_DEV_BOOTSTRAP_FILE="$run_dir/kafka.bootstrap" \
   HBSYNC_KAFKA_DEV_CONTROL_PORT="$kafka_control_port" \
   start kafka-dev "$bin/hbsync-kafka-dev"
 wait_for kafka-dev 20 test -s "$run_dir/kafka.bootstrap"
@@ -144,8 +148,15 @@ if [[ -x "$bin/hbsync-sim-board" ]]; then
 fi
 
 export HBSYNC_KAFKA_BROKERS="$kafka_brokers"
-# The dev broker answers a waiting fetch only when the wait ends: keep it short.
-export HBSYNC_KAFKA_FETCH_WAIT_MAX="${HBSYNC_KAFKA_FETCH_WAIT_MAX:-10ms}"
+# The dev broker answers a waiting fetch only when the wait ends (real Kafka at
+# once when data arrives): the wait is each hop's delay and sets the idle cost,
+# one fetch per wait per consumer. On the webhook path the mapper's consumer
+# fetches every 20 ms, the writer's two (HBSYNC_WRITER_CONCURRENCY) every 50 ms
+# each; the poller every 500 ms, its sync requests wait for board's rate limit
+# anyway. HBSYNC_KAFKA_FETCH_WAIT_MAX, when set, applies to every service.
+declare -A fetch_wait=([writer]="${HBSYNC_KAFKA_FETCH_WAIT_MAX:-50ms}"
+  [poller]="${HBSYNC_KAFKA_FETCH_WAIT_MAX:-500ms}")
+default_fetch_wait="${HBSYNC_KAFKA_FETCH_WAIT_MAX:-20ms}"
 export HBSYNC_REDIS_URL="redis://127.0.0.1:$redis_port/0"
 export HBSYNC_HTTP_ADDRESS=127.0.0.1
 export HBSYNC_HUBSPOT_CLIENT_ID="$demo_client_id"
@@ -167,7 +178,9 @@ export HBSYNC_BOARD_API_URL="http://127.0.0.1:$sim_board_port"
 first_service=${#pids[@]}
 for svc in ingress mapper writer poller admin; do
   echo "Starting hbsync-$svc"
-  HBSYNC_HTTP_PORT="${service_port[$svc]}" start "$svc" "$bin/hbsync-$svc"
+  HBSYNC_HTTP_PORT="${service_port[$svc]}" \
+    HBSYNC_KAFKA_FETCH_WAIT_MAX="${fetch_wait[$svc]:-$default_fetch_wait}" \
+    start "$svc" "$bin/hbsync-$svc"
 done
 for svc in ingress mapper writer poller admin; do
   wait_for "$svc" 60 curl -fsS "http://127.0.0.1:${service_port[$svc]}/readyz"
