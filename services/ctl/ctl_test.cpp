@@ -283,7 +283,8 @@ TEST_F(CtlTest, HistoryShowsATenantsEntriesNewestFirst) {
                               .reason_code = "hubspot_validation",
                               .message = "deal 44 stage update refused",
                               .attempts = 5,
-                              .command_id = "cmd-3"});
+                              .command_id = "cmd-3",
+                              .dead_letter = "2:17"});
   history.record("87654321", {.at_ms = t0, .direction = "hubspot_to_board", .action = "created"});
 
   Result json = ctl({"history", "12345678", "--json"});
@@ -306,6 +307,8 @@ TEST_F(CtlTest, HistoryShowsATenantsEntriesNewestFirst) {
   EXPECT_STREQ(doc[1]["message"].GetString(), "deal 43 has no company");
   EXPECT_EQ(doc[2]["client_id"].GetInt64(), 3);
   EXPECT_STREQ(doc[2]["command_id"].GetString(), "cmd-1");
+  EXPECT_STREQ(doc[0]["dead_letter"].GetString(), "2:17");
+  EXPECT_TRUE(doc[1]["dead_letter"].IsNull());
 
   Result text = ctl({"history", "12345678"});
   ASSERT_EQ(text.code, 0) << text.err;

@@ -64,6 +64,12 @@ void write_entry(Writer& w, const history::Entry& e) {
   w.Key("attempts");
   w.Int(e.attempts);
   string("command_id", e.command_id);
+  w.Key("dead_letter");
+  if (e.dead_letter.empty()) {
+    w.Null();
+  } else {
+    w.String(e.dead_letter.data(), static_cast<rapidjson::SizeType>(e.dead_letter.size()));
+  }
   w.EndObject();
 }
 
@@ -118,7 +124,8 @@ first: time (UTC), direction, action, HubSpot deal and company ids, board
 client and project ids ("-": not concerned), reason code, attempts and
 message. Ids and codes only. --limit N shows the newest N entries (default
 50, at most 10000; the history keeps about 10000 per tenant). --json prints
-a JSON array with the entries' stream ids and command ids too.
+a JSON array with the entries' stream ids, command ids and, for a failure,
+its dead letter id (`hbsync-ctl dlq show ID`) too.
 )txt";
 }
 

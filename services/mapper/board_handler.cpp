@@ -29,7 +29,15 @@ BoardChangeHandler::BoardChangeHandler(BoardHandlerOptions options, tenant::Stor
                      [](const v1::BoardProjectChange& c) {
                        return c.project_id() > 0 ? c.tenant_id() : std::string();
                      },
-                 .apply = [this](Work& work) { return apply(work); }}) {
+                 .apply = [this](Work& work) { return apply(work); },
+                 .settle =
+                     [this](Work& work, const service::Settled& settled) {
+                       record_failure(
+                           history_, work.settings ? work.tenant_id : std::string(), work.message,
+                           settled,
+                           {.direction = std::string(history::direction::board_to_hubspot),
+                            .project_id = work.payload.project_id()});
+                     }}) {
   if (store_ != nullptr) {
     tokens_ = std::make_unique<hubspot::TokenProviders>(oauth_, *store_, redis_);
   }

@@ -23,4 +23,22 @@ service::Outcome hubspot_failure(const hubspot::Error& error, std::string_view w
                      std::to_string(error.status) + ")"};
 }
 
+void record_failure(history::History& history, const std::string& tenant_id,
+                    const kafka::Message& message, const service::Settled& settled,
+                    history::Entry entry) {
+  if (!settled.dead_lettered || tenant_id.empty()) return;
+  entry.action = std::string(history::action::failed);
+  entry.reason_code = settled.outcome.code();
+  entry.message = settled.outcome.message;
+  entry.attempts = message.attempt;
+  entry.dead_letter = settled.dead_letter_id;
+  try {
+    history.record(tenant_id, entry);
+  } catch (const std::exception& e) {
+    log::error(
+        "failure not recorded in the history",
+        {{"tenant", tenant_id}, {"dead_letter", settled.dead_letter_id}, {"error", e.what()}});
+  }
+}
+
 }  // namespace hbsync::mapper

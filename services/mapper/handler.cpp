@@ -6,6 +6,7 @@
 #include "hbsync/log/log.hpp"
 #include "hbsync/service/dlq_keys.hpp"
 #include "hbsync/service/hubspot_events.hpp"
+#include "hbsync/service/replay.hpp"
 #include "hbsync/service/unreadable.hpp"
 #include "hbsync/tenant/board_users.hpp"
 #include "hbsync/tenant/crypto.hpp"
@@ -36,7 +37,12 @@ EventHandler::EventHandler(HandlerOptions options, tenant::Store* store, redis::
                  return event.portal_id() > 0 ? std::to_string(event.portal_id()) : std::string();
                },
            .wanted = [](const auto& work) { return classify(work.payload) != EventAction::ignore; },
-           .apply = [this](auto& work) { return apply(work); }}),
+           .apply = [this](auto& work) { return apply(work); },
+           .settle =
+               [this](auto& work, const service::Settled& settled) {
+                 record_failure(history_, work.settings ? work.tenant_id : std::string(),
+                                work.message, settled, failure_entry(work.payload));
+               }}),
       batches_([this](const kafka::Message& m) { return pipeline_.handle(m); },
                [this](const kafka::Message& m) {
                  return service::dead_letter_unreadable(
@@ -68,6 +74,17 @@ EventHandler::Outcome EventHandler::apply(service::Work<v1::HubSpotEvent, std::m
   auto command = plan_lifecycle(work.tenant_id, event, options_.now());
   if (!command) return {};
   return publish(std::move(*command), event, replay);
+}
+
+history::Entry EventHandler::failure_entry(const v1::HubSpotEvent& event) {
+  history::Entry e{.direction = std::string(history::direction::hubspot_to_board)};
+  const std::string& type = event.subscription_type();
+  if (type.starts_with("deal.") || type == service::kReplaySubscriptionType) {
+    e.deal_id = event.object_id();
+  } else if (type.starts_with("company.")) {
+    e.company_id = event.object_id();
+  }
+  return e;
 }
 
 namespace {

@@ -17,6 +17,7 @@
 #include "event_batch.hpp"
 #include "hbsync/board/api.hpp"
 #include "hbsync/domain/owner.hpp"
+#include "hbsync/history/history.hpp"
 #include "hbsync/hubspot/api.hpp"
 #include "hbsync/hubspot/oauth.hpp"
 #include "hbsync/kafka/consumer.hpp"
@@ -96,6 +97,8 @@ class EventHandler {
                       std::vector<domain::BoardUser>& users);
 
   hubspot::TokenSource& tokens_for(const std::string& tenant_id);
+  // The history entry of a dead-lettered event: its deal or company.
+  static history::Entry failure_entry(const v1::HubSpotEvent& event);
 
   HandlerOptions options_;
   tenant::Store* store_;
@@ -104,6 +107,7 @@ class EventHandler {
   hubspot::OAuth oauth_;
   board::Api& board_;
   kafka::Producer& producer_;
+  history::History history_{redis_};  // failures (record_failure)
 
   std::unique_ptr<hubspot::TokenProviders> tokens_;  // null without a store
   // "<tenant>:<owner id>" -> e-mail ("" when the owner is unknown).

@@ -1,5 +1,8 @@
 // hbsync-mapper when things fail: deleted or unknown records, unknown tenants,
 // HubSpot errors dead-lettered with a reason, Redis refusing writes.
+#include <regex>
+
+#include "hbsync/history/history.hpp"
 #include "mapper_test_support.hpp"
 
 namespace hbsync::mapper::test {
@@ -57,6 +60,15 @@ TEST_F(MapperFailureTest, DeletionNotFoundUnknownTenantAndDeadLetter) {
   // Nothing but the two earlier commands went to sync.commands.
   EXPECT_EQ(consume_raw("sync.commands", 3, 10s).size(), 2u);
   EXPECT_NE(read_file(log_).find("event of an unknown tenant dead-lettered"), std::string::npos);
+  // A known tenant's failure is in its history; a stranger has none.
+  hbsync::history::History history(*redis_);
+  bool recorded = false;
+  for (const auto& e : history.latest(kPortal, 100)) {
+    recorded |= e.action == "failed" && e.deal_id == std::stoll(deal) &&
+                e.reason_code == "hubspot_server" && !e.dead_letter.empty();
+  }
+  EXPECT_TRUE(recorded);
+  EXPECT_TRUE(history.latest("4242", 10).empty());
 }
 
 // An event of a batch that keeps failing is retried, then dead-lettered by
@@ -84,6 +96,20 @@ TEST_F(MapperFailureTest, ABatchEventThatKeepsFailingIsDeadLetteredAloneTheRestG
   EXPECT_EQ(dl.attempts(), 2);
   EXPECT_EQ(dl.payload(), a.SerializeAsString());
   EXPECT_EQ(dlq[0].first, kPortal + ":deal:" + failing);
+  // The tenant sees the failure in its history, naming the dead letter the
+  // console's retry replays; the handled event is no failure.
+  hbsync::history::History history(*redis_);
+  std::vector<hbsync::history::Entry> failures;
+  for (const auto& e : history.latest(kPortal, 100)) {
+    if (e.action == "failed") failures.push_back(e);
+  }
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].deal_id, std::stoll(failing));
+  EXPECT_EQ(failures[0].direction, "hubspot_to_board");
+  EXPECT_EQ(failures[0].reason_code, "hubspot_server");
+  EXPECT_EQ(failures[0].attempts, 2);
+  EXPECT_TRUE(std::regex_match(failures[0].dead_letter, std::regex("[0-9]+:[0-9]+")))
+      << failures[0].dead_letter;
 }
 
 // Redis at maxmemory (noeviction) refuses writes: the failure is reported as
