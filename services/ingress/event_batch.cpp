@@ -34,14 +34,14 @@ std::string encode_batch(const std::vector<ParsedEvent>& events,
   constexpr uint32_t kTag = (1u << 3) | WireFormatLite::WIRETYPE_LENGTH_DELIMITED;
   size_t total = 0;
   for (size_t i : positions) {
-    const size_t size = events[i].event.ByteSizeLong();  // cached for the write below
+    const size_t size = events[i].event->ByteSizeLong();  // cached for the write below
     total += CodedOutputStream::VarintSize32(kTag) +
              CodedOutputStream::VarintSize32(static_cast<uint32_t>(size)) + size;
   }
   std::string out(total, '\0');
   auto* p = reinterpret_cast<uint8_t*>(out.data());
   for (size_t i : positions) {
-    const auto& event = events[i].event;
+    const auto& event = *events[i].event;
     p = CodedOutputStream::WriteVarint32ToArray(kTag, p);
     p = CodedOutputStream::WriteVarint32ToArray(static_cast<uint32_t>(event.GetCachedSize()), p);
     p = event.SerializeWithCachedSizesToArray(p);

@@ -58,9 +58,11 @@ TEST(GroupByPartition, NoEventsNoGroups) {
 }
 
 TEST(EncodeBatch, IsTheHubSpotEventBatchOfTheChosenEventsInOrder) {
+  google::protobuf::Arena arena;
   std::vector<ParsedEvent> events(4);
   for (int i = 0; i < 4; ++i) {
-    auto& e = events[i].event;
+    events[i].event = google::protobuf::Arena::CreateMessage<v1::HubSpotEvent>(&arena);
+    auto& e = *events[i].event;
     e.set_portal_id(62515);
     e.set_event_id(100 + i);
     e.set_subscription_type("deal.propertyChange");
@@ -73,12 +75,12 @@ TEST(EncodeBatch, IsTheHubSpotEventBatchOfTheChosenEventsInOrder) {
   v1::HubSpotEventBatch batch;
   ASSERT_TRUE(batch.ParseFromString(bytes));
   ASSERT_EQ(batch.events_size(), 3);
-  EXPECT_EQ(batch.events(0).SerializeAsString(), events[3].event.SerializeAsString());
-  EXPECT_EQ(batch.events(1).SerializeAsString(), events[0].event.SerializeAsString());
-  EXPECT_EQ(batch.events(2).SerializeAsString(), events[2].event.SerializeAsString());
+  EXPECT_EQ(batch.events(0).SerializeAsString(), events[3].event->SerializeAsString());
+  EXPECT_EQ(batch.events(1).SerializeAsString(), events[0].event->SerializeAsString());
+  EXPECT_EQ(batch.events(2).SerializeAsString(), events[2].event->SerializeAsString());
   // The same bytes protobuf writes for the message built the slow way.
   v1::HubSpotEventBatch built;
-  for (size_t i : {3, 0, 2}) *built.add_events() = events[i].event;
+  for (size_t i : {3, 0, 2}) *built.add_events() = *events[i].event;
   EXPECT_EQ(bytes, built.SerializeAsString());
 }
 

@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <array>
 #include <optional>
 #include <vector>
@@ -107,7 +108,7 @@ bool keeps_property_value(std::string_view name) {
 // The fields of one event (`e`, already checked to be an object) into its
 // protobuf; nullopt with `error` set when a required field is missing.
 std::optional<ParsedEvent> parse_event(const Value& obj, int64_t received_at_ms,
-                                       std::string& error) {
+                                       google::protobuf::Arena& arena, std::string& error) {
   const Fields e(obj);
   auto portal = e.int_field(kPortalId);
   auto type = e.string_field(kSubscriptionType);
@@ -128,7 +129,8 @@ std::optional<ParsedEvent> parse_event(const Value& obj, int64_t received_at_ms,
   }
 
   ParsedEvent parsed;
-  auto& ev = parsed.event;
+  parsed.event = google::protobuf::Arena::CreateMessage<hbsync::v1::HubSpotEvent>(&arena);
+  auto& ev = *parsed.event;
   ev.set_portal_id(*portal);
   ev.set_subscription_type(type->data(), type->size());
   ev.set_occurred_at_ms(*occurred);
@@ -195,11 +197,18 @@ ParseResult parse_events(std::string_view body, int64_t received_at_ms) {
                    std::to_string(doc.Size());
     return result;
   }
+  // About 400 bytes of arena per event (the message, its strings and their
+  // cleanup entries): one block for the whole request.
+  google::protobuf::ArenaOptions arena_options;
+  arena_options.start_block_size = std::clamp<size_t>(doc.Size() * 512, 1024, 64 * 1024);
+  arena_options.max_block_size = 64 * 1024;
+  result.arena = std::make_unique<google::protobuf::Arena>(arena_options);
   result.events.reserve(doc.Size());
   for (rapidjson::SizeType i = 0; i < doc.Size(); ++i) {
     const Value& e = doc[i];
     std::string error;
-    auto parsed = e.IsObject() ? parse_event(e, received_at_ms, error) : std::nullopt;
+    auto parsed =
+        e.IsObject() ? parse_event(e, received_at_ms, *result.arena, error) : std::nullopt;
     if (!parsed) {
       if (error.empty()) error = "must be an object";
       result.error = "event " + std::to_string(i) + ": " + error;

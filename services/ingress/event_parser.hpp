@@ -4,6 +4,9 @@
 // rejected whole, with a message, so nothing is half-accepted.
 #pragma once
 
+#include <google/protobuf/arena.h>
+
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,7 +18,7 @@ namespace hbsync::ingress {
 inline constexpr size_t kMaxEventsPerRequest = 100;
 
 struct ParsedEvent {
-  hbsync::v1::HubSpotEvent event;
+  hbsync::v1::HubSpotEvent* event = nullptr;  // on its ParseResult's arena
   std::string key;  // "<portalId>:<objectType>:<objectId>": one object's events stay in order
 };
 
@@ -25,6 +28,10 @@ struct ParseResult {
   // Stable code for the log line and metric when !ok: json_syntax,
   // json_encoding, json_too_deep, or malformed (valid JSON, not HubSpot's shape).
   std::string reason = "malformed";
+  // Owns the events' messages and their strings: one block per request
+  // instead of a heap chunk per string, freed at once. Declared before
+  // `events`, which point into it.
+  std::unique_ptr<google::protobuf::Arena> arena;
   std::vector<ParsedEvent> events;
 };
 

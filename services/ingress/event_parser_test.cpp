@@ -19,7 +19,7 @@ TEST(EventParserTest, ParsesHubSpotPayloadAndIgnoresUnknownFields) {
   auto r = parse_events(body, 42);
   ASSERT_TRUE(r.ok) << r.error;
   ASSERT_EQ(r.events.size(), 2u);
-  const auto& a = r.events[0].event;
+  const auto& a = *r.events[0].event;
   EXPECT_EQ(a.portal_id(), 62515);
   EXPECT_EQ(a.subscription_type(), "deal.propertyChange");
   EXPECT_EQ(a.object_id(), 1246965);
@@ -29,8 +29,8 @@ TEST(EventParserTest, ParsesHubSpotPayloadAndIgnoresUnknownFields) {
   EXPECT_EQ(a.received_at_ms(), 42);
   EXPECT_EQ(r.events[0].key, "62515:deal:1246965");
   // eventType spelling and string ids are accepted.
-  EXPECT_EQ(r.events[1].event.subscription_type(), "deal.creation");
-  EXPECT_EQ(r.events[1].event.object_id(), 1246966);
+  EXPECT_EQ(r.events[1].event->subscription_type(), "deal.creation");
+  EXPECT_EQ(r.events[1].event->object_id(), 1246966);
 }
 
 TEST(EventParserTest, DropsValuesOfPropertiesTheProductDoesNotUse) {
@@ -41,9 +41,9 @@ TEST(EventParserTest, DropsValuesOfPropertiesTheProductDoesNotUse) {
            "propertyName":"amount","propertyValue":"90000"}])",
       0);
   ASSERT_TRUE(r.ok);
-  EXPECT_EQ(r.events[0].event.property_name(), "dealname");
-  EXPECT_EQ(r.events[0].event.property_value(), "");
-  EXPECT_EQ(r.events[1].event.property_value(), "");
+  EXPECT_EQ(r.events[0].event->property_name(), "dealname");
+  EXPECT_EQ(r.events[0].event->property_value(), "");
+  EXPECT_EQ(r.events[1].event->property_value(), "");
 }
 
 TEST(EventParserTest, AssociationChangesAreKeyedByTheDeal) {
@@ -58,8 +58,8 @@ TEST(EventParserTest, AssociationChangesAreKeyedByTheDeal) {
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.events[0].key, "9:deal:11");
   EXPECT_EQ(r.events[1].key, "9:deal:11");
-  EXPECT_TRUE(r.events[0].event.is_primary_association());
-  EXPECT_TRUE(r.events[1].event.association_removed());
+  EXPECT_TRUE(r.events[0].event->is_primary_association());
+  EXPECT_TRUE(r.events[1].event->association_removed());
 }
 
 TEST(EventParserTest, MergeCarriesMergedIds) {
@@ -68,8 +68,8 @@ TEST(EventParserTest, MergeCarriesMergedIds) {
            "primaryObjectId":30,"mergedObjectIds":[31,32],"newObjectId":30}])",
       0);
   ASSERT_TRUE(r.ok);
-  ASSERT_EQ(r.events[0].event.merged_object_ids_size(), 2);
-  EXPECT_EQ(r.events[0].event.merged_object_ids(1), 32);
+  ASSERT_EQ(r.events[0].event->merged_object_ids_size(), 2);
+  EXPECT_EQ(r.events[0].event->merged_object_ids(1), 32);
 }
 
 struct BadCase {
@@ -152,7 +152,7 @@ TEST(EventParserTest, AcceptedEventsAreReadableProtobuf) {
       0);
   ASSERT_TRUE(r.ok) << r.error;
   v1::HubSpotEvent back;
-  ASSERT_TRUE(back.ParseFromString(r.events[0].event.SerializeAsString()));
+  ASSERT_TRUE(back.ParseFromString(r.events[0].event->SerializeAsString()));
   EXPECT_EQ(back.change_source(), "\xc3\xa9\xf0\x9f\x98\x80 \xe6\x97\xa5");
 }
 

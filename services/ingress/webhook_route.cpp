@@ -72,7 +72,7 @@ std::vector<kafka::OutgoingMessage> messages_of(const WebhookOptions& options,
     for (size_t i : kept) {
       messages.push_back({.topic = options.topic,
                           .key = std::move(events[i].key),
-                          .value = events[i].event.SerializeAsString(),
+                          .value = events[i].event->SerializeAsString(),
                           .headers = {{"hbsync-schema", std::string(service::kHubSpotEventSchema)}},
                           .correlation_id = {}});
     }
@@ -109,7 +109,7 @@ void publish_batch(const WebhookOptions& options, kafka::Producer& producer,
   std::vector<size_t> kept;
   kept.reserve(events.size());
   for (size_t i = 0; i < events.size(); ++i) {
-    if (tenants.at(events[i].event.portal_id())) kept.push_back(i);
+    if (tenants.at(events[i].event->portal_id())) kept.push_back(i);
   }
   const size_t unknown = events.size() - kept.size();
   if (unknown > 0 && options.redis_marked && !options.redis_marked()) {
@@ -183,22 +183,25 @@ void install_webhook_route(http::Router& router, WebhookOptions options, kafka::
           return;
         }
         std::vector<int64_t> portals;
-        for (const auto& e : parsed.events) portals.push_back(e.event.portal_id());
+        for (const auto& e : parsed.events) portals.push_back(e.event->portal_id());
         std::sort(portals.begin(), portals.end());
         portals.erase(std::unique(portals.begin(), portals.end()), portals.end());
-        auto events = std::make_shared<std::vector<ParsedEvent>>(std::move(parsed.events));
+        // The events with the arena they live on.
+        auto request_events = std::make_shared<ParseResult>(std::move(parsed));
         // The HTTP thread never waits on Redis: a portal not in memory is
         // looked up on the directory's thread, which answers through `done`.
-        tenants.resolve(std::move(portals), [shared, &producer, events, correlation_id, respond](
-                                                std::optional<TenantDirectory::Answers> answers) {
-          log::Scope scope("", correlation_id);
-          if (!answers) {
-            // Better HubSpot retries later than an event dropped on a guess.
-            respond(unavailable("tenant_lookup", "tenant lookup unavailable, retry later"));
-            return;
-          }
-          publish_batch(*shared, producer, *events, *answers, correlation_id, respond);
-        });
+        tenants.resolve(
+            std::move(portals), [shared, &producer, request_events, correlation_id,
+                                 respond](std::optional<TenantDirectory::Answers> answers) {
+              log::Scope scope("", correlation_id);
+              if (!answers) {
+                // Better HubSpot retries later than an event dropped on a guess.
+                respond(unavailable("tenant_lookup", "tenant lookup unavailable, retry later"));
+                return;
+              }
+              publish_batch(*shared, producer, request_events->events, *answers, correlation_id,
+                            respond);
+            });
       });
 }
 

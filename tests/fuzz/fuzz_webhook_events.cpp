@@ -14,11 +14,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   FUZZ_CHECK(result.events.size() <= ingress::kMaxEventsPerRequest);
   for (const auto& e : result.events) {
-    FUZZ_CHECK(e.event.portal_id() > 0);
+    FUZZ_CHECK(e.event->portal_id() > 0);
     FUZZ_CHECK(!e.key.empty());
     v1::HubSpotEvent back;
-    FUZZ_CHECK(back.ParseFromString(e.event.SerializeAsString()));
-    FUZZ_CHECK(back.SerializeAsString() == e.event.SerializeAsString());
+    FUZZ_CHECK(back.ParseFromString(e.event->SerializeAsString()));
+    FUZZ_CHECK(back.SerializeAsString() == e.event->SerializeAsString());
   }
   return 0;
 }

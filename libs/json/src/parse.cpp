@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 
 namespace hbsync::json {
@@ -76,6 +77,22 @@ struct ByteClasses {
 };
 constexpr ByteClasses kBytes;
 
+// Whether the 8 bytes at p hold none of the bytes a string's scan stops at
+// (NUL, '"', '\\', non-ASCII): eight bytes a step through the plain middle
+// of a string. A word with one is left to the byte loop, which is exact.
+bool plain_word(const char* p) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+  std::uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  // Nonzero when some byte of x is zero (and only then: a false positive
+  // needs a true zero byte below it).
+  auto zero_byte = [](std::uint64_t x) { return (x - kOnes) & ~x & kHighs; };
+  const std::uint64_t stops =
+      w | zero_byte(w) | zero_byte(w ^ (kOnes * '"')) | zero_byte(w ^ (kOnes * '\\'));
+  return (stops & kHighs) == 0;
+}
+
 // What RapidJSON's parse does not check: depth, NUL bytes, lone low
 // surrogate escapes; and UTF-8 inside strings, checked here in one pass
 // rather than by RapidJSON's per-character validation (several times
@@ -90,6 +107,7 @@ Status prescan(std::string_view text, std::size_t max_depth) {
   for (std::size_t i = 0; i < n; ++i) {
     if (in_string) {
       const std::size_t plain = i;
+      while (i + 8 <= n && plain_word(text.data() + i)) i += 8;
       while (i < n && !kBytes.in_string[static_cast<unsigned char>(text[i])]) ++i;
       if (i != plain) after_high_surrogate = false;
       if (i == n) break;

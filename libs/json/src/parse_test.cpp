@@ -109,6 +109,30 @@ TEST(JsonParse, Utf8CheckAgreesWithRapidJsonValidation) {
   }
 }
 
+// The scan steps through plain string bytes eight at a time: a byte it must
+// stop at (NUL, quote, backslash, non-ASCII) at any position of a long string
+// gives the same verdict as RapidJSON's validating parse.
+TEST(JsonParse, LongStringsAgreeWithRapidJsonValidation) {
+  rapidjson::Document doc;
+  const std::string specials = std::string("\0\"\\\x80\xc3\xa9\xe2\x82\xac\xff\x7f", 11) + "\\n";
+  std::mt19937 rng(17);
+  int accepted = 0, refused = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string value(rng() % 40, 'a');
+    for (int k = static_cast<int>(rng() % 3); k > 0 && !value.empty(); --k) {
+      value[rng() % value.size()] = specials[rng() % specials.size()];
+    }
+    const std::string text = "[\"" + value + "\",\"" + value + "\"]";
+    rapidjson::Document reference;
+    reference.Parse<rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
+    const bool ok = static_cast<bool>(parse(doc, text));
+    EXPECT_EQ(ok, !reference.HasParseError()) << text;
+    ++(ok ? accepted : refused);
+  }
+  EXPECT_GT(accepted, 1000);
+  EXPECT_GT(refused, 1000);
+}
+
 // parse_insitu is parse done in place: the same status (problem, message,
 // offset) and the same document for every text, including random mutations
 // of a webhook-like body (escapes, BOM, non-ASCII, syntax errors).
