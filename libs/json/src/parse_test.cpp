@@ -133,6 +133,29 @@ TEST(JsonParse, LongStringsAgreeWithRapidJsonValidation) {
   EXPECT_GT(refused, 1000);
 }
 
+// Each byte the scan must see, at every position of a long string (so at
+// every offset within an eight-byte step).
+TEST(JsonParse, LongStringsSeeEveryEscapeAndNonAsciiByte) {
+  rapidjson::Document doc;
+  struct Case {
+    std::string inserted;
+    Problem problem;
+  };
+  for (const Case& c :
+       {Case{"\\uDC00", Problem::encoding}, Case{"\\ud83d\\ude00", Problem::none},
+        Case{"\x80", Problem::encoding}, Case{"\xc3\xa9", Problem::none},
+        Case{std::string(1, '\0'), Problem::syntax}, Case{"\\\"]", Problem::none}}) {
+    for (size_t at = 0; at <= 24; ++at) {
+      std::string value(24, 'a');
+      value.insert(at, c.inserted);
+      const std::string text = "[\"" + value + "\"]";
+      const Status status = parse(doc, text);
+      EXPECT_EQ(status.problem, c.problem) << at << ": " << text;
+      if (c.inserted[0] == '\0') EXPECT_EQ(status.message, "NUL byte in JSON text") << at;
+    }
+  }
+}
+
 // parse_insitu is parse done in place: the same status (problem, message,
 // offset) and the same document for every text, including random mutations
 // of a webhook-like body (escapes, BOM, non-ASCII, syntax errors).
