@@ -64,19 +64,41 @@ constexpr std::array<std::string_view, kFieldCount> kFieldNames = {"portalId",
                                                                    "newObjectId",
                                                                    "mergedObjectIds"};
 
+// The fields by the length of their name (at most 3 share one): a member's
+// name is compared with those only.
+constexpr size_t kLongestName = 20;
+struct FieldsByLength {
+  std::array<std::array<Field, 4>, kLongestName + 1> fields{};
+  std::array<size_t, kLongestName + 1> count{};
+  constexpr FieldsByLength() {
+    for (size_t i = 0; i < kFieldCount; ++i) {
+      const size_t length = kFieldNames[i].size();
+      fields[length][count[length]++] = static_cast<Field>(i);
+    }
+  }
+};
+constexpr FieldsByLength kFieldsByLength;
+static_assert(std::ranges::all_of(kFieldNames,
+                                  [](std::string_view n) { return n.size() <= kLongestName; }));
+
+// The field a member's name is, kFieldCount when none.
+Field field_of(std::string_view name) {
+  if (name.size() > kLongestName) return kFieldCount;
+  const auto& candidates = kFieldsByLength.fields[name.size()];
+  for (size_t k = 0; k < kFieldsByLength.count[name.size()]; ++k) {
+    if (name == kFieldNames[candidates[k]]) return candidates[k];
+  }
+  return kFieldCount;
+}
+
 class Fields {
  public:
   explicit Fields(const Value& obj) {
     for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
-      std::string_view name(it->name.GetString(), it->name.GetStringLength());
-      for (size_t i = 0; i < kFieldCount; ++i) {
-        if (name != kFieldNames[i]) continue;
-        if (!seen_[i]) {
-          seen_[i] = true;
-          values_[i] = it->value.IsNull() ? nullptr : &it->value;
-        }
-        break;
-      }
+      const Field i = field_of({it->name.GetString(), it->name.GetStringLength()});
+      if (i == kFieldCount || seen_[i]) continue;
+      seen_[i] = true;
+      values_[i] = it->value.IsNull() ? nullptr : &it->value;
     }
   }
 

@@ -33,6 +33,41 @@ TEST(EventParserTest, ParsesHubSpotPayloadAndIgnoresUnknownFields) {
   EXPECT_EQ(r.events[1].event->object_id(), 1246966);
 }
 
+// Every field is found by its exact name; the first member of a name counts
+// and null counts as absent.
+TEST(EventParserTest, ReadsEveryFieldByExactNameFirstMemberWins) {
+  std::string body = R"([{"portalId":9,"portalID":8,"portalIx":7,"eventId":1,"eventId":2,
+    "subscriptionId":3,"appId":4,"attemptNumber":5,"changeSource":"API","eventType":"x.y",
+    "subscriptionType":null,"occurredAt":6,"objectId":null,"fromObjectId":10,"toObjectId":11,
+    "propertyName":"pipeline","propertyValue":"p1","associationType":"DEAL_TO_COMPANY",
+    "associationRemoved":true,"isPrimaryAssociation":true,"primaryObjectId":12,
+    "newObjectId":13,"mergedObjectIds":[14],"mergedObjectIds":[15]}])";
+  auto r = parse_events(body, 0);
+  ASSERT_TRUE(r.ok) << r.error;
+  const auto& e = *r.events[0].event;
+  EXPECT_EQ(e.portal_id(), 9);
+  EXPECT_EQ(e.event_id(), 1);
+  EXPECT_EQ(e.subscription_id(), 3);
+  EXPECT_EQ(e.app_id(), 4);
+  EXPECT_EQ(e.attempt_number(), 5);
+  EXPECT_EQ(e.change_source(), "API");
+  EXPECT_EQ(e.subscription_type(), "x.y");  // subscriptionType null: eventType
+  EXPECT_EQ(e.occurred_at_ms(), 6);
+  EXPECT_EQ(e.object_id(), 0);
+  EXPECT_EQ(e.from_object_id(), 10);
+  EXPECT_EQ(e.to_object_id(), 11);
+  EXPECT_EQ(e.property_name(), "pipeline");
+  EXPECT_EQ(e.property_value(), "p1");
+  EXPECT_EQ(e.association_type(), "DEAL_TO_COMPANY");
+  EXPECT_TRUE(e.association_removed());
+  EXPECT_TRUE(e.is_primary_association());
+  EXPECT_EQ(e.primary_object_id(), 12);
+  EXPECT_EQ(e.new_object_id(), 13);
+  ASSERT_EQ(e.merged_object_ids_size(), 1);
+  EXPECT_EQ(e.merged_object_ids(0), 14);
+  EXPECT_EQ(r.events[0].key, "9:deal:10");
+}
+
 TEST(EventParserTest, DropsValuesOfPropertiesTheProductDoesNotUse) {
   auto r = parse_events(
       R"([{"portalId":1,"occurredAt":1,"subscriptionType":"deal.propertyChange","objectId":5,
