@@ -151,8 +151,37 @@ TEST(JsonParse, LongStringsSeeEveryEscapeAndNonAsciiByte) {
       const std::string text = "[\"" + value + "\"]";
       const Status status = parse(doc, text);
       EXPECT_EQ(status.problem, c.problem) << at << ": " << text;
-      if (c.inserted[0] == '\0') EXPECT_EQ(status.message, "NUL byte in JSON text") << at;
+      if (c.inserted[0] == '\0') {
+        EXPECT_EQ(status.message, "NUL byte in JSON text") << at;
+      }
     }
+  }
+}
+
+// Outside strings too: every bracket, quote and NUL after runs of other
+// bytes of every length (so at every offset within an eight-byte step).
+TEST(JsonParse, LongRunsBetweenTokensSeeEveryBracketQuoteAndNul) {
+  rapidjson::Document doc;
+  for (size_t pad = 0; pad <= 24; ++pad) {
+    const std::string ws(pad, ' ');
+    const std::string number = "1" + std::string(pad, '0');
+    EXPECT_EQ(parse(doc, "[" + ws + "[" + ws + "[1]]]", {.max_depth = 2}).problem,
+              Problem::too_deep)
+        << pad;
+    EXPECT_TRUE(parse(doc, "[" + ws + "[" + ws + "[1]" + ws + "]" + ws + "]", {.max_depth = 3}))
+        << pad;
+    EXPECT_EQ(parse(doc, "{\"a\":" + ws + "{\"b\":" + ws + "{}}}", {.max_depth = 2}).problem,
+              Problem::too_deep)
+        << pad;
+    // Closed brackets give their depth back: [1]...[1] at depth 2 each.
+    EXPECT_TRUE(parse(doc, "[[" + number + "]," + ws + "{\"c\":" + number + "}," + ws + "[2]]",
+                      {.max_depth = 2}))
+        << pad;
+    // Brackets in a string after a run do not count.
+    EXPECT_TRUE(parse(doc, "[" + number + "," + ws + "\"[[[{{{\"]", {.max_depth = 1})) << pad;
+    const Status nul = parse(doc, "[" + ws + std::string(1, '\0') + "1]");
+    EXPECT_EQ(nul.message, "NUL byte in JSON text") << pad;
+    EXPECT_EQ(nul.offset, pad + 1) << pad;
   }
 }
 
