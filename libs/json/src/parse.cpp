@@ -3,10 +3,8 @@
 #include <rapidjson/error/en.h>
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <optional>
 
 namespace hbsync::json {
@@ -78,49 +76,6 @@ struct ByteClasses {
 };
 constexpr ByteClasses kBytes;
 
-// Eight bytes a step: a mask with the high bit set in each byte of a word
-// that the scan must stop at. A byte's bit is exact up to the first set one
-// (a zero-byte test can only misfire above a true zero byte), so the lowest
-// set bit is the first byte to look at. Little-endian only: elsewhere the
-// byte loops below do all the work.
-constexpr bool kWordSteps = std::endian::native == std::endian::little;
-constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
-
-std::uint64_t zero_bytes(std::uint64_t x) {
-  return (x - kOnes) & ~x & kHighs;
-}
-
-// In a string: NUL, '"', '\\' and non-ASCII bytes.
-std::uint64_t string_stops(std::uint64_t w) {
-  return (w | zero_bytes(w) | zero_bytes(w ^ (kOnes * '"')) | zero_bytes(w ^ (kOnes * '\\'))) &
-         kHighs;
-}
-
-// Outside strings: NUL, '"', '[', '{', ']', '}' (a byte or 0x20 is '{' only
-// for '[' and '{', '}' only for ']' and '}').
-std::uint64_t outside_stops(std::uint64_t w) {
-  const std::uint64_t folded = w | (kOnes * 0x20);
-  return zero_bytes(w) | zero_bytes(w ^ (kOnes * '"')) | zero_bytes(folded ^ (kOnes * '{')) |
-         zero_bytes(folded ^ (kOnes * '}'));
-}
-
-// The position of the first byte from i on that `stops` (the word test) and
-// `table` (the same set, a byte at a time) mark; text.size() when none.
-template <typename Stops>
-std::size_t skip_to(std::string_view text, std::size_t i, Stops stops, const bool (&table)[256]) {
-  const std::size_t n = text.size();
-  if constexpr (kWordSteps) {
-    for (; i + 8 <= n; i += 8) {
-      std::uint64_t w;
-      std::memcpy(&w, text.data() + i, sizeof w);
-      if (const std::uint64_t m = stops(w)) return i + (std::countr_zero(m) >> 3);
-    }
-  }
-  while (i < n && !table[static_cast<unsigned char>(text[i])]) ++i;
-  return i;
-}
-
 // What RapidJSON's parse does not check: depth, NUL bytes, lone low
 // surrogate escapes; and UTF-8 inside strings, checked here in one pass
 // rather than by RapidJSON's per-character validation (several times
@@ -135,11 +90,11 @@ Status prescan(std::string_view text, std::size_t max_depth) {
   for (std::size_t i = 0; i < n; ++i) {
     if (in_string) {
       const std::size_t plain = i;
-      i = skip_to(text, i, string_stops, kBytes.in_string);
+      while (i < n && !kBytes.in_string[static_cast<unsigned char>(text[i])]) ++i;
       if (i != plain) after_high_surrogate = false;
       if (i == n) break;
     } else {
-      i = skip_to(text, i, outside_stops, kBytes.outside);
+      while (i < n && !kBytes.outside[static_cast<unsigned char>(text[i])]) ++i;
       if (i == n) break;
     }
     const char c = text[i];
