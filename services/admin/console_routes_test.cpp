@@ -51,7 +51,7 @@ class ConsoleRoutesTest : public ::testing::Test {
 
 TEST_F(ConsoleRoutesTest, EveryConsoleFileIsEmbeddedWithItsExactBytes) {
   std::map<std::string, std::string> on_disk;
-  for (const auto& entry : std::filesystem::directory_iterator(HBSYNC_CONSOLE_DIR)) {
+  for (const auto& entry : std::filesystem::directory_iterator(CONSOLE_SOURCE_DIR)) {
     if (entry.is_regular_file()) {
       on_disk[entry.path().filename().string()] = read_file(entry.path());
     }
@@ -74,7 +74,7 @@ TEST_F(ConsoleRoutesTest, ServesEachFileWithTypeAndSecurityHeaders) {
     SCOPED_TRACE(target);
     const http::Response r = get(target);
     EXPECT_EQ(r.status, 200);
-    EXPECT_EQ(r.body, read_file(std::filesystem::path(HBSYNC_CONSOLE_DIR) / file_and_type.first));
+    EXPECT_EQ(r.body, read_file(std::filesystem::path(CONSOLE_SOURCE_DIR) / file_and_type.first));
     EXPECT_EQ(header(r, "Content-Type"), file_and_type.second);
     EXPECT_EQ(header(r, "Content-Security-Policy"), kConsoleContentSecurityPolicy);
     EXPECT_EQ(header(r, "X-Content-Type-Options"), "nosniff");

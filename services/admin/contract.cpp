@@ -274,8 +274,8 @@ Contract Contract::parse(const std::string& yaml_text) {
 
 const Contract& Contract::admin_api() {
   static const Contract contract = [] {
-    std::ifstream in(HBSYNC_ADMIN_API_YAML);
-    if (!in) throw std::runtime_error(std::string("cannot read ") + HBSYNC_ADMIN_API_YAML);
+    std::ifstream in(ADMIN_API_YAML_PATH);
+    if (!in) throw std::runtime_error(std::string("cannot read ") + ADMIN_API_YAML_PATH);
     std::stringstream text;
     text << in.rdbuf();
     return parse(text.str());

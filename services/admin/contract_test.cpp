@@ -179,7 +179,7 @@ TEST(ContractTest, AdminApiParsesAndEveryRefResolves) {
 // Which module documents each path: the yaml's section comments
 // "# --- ... (services/admin/<module>.cpp) ---".
 std::map<std::string, std::string> module_of_paths() {
-  std::ifstream in(HBSYNC_ADMIN_API_YAML);
+  std::ifstream in(ADMIN_API_YAML_PATH);
   std::map<std::string, std::string> out;
   std::string module;
   for (std::string line; std::getline(in, line);) {
