@@ -27,8 +27,8 @@ std::vector<PartitionGroup> group_by_partition(
     const std::function<int32_t(std::string_view)>& partition_of);
 
 // The serialized hbsync.v1.HubSpotEventBatch of events[i] for i in
-// `positions`, in that order (written field by field: no batch message is
-// built and no event copied).
+// `positions`, in that order (each event serialized in place: no batch
+// message is built and no event copied).
 std::string encode_batch(const std::vector<ParsedEvent>& events,
                          const std::vector<size_t>& positions);
 

@@ -86,8 +86,8 @@ TEST(EncodeBatch, IsTheHubSpotEventBatchOfTheChosenEventsInOrder) {
   EXPECT_EQ(bytes, built.SerializeAsString());
 }
 
-// encode_batch writes the wire format by hand: byte for byte what protobuf
-// writes for the same batch, over random events (zeros, negatives, extreme
+// encode_batch writes each event in place into the batch: byte for byte
+// what protobuf writes for the same batch message, over random events (zeros, negatives, extreme
 // values, empty, long and non-ASCII strings, merged ids or none).
 TEST(EncodeBatch, IsProtobufsOwnSerializationForRandomEvents) {
   std::mt19937_64 rng(13);
