@@ -31,6 +31,8 @@ machine="$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr)"
 python3 - "$root/docs/performance.md" "$out" "$commit" "$machine" \
   "$latency_deals $tenants $per_tenant $first_deals" <<'PY'
 import re, sys, datetime
+sys.path.insert(0, "tests/bench")  # the scripts run from the repository root
+from perfdoc import write_section
 path, out, commit, machine, args = sys.argv[1:6]
 v, slow = {}, []
 for line in open(out):
@@ -87,14 +89,6 @@ linked deal 1. The latency on the dev broker is mostly the two fetch waits
 (ingress -> mapper, mapper -> writer; see "Idle CPU and memory"): real Kafka
 answers a waiting fetch as soon as data arrives.
 """
-text = open(path).read()
-text = re.sub(r"## End to end: HubSpot -> board.*?(?=\n## |\Z)", "", text, flags=re.S)
-text = re.sub(r"\n{3,}", "\n\n", text)
-if "\n## Notes" in text:
-    head, notes = text.split("\n## Notes", 1)
-    text = head.rstrip() + "\n\n" + section + "\n## Notes" + notes
-else:
-    text = text.rstrip() + "\n\n" + section
-open(path, "w").write(text)
+write_section(path, r"End to end: HubSpot -> board", section, "Notes")
 PY
 echo "Wrote docs/performance.md"

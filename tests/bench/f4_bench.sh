@@ -27,6 +27,8 @@ machine="$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr)"
 python3 - "$root/docs/performance.md" "$out" "$commit" "$machine" \
   "$tenants $per_tenant $pollers" <<'PY'
 import re, sys, datetime
+sys.path.insert(0, "tests/bench")  # the scripts run from the repository root
+from perfdoc import write_section
 path, out, commit, machine, args = sys.argv[1:6]
 v, routes = {}, []
 for line in open(out):
@@ -86,14 +88,6 @@ the mapper's one consumer waits in it (up to `HBSYNC_HUBSPOT_MAX_RATE_WAIT`)
 holding all its partitions, board.changes of other tenants included: so the
 echo decides both when the last deal is written and when the pipeline is idle.
 """
-text = open(path).read()
-text = re.sub(r"## board -> HubSpot: sync now.*?(?=\n## |\Z)", "", text, flags=re.S)
-text = re.sub(r"\n{3,}", "\n\n", text)
-if "\n## Idle " in text:  # "Idle CPU and memory" (tests/bench/idle_bench.sh)
-    head, rest = text.split("\n## Idle ", 1)
-    text = head.rstrip() + "\n\n" + section + "\n## Idle " + rest
-else:
-    text = text.rstrip() + "\n\n" + section
-open(path, "w").write(text)
+write_section(path, r"board -> HubSpot: sync now", section, "Idle ")
 PY
 echo "Wrote docs/performance.md"

@@ -80,6 +80,8 @@ commit=$(git rev-parse --short HEAD)
 machine="$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr)"
 python3 - "$root/docs/performance.md" "$out" "$commit" "$machine" "$seconds" <<'PY'
 import re, sys, datetime
+sys.path.insert(0, "tests/bench")  # the scripts run from the repository root
+from perfdoc import write_section
 path, out, commit, machine, seconds = sys.argv[1:6]
 v = dict(l.strip().split("=", 1) for l in open(out) if "=" in l)
 when = datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%MZ")
@@ -135,14 +137,6 @@ latency on the same settings. Production keeps the default of 100 ms: real
 Kafka answers a waiting fetch early, so there the wait costs no latency and
 bounds the idle round trips to 10 per second per broker.
 """
-text = open(path).read()
-text = re.sub(r"## Idle (memory|CPU and memory).*?(?=\n## |\Z)", "", text, flags=re.S)
-text = re.sub(r"\n{3,}", "\n\n", text)
-if "\n## Notes" in text:
-    head, notes = text.split("\n## Notes", 1)
-    text = head.rstrip() + "\n\n" + section + "\n## Notes" + notes
-else:
-    text = text.rstrip() + "\n\n" + section
-open(path, "w").write(text)
+write_section(path, r"Idle (memory|CPU and memory)", section, "Notes")
 PY
 echo "Wrote docs/performance.md"

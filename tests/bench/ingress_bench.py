@@ -31,6 +31,8 @@ import tempfile
 import time
 import urllib.request
 
+from perfdoc import write_section  # tests/bench/perfdoc.py
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SECRET = "bench-secret"
 PORTAL = 62515
@@ -277,16 +279,7 @@ def table(results, sizes, targets):
 
 
 def write_doc(path, section):
-    text = open(path).read()
-    text = re.sub(r"## Ingress: webhook batches.*?(?=\n## |\Z)", "", text, flags=re.S)
-    text = re.sub(r"\n{3,}", "\n\n", text)
-    anchor = "\n## End to end"
-    if anchor in text:
-        head, tail = text.split(anchor, 1)
-        text = head.rstrip() + "\n\n" + section.rstrip() + "\n" + anchor + tail
-    else:
-        text = text.rstrip() + "\n\n" + section
-    open(path, "w").write(text)
+    write_section(path, r"Ingress: webhook batches", section, "End to end")
 
 
 def main():
