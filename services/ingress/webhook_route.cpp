@@ -9,6 +9,7 @@
 #include "event_parser.hpp"
 #include "hbsync/log/log.hpp"
 #include "hbsync/metrics/metrics.hpp"
+#include "hbsync/service/dlq_keys.hpp"
 #include "hbsync/service/hubspot_events.hpp"
 
 namespace hbsync::ingress {
@@ -70,11 +71,12 @@ std::vector<kafka::OutgoingMessage> messages_of(const WebhookOptions& options,
   const int32_t partitions = producer.partitions(options.topic);
   if (partitions <= 0) {
     for (size_t i : kept) {
-      messages.push_back({.topic = options.topic,
-                          .key = std::move(events[i].key),
-                          .value = events[i].event->SerializeAsString(),
-                          .headers = {{"hbsync-schema", std::string(service::kHubSpotEventSchema)}},
-                          .correlation_id = {}});
+      messages.push_back(
+          {.topic = options.topic,
+           .key = std::move(events[i].key),
+           .value = events[i].event->SerializeAsString(),
+           .headers = {{service::dlq::kSchemaHeader, std::string(service::kHubSpotEventSchema)}},
+           .correlation_id = {}});
     }
     return messages;
   }
@@ -92,7 +94,7 @@ std::vector<kafka::OutgoingMessage> messages_of(const WebhookOptions& options,
         {.topic = options.topic,
          .key = events[group.events.front()].key,
          .value = encode_batch(events, group.events),
-         .headers = {{"hbsync-schema", std::string(service::kHubSpotEventBatchSchema)}},
+         .headers = {{service::dlq::kSchemaHeader, std::string(service::kHubSpotEventBatchSchema)}},
          .correlation_id = {}});
   }
   return messages;
