@@ -314,10 +314,12 @@ step('a failed item is retried from the history', async () => {
 
 step('sync now and the bulk company sync show their progress', async () => {
   const actions = page.locator('#actions');
+  // Before the click the page shows 未実行 (idle); the request's answer replaces it.
   await page.click('#sync-now');
-  await actions.locator('#sync-status [data-state]').waitFor();
-  const syncState = await actions.locator('#sync-status [data-state]').getAttribute('data-state');
-  assert.ok(['queued', 'running', 'succeeded'].includes(syncState), syncState);
+  await waitFor('the sync shown as queued or further', WAIT_S, async () => {
+    const state = await actions.locator('#sync-status [data-state]').getAttribute('data-state');
+    return ['queued', 'running', 'succeeded'].includes(state);
+  });
   const status = await apiGet('/api/v1/sync/status');
   assert.ok(['queued', 'running', 'succeeded'].includes(status.state), status.state);
 
