@@ -68,17 +68,24 @@ DealFlusher::DealFlusher(FlusherOptions options, Outbox& outbox, State& state, t
       producer_(producer),
       links_(redis),
       redis_(redis),
-      owner_(redis::Lease::random_token()) {}
+      owner_(redis::Lease::random_token()) {
+  outbox_.on_put([this] { wake(); });
+}
 
 void DealFlusher::run() {
   while (!stopping_.load()) {
+    {
+      std::lock_guard lock(mutex_);
+      woken_ = false;  // a put from here on wakes the wait below
+    }
+    std::chrono::milliseconds sleep = options_.poll;
     try {
-      flush_due();
+      sleep = flush_due();
     } catch (const std::exception& e) {
       log::warn("deal outbox flush failed", {{"error", e.what()}});
     }
     std::unique_lock lock(mutex_);
-    wake_.wait_for(lock, options_.poll, [this] { return stopping_.load(); });
+    wake_.wait_for(lock, sleep, [this] { return stopping_.load() || woken_; });
   }
 }
 
@@ -87,11 +94,25 @@ void DealFlusher::stop() {
   wake_.notify_all();
 }
 
-void DealFlusher::flush_due() {
-  for (const auto& tenant : outbox_.due(16)) {
-    if (stopping_.load()) return;
+void DealFlusher::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    woken_ = true;
+  }
+  wake_.notify_all();
+}
+
+std::chrono::milliseconds DealFlusher::flush_due() {
+  auto due = outbox_.due(16);
+  for (const auto& tenant : due.tenants) {
+    if (stopping_.load()) return options_.poll;
     flush_tenant(tenant);
   }
+  // Tenants found: look again soon (more may be due, or another replica's
+  // lease held one). None: sleep until the next is due, a put, or idle_poll.
+  if (!due.tenants.empty()) return options_.poll;
+  return std::clamp(due.next.value_or(options_.idle_poll), std::chrono::milliseconds(1),
+                    options_.idle_poll);
 }
 
 void DealFlusher::flush_tenant(const std::string& tenant) {

@@ -42,7 +42,12 @@
 namespace hbsync::writer {
 
 struct FlusherOptions {
-  std::chrono::milliseconds poll{50};  // how often due tenants are looked for
+  // How soon due tenants are looked for again after a pass that found some.
+  std::chrono::milliseconds poll{50};
+  // The longest sleep otherwise: the flusher sleeps until the next tenant is
+  // due, or until this replica queues a deal; this bounds how late it sees a
+  // tenant queued by another replica that stopped before flushing it.
+  std::chrono::milliseconds idle_poll{std::chrono::seconds(1)};
   std::chrono::milliseconds lock_lease{std::chrono::seconds(60)};
   std::string commands_topic = "sync.commands";  // the dead letters' source
   std::string dlq_topic = "sync.dlq";
@@ -64,8 +69,11 @@ class DealFlusher {
   // The worker: flushes due tenants until stop().
   void run();
   void stop();
-  // One pass over the due tenants (the worker's step; tests call it).
-  void flush_due();
+  // Ends the current sleep (the outbox calls it when a deal is queued).
+  void wake();
+  // One pass over the due tenants (the worker's step); returns how long to
+  // sleep before the next one.
+  std::chrono::milliseconds flush_due();
 
  private:
   struct Pending {
@@ -100,6 +108,7 @@ class DealFlusher {
   std::string owner_;                              // the lease token
   std::mutex mutex_;
   std::condition_variable wake_;
+  bool woken_ = false;  // a deal was queued since the last pass (under mutex_)
   std::atomic<bool> stopping_{false};
 };
 

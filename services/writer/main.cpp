@@ -31,6 +31,11 @@ hbsync::writer::Outbox::Options deal_batch_options(hbsync::config::Loader& confi
       "call (sent at once when 100 are waiting)");
   flusher.poll =
       std::clamp(outbox.linger / 4, std::chrono::milliseconds(10), std::chrono::milliseconds(100));
+  flusher.idle_poll = config.duration(
+      "HBSYNC_WRITER_DEAL_BATCH_IDLE_POLL", "1s",
+      "The longest a writer's deal flusher sleeps: it wakes when the next tenant's batch is due "
+      "or this writer queues a deal; this bounds how late it finds a batch another writer left "
+      "behind");
   flusher.lock_lease = state.lock_lease;
   return outbox;
 }

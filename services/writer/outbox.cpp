@@ -44,10 +44,16 @@ return n
   return script;
 }
 
-// KEYS: due. ARGV: limit.
+// KEYS: due. ARGV: limit. Returns {ms until the next tenant not yet due
+// (-1: none), due tenant...}.
 const redis::Script& due_script() {
   static const redis::Script script(std::string(kNow) + R"(
-return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
+local first = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+local next = -1
+if #first == 2 then next = math.max(0, math.ceil(tonumber(first[2]) - now)) end
+table.insert(due, 1, next)
+return due
 )");
   return script;
 }
@@ -94,15 +100,24 @@ bool Outbox::put(const std::string& tenant, int64_t deal_id, int64_t board_updat
       {std::to_string(deal_id), std::to_string(board_updated_ms), command,
        std::to_string(options_.linger.count()), std::to_string(options_.batch), tenant},
       redis::Idempotent::yes);
-  return reply.integer == 1;
+  const bool stored = reply.integer == 1;
+  if (stored && on_put_) on_put_();
+  return stored;
 }
 
-std::vector<std::string> Outbox::due(size_t limit) {
+Outbox::Due Outbox::due(size_t limit) {
   auto reply = due_script().eval(redis_, {keys::kDealOutboxDue}, {std::to_string(limit)},
                                  redis::Idempotent::yes);
-  std::vector<std::string> tenants;
-  for (const auto& e : reply.elements) tenants.push_back(e.str);
-  return tenants;
+  reply.throw_if_error();
+  if (!reply.is_array() || reply.elements.empty()) {
+    throw redis::Error(redis::Error::Kind::reply, "unexpected outbox due reply");
+  }
+  Due due;
+  if (const int64_t next = reply.elements[0].integer; next >= 0) {
+    due.next = std::chrono::milliseconds(next);
+  }
+  for (size_t i = 1; i < reply.elements.size(); ++i) due.tenants.push_back(reply.elements[i].str);
+  return due;
 }
 
 std::vector<Outbox::Entry> Outbox::take(const std::string& tenant) {

@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,8 +47,13 @@ class Outbox {
   // queued. True when stored.
   bool put(const std::string& tenant, int64_t deal_id, int64_t board_updated_ms,
            const std::string& command);
-  // Tenants whose batch is due by the Redis server clock, at most `limit`.
-  std::vector<std::string> due(size_t limit);
+  struct Due {
+    std::vector<std::string> tenants;  // due by the Redis server clock, at most `limit`
+    // How long until the next tenant not yet due is; nullopt when none waits.
+    std::optional<std::chrono::milliseconds> next;
+  };
+  // The tenants whose batch is due, and when the next one will be (one call).
+  Due due(size_t limit);
   // Up to Options::batch entries of the tenant.
   std::vector<Entry> take(const std::string& tenant);
   // Removes the entry if it is still `entry.stored`. True when removed.
@@ -58,10 +64,14 @@ class Outbox {
   size_t size(const std::string& tenant);
 
   const Options& options() const { return options_; }
+  // Called after each put that stored an entry (the flusher's wake-up). Set
+  // before any put; called on the putting thread.
+  void on_put(std::function<void()> listener) { on_put_ = std::move(listener); }
 
  private:
   redis::Client& redis_;
   Options options_;
+  std::function<void()> on_put_;
 };
 
 }  // namespace hbsync::writer

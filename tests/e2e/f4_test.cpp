@@ -41,6 +41,11 @@ class F4Test : public ::testing::Test {
                        .partitions = 3,
                        .env_by_service = {{"writer",
                                            {{"HBSYNC_WRITER_DEAL_BATCH_LINGER", "3s"},
+                                            // No idle polling: every batch here is sent
+                                            // because the writer that queued a deal woke
+                                            // its flusher, which then slept until the
+                                            // batch was due (or its backoff ended).
+                                            {"HBSYNC_WRITER_DEAL_BATCH_IDLE_POLL", "1h"},
                                             {"HBSYNC_HUBSPOT_RETRY_MAX_ATTEMPTS", "2"},
                                             {"HBSYNC_HUBSPOT_RETRY_INITIAL_DELAY", "50ms"},
                                             {"HBSYNC_KAFKA_RETRY_INITIAL_DELAY", "100ms"}}}}});
