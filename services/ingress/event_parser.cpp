@@ -46,24 +46,39 @@ size_t utf8_sequence(const char* s, size_t n, size_t i) {
   return 0;
 }
 
+// Bytes readable past the end of any string the parser hands over: the
+// thread's copy of the body is padded with them.
+constexpr size_t kPadding = 8;
+
 // Whether a decoded string is well-formed UTF-8. Decoded, its \u escapes
 // are UTF-8 too: a lone low surrogate escape (RapidJSON writes 0xED
 // 0xB0-0xBF) fails here as the prescan refuses it; raw bytes are copied
 // as they are, and an escape never yields a continuation byte first, so a
-// raw sequence is valid here exactly when it is in the text.
+// raw sequence is valid here exactly when it is in the text. Most strings
+// are ASCII: eight bytes a step, the last step masked (up to kPadding
+// bytes past the end are readable).
 bool valid_utf8(const char* s, size_t n) {
+  constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+  uint64_t any = 0;
+  uint64_t word = 0;
   size_t i = 0;
-  while (i < n) {
-    uint64_t word = 0;
-    if (i + 8 <= n && (std::memcpy(&word, s + i, 8), (word & 0x8080808080808080ULL) == 0)) {
-      i += 8;
-    } else if (static_cast<unsigned char>(s[i]) < 0x80) {
+  for (; i + 8 <= n; i += 8) {
+    std::memcpy(&word, s + i, 8);
+    any |= word;
+  }
+  if (i < n) {
+    std::memcpy(&word, s + i, 8);
+    any |= word & (~uint64_t{0} >> (8 * (8 - (n - i))));
+  }
+  if ((any & kHighBits) == 0) return true;
+  for (i = 0; i < n;) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
       ++i;
-    } else {
-      const size_t length = utf8_sequence(s, n, i);
-      if (length == 0) return false;
-      i += length;
+      continue;
     }
+    const size_t length = utf8_sequence(s, n, i);
+    if (length == 0) return false;
+    i += length;
   }
   return true;
 }
@@ -231,14 +246,15 @@ ParseResult parse_events(std::string_view body, int64_t received_at_ms) {
   thread_local std::string text;
   thread_local rapidjson::Reader reader;
   text.assign(body);
+  text.append(kPadding, '\0');
   // As json::parse_insitu: a UTF-8 byte order mark is skipped.
-  const size_t bom = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+  const size_t bom = body.starts_with("\xEF\xBB\xBF") ? 3 : 0;
   rapidjson::InsituStringStream stream(text.data() + bom);
   BodyHandler handler(received_at_ms, *result.arena, result.events);
   constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag;
   // The reader takes a NUL byte for the end of the text: a parse that ends
   // before the text's own end met one (refused, as json::parse does).
-  if (reader.Parse<kFlags>(stream, handler).IsError() || stream.Tell() != text.size() - bom) {
+  if (reader.Parse<kFlags>(stream, handler).IsError() || stream.Tell() != body.size() - bom) {
     result.events.clear();
     describe_json_problem(body, text, result);
     return result;
