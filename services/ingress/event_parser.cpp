@@ -21,31 +21,6 @@ constexpr size_t kRoot = 1;
 constexpr size_t kEvent = 2;
 constexpr size_t kMember = 3;
 
-// The length of the well-formed UTF-8 sequence (RFC 3629: no overlong
-// forms, no surrogates, nothing above U+10FFFF) that starts with the
-// non-ASCII byte s[i]; 0 when there is none. The same rule as
-// json::parse's prescan.
-size_t utf8_sequence(const char* s, size_t n, size_t i) {
-  auto in = [&](size_t k, unsigned char lo, unsigned char hi) {
-    if (i + k >= n) return false;
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    return b >= lo && b <= hi;
-  };
-  const auto c = static_cast<unsigned char>(s[i]);
-  if (c >= 0xC2 && c <= 0xDF) return in(1, 0x80, 0xBF) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    const unsigned char lo = c == 0xE0 ? 0xA0 : 0x80;
-    const unsigned char hi = c == 0xED ? 0x9F : 0xBF;
-    return in(1, lo, hi) && in(2, 0x80, 0xBF) ? 3 : 0;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    const unsigned char lo = c == 0xF0 ? 0x90 : 0x80;
-    const unsigned char hi = c == 0xF4 ? 0x8F : 0xBF;
-    return in(1, lo, hi) && in(2, 0x80, 0xBF) && in(3, 0x80, 0xBF) ? 4 : 0;
-  }
-  return 0;
-}
-
 // Bytes readable past the end of any string the parser hands over: the
 // thread's copy of the body is padded with them.
 constexpr size_t kPadding = 8;
@@ -76,7 +51,7 @@ bool valid_utf8(const char* s, size_t n) {
       ++i;
       continue;
     }
-    const size_t length = utf8_sequence(s, n, i);
+    const size_t length = json::utf8_sequence({s, n}, i);
     if (length == 0) return false;
     i += length;
   }
