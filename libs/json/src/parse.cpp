@@ -37,30 +37,6 @@ Status failure(Problem problem, std::string message, std::size_t offset) {
   return {.problem = problem, .message = std::move(message), .offset = offset};
 }
 
-// The length of the well-formed UTF-8 sequence (RFC 3629: no overlong
-// forms, no surrogates, nothing above U+10FFFF) that starts with the
-// non-ASCII byte at text[i]; 0 when there is none.
-std::size_t utf8_sequence(std::string_view text, std::size_t i) {
-  auto in = [&](std::size_t k, unsigned char lo, unsigned char hi) {
-    if (i + k >= text.size()) return false;
-    const auto b = static_cast<unsigned char>(text[i + k]);
-    return b >= lo && b <= hi;
-  };
-  const auto c = static_cast<unsigned char>(text[i]);
-  if (c >= 0xC2 && c <= 0xDF) return in(1, 0x80, 0xBF) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    const unsigned char lo = c == 0xE0 ? 0xA0 : 0x80;
-    const unsigned char hi = c == 0xED ? 0x9F : 0xBF;
-    return in(1, lo, hi) && in(2, 0x80, 0xBF) ? 3 : 0;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    const unsigned char lo = c == 0xF0 ? 0x90 : 0x80;
-    const unsigned char hi = c == 0xF4 ? 0x8F : 0xBF;
-    return in(1, lo, hi) && in(2, 0x80, 0xBF) && in(3, 0x80, 0xBF) ? 4 : 0;
-  }
-  return 0;
-}
-
 // Bytes the scan below must look at; every other byte is skipped in a tight
 // loop (most of a webhook body is plain ASCII inside strings).
 struct ByteClasses {
@@ -180,6 +156,27 @@ Status finish(rapidjson::Document& doc, std::size_t skipped = 0) {
 }
 
 }  // namespace
+
+std::size_t utf8_sequence(std::string_view text, std::size_t i) {
+  auto in = [&](std::size_t k, unsigned char lo, unsigned char hi) {
+    if (i + k >= text.size()) return false;
+    const auto b = static_cast<unsigned char>(text[i + k]);
+    return b >= lo && b <= hi;
+  };
+  const auto c = static_cast<unsigned char>(text[i]);
+  if (c >= 0xC2 && c <= 0xDF) return in(1, 0x80, 0xBF) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    const unsigned char lo = c == 0xE0 ? 0xA0 : 0x80;
+    const unsigned char hi = c == 0xED ? 0x9F : 0xBF;
+    return in(1, lo, hi) && in(2, 0x80, 0xBF) ? 3 : 0;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    const unsigned char lo = c == 0xF0 ? 0x90 : 0x80;
+    const unsigned char hi = c == 0xF4 ? 0x8F : 0xBF;
+    return in(1, lo, hi) && in(2, 0x80, 0xBF) && in(3, 0x80, 0xBF) ? 4 : 0;
+  }
+  return 0;
+}
 
 Status parse(rapidjson::Document& doc, std::string_view text, Limits limits) {
   doc.SetNull();

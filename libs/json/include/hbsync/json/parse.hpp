@@ -56,4 +56,10 @@ Status parse_insitu(rapidjson::Document& doc, std::string& text, Limits limits =
 // "json_too_deep" ("" when ok).
 std::string_view reason_code(Problem problem);
 
+// The length of the well-formed UTF-8 sequence (RFC 3629: no overlong
+// forms, no surrogates, nothing above U+10FFFF) that starts with the
+// non-ASCII byte at text[i]; 0 when there is none. The rule parse()
+// applies inside strings.
+std::size_t utf8_sequence(std::string_view text, std::size_t i);
+
 }  // namespace hbsync::json
