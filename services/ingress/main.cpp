@@ -11,7 +11,11 @@ int main(int argc, char** argv) {
   hbsync::service::Frame frame({.name = "ingress",
                                 .summary = "HubSpot webhooks in, verified events out to Kafka",
                                 .default_port = 8081,
-                                .delivery_timeout = "4s"},
+                                .delivery_timeout = "4s",
+                                // Each request waits for the linger: 1 ms
+                                // (not 2) lifts 10-event batches from 11 %
+                                // to 16 % of nginx (docs/performance.md).
+                                .linger = "1ms"},
                                argc, argv);
   auto& config = frame.config();
   hbsync::ingress::WebhookOptions options;

@@ -81,5 +81,14 @@ TEST(ProducerOptionsTest, DeliveryTimeoutAndLinger) {
   EXPECT_TRUE(loader.errors().empty());
 }
 
+TEST(ProducerOptionsTest, AServiceDefaultLingerGivesWayToTheVariable) {
+  auto plain = loader_with({});
+  EXPECT_EQ(ProducerOptions::load(plain, ClientOptions::load(plain, "x"), "4s", "1ms").linger,
+            std::chrono::milliseconds(1));
+  auto set = loader_with({{"HBSYNC_KAFKA_LINGER", "5ms"}});
+  EXPECT_EQ(ProducerOptions::load(set, ClientOptions::load(set, "x"), "4s", "1ms").linger,
+            std::chrono::milliseconds(5));
+}
+
 }  // namespace
 }  // namespace hbsync::kafka

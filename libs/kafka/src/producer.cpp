@@ -21,13 +21,14 @@
 namespace hbsync::kafka {
 
 ProducerOptions ProducerOptions::load(config::Loader& loader, ClientOptions client,
-                                      const std::string& default_delivery_timeout) {
+                                      const std::string& default_delivery_timeout,
+                                      const std::string& default_linger) {
   ProducerOptions o;
   o.client = std::move(client);
   o.delivery_timeout =
       loader.duration("HBSYNC_KAFKA_DELIVERY_TIMEOUT", default_delivery_timeout,
                       "Longest wait for Kafka to acknowledge a produced message, retries included");
-  o.linger = loader.duration("HBSYNC_KAFKA_LINGER", "2ms",
+  o.linger = loader.duration("HBSYNC_KAFKA_LINGER", default_linger,
                              "How long the producer waits to batch messages before sending");
   return o;
 }

@@ -132,7 +132,8 @@ Frame::Frame(Info info, int argc, char** argv)
                                      "How often readiness (Kafka and Redis reachable) is checked");
   topics_ = kafka::Topics::load(loader_);
   kafka_client_ = kafka::ClientOptions::load(loader_, "hbsync-" + info_.name);
-  producer_options_ = kafka::ProducerOptions::load(loader_, kafka_client_, info_.delivery_timeout);
+  producer_options_ =
+      kafka::ProducerOptions::load(loader_, kafka_client_, info_.delivery_timeout, info_.linger);
   redis_options_ = redis::Options::load(loader_);
 }
 

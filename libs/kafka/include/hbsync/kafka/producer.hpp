@@ -28,10 +28,13 @@ struct ProducerOptions {
   // before it reports the message as failed. Not configurable by env.
   std::chrono::milliseconds enqueue_timeout{1000};
 
-  // `default_delivery_timeout`: the service's default for
-  // HBSYNC_KAFKA_DELIVERY_TIMEOUT (ingress answers HubSpot, which waits 5 s).
+  // `default_delivery_timeout`, `default_linger`: the service's defaults
+  // for HBSYNC_KAFKA_DELIVERY_TIMEOUT (ingress answers HubSpot, which waits
+  // 5 s) and HBSYNC_KAFKA_LINGER (ingress waits less: a webhook's answer
+  // waits for it).
   static ProducerOptions load(config::Loader& loader, ClientOptions client,
-                              const std::string& default_delivery_timeout = "30s");
+                              const std::string& default_delivery_timeout = "30s",
+                              const std::string& default_linger = "2ms");
 };
 
 struct OutgoingMessage {

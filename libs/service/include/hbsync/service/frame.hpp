@@ -28,6 +28,8 @@ struct Info {
   uint16_t default_port = 8080;
   // Default of HBSYNC_KAFKA_DELIVERY_TIMEOUT for this service's producer.
   std::string delivery_timeout = "30s";
+  // Default of HBSYNC_KAFKA_LINGER for this service's producer.
+  std::string linger = "2ms";
 };
 
 class Frame {
