@@ -20,6 +20,7 @@
 // docs/performance.md).
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -40,11 +41,13 @@ using hbsync::e2e::Tenant;
 
 using hbsync::e2e::now_ms;
 
+// Nearest rank: the smallest value with at least p % of the values at or
+// below it (p99 of 60 values is the largest), never interpolated down.
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
-  size_t i = static_cast<size_t>(p / 100.0 * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
+  const auto rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
+  return v[std::clamp<size_t>(rank, 1, v.size()) - 1];
 }
 
 std::optional<int64_t> created_at(Stack& stack, const Tenant& t, int64_t deal) {
