@@ -12,27 +12,6 @@ namespace {
 
 using Value = rapidjson::Value;
 
-constexpr std::array<std::string_view, kFieldCount> kFieldNames = {"portalId",
-                                                                   "subscriptionType",
-                                                                   "eventType",
-                                                                   "occurredAt",
-                                                                   "objectId",
-                                                                   "fromObjectId",
-                                                                   "toObjectId",
-                                                                   "eventId",
-                                                                   "subscriptionId",
-                                                                   "appId",
-                                                                   "attemptNumber",
-                                                                   "changeSource",
-                                                                   "propertyName",
-                                                                   "propertyValue",
-                                                                   "associationType",
-                                                                   "associationRemoved",
-                                                                   "isPrimaryAssociation",
-                                                                   "primaryObjectId",
-                                                                   "newObjectId",
-                                                                   "mergedObjectIds"};
-
 // The fields by the length of their name (at most 3 share one): a member's
 // name is compared with those only.
 constexpr size_t kLongestName = 20;

@@ -43,6 +43,28 @@ enum Field : size_t {
   kFieldCount
 };
 
+// The members' names in HubSpot's webhook events, by Field.
+inline constexpr std::array<std::string_view, kFieldCount> kFieldNames = {"portalId",
+                                                                          "subscriptionType",
+                                                                          "eventType",
+                                                                          "occurredAt",
+                                                                          "objectId",
+                                                                          "fromObjectId",
+                                                                          "toObjectId",
+                                                                          "eventId",
+                                                                          "subscriptionId",
+                                                                          "appId",
+                                                                          "attemptNumber",
+                                                                          "changeSource",
+                                                                          "propertyName",
+                                                                          "propertyValue",
+                                                                          "associationType",
+                                                                          "associationRemoved",
+                                                                          "isPrimaryAssociation",
+                                                                          "primaryObjectId",
+                                                                          "newObjectId",
+                                                                          "mergedObjectIds"};
+
 // The field a member's name is, kFieldCount when none.
 Field field_of(std::string_view name);
 

@@ -230,7 +230,10 @@ class BodyGen {
 std::string difference(const std::string& body) {
   const ParseResult got = parse_events(body, 1700000000123);
   const ParseResult want = reference::parse_events(body, 1700000000123);
-  if (got.ok != want.ok) return "ok " + std::to_string(got.ok) + " vs " + std::to_string(want.ok);
+  if (got.ok != want.ok) {
+    return "ok " + std::to_string(got.ok) + " vs " + std::to_string(want.ok) + " ('" + got.error +
+           "' vs '" + want.error + "')";
+  }
   if (got.reason != want.reason) return "reason " + got.reason + " vs " + want.reason;
   if (got.error != want.error) return "error '" + got.error + "' vs '" + want.error + "'";
   if (got.events.size() != want.events.size()) return "event count";

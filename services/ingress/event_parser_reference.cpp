@@ -7,6 +7,7 @@
 #include <optional>
 #include <vector>
 
+#include "event_fields.hpp"
 #include "hbsync/json/lenient.hpp"
 #include "hbsync/json/parse.hpp"
 #include "hbsync/service/hubspot_events.hpp"
@@ -16,86 +17,22 @@ namespace {
 
 using Value = rapidjson::Value;
 
-// The fields read from an event, found in one pass over its members (a
-// FindMember per field would compare names about 20 times per member). As
-// with FindMember, the first member of a name counts; null counts as absent.
-enum Field : size_t {
-  kPortalId,
-  kSubscriptionType,
-  kEventType,
-  kOccurredAt,
-  kObjectId,
-  kFromObjectId,
-  kToObjectId,
-  kEventId,
-  kSubscriptionId,
-  kAppId,
-  kAttemptNumber,
-  kChangeSource,
-  kPropertyName,
-  kPropertyValue,
-  kAssociationType,
-  kAssociationRemoved,
-  kIsPrimaryAssociation,
-  kPrimaryObjectId,
-  kNewObjectId,
-  kMergedObjectIds,
-  kFieldCount
-};
-
-constexpr std::array<std::string_view, kFieldCount> kFieldNames = {"portalId",
-                                                                   "subscriptionType",
-                                                                   "eventType",
-                                                                   "occurredAt",
-                                                                   "objectId",
-                                                                   "fromObjectId",
-                                                                   "toObjectId",
-                                                                   "eventId",
-                                                                   "subscriptionId",
-                                                                   "appId",
-                                                                   "attemptNumber",
-                                                                   "changeSource",
-                                                                   "propertyName",
-                                                                   "propertyValue",
-                                                                   "associationType",
-                                                                   "associationRemoved",
-                                                                   "isPrimaryAssociation",
-                                                                   "primaryObjectId",
-                                                                   "newObjectId",
-                                                                   "mergedObjectIds"};
-
-// The fields by the length of their name (at most 3 share one): a member's
-// name is compared with those only.
-constexpr size_t kLongestName = 20;
-struct FieldsByLength {
-  std::array<std::array<Field, 4>, kLongestName + 1> fields{};
-  std::array<size_t, kLongestName + 1> count{};
-  constexpr FieldsByLength() {
-    for (size_t i = 0; i < kFieldCount; ++i) {
-      const size_t length = kFieldNames[i].size();
-      fields[length][count[length]++] = static_cast<Field>(i);
-    }
-  }
-};
-constexpr FieldsByLength kFieldsByLength;
-static_assert(std::ranges::all_of(kFieldNames,
-                                  [](std::string_view n) { return n.size() <= kLongestName; }));
-
-// The field a member's name is, kFieldCount when none.
-Field field_of(std::string_view name) {
-  if (name.size() > kLongestName) return kFieldCount;
-  const auto& candidates = kFieldsByLength.fields[name.size()];
-  for (size_t k = 0; k < kFieldsByLength.count[name.size()]; ++k) {
-    if (name == kFieldNames[candidates[k]]) return candidates[k];
+// The field a member's name is, kFieldCount when none: each name in turn
+// (the parser's own lookup, event_fields.cpp, goes by name length).
+Field field_named(std::string_view name) {
+  for (size_t i = 0; i < kFieldCount; ++i) {
+    if (name == kFieldNames[i]) return static_cast<Field>(i);
   }
   return kFieldCount;
 }
 
+// As with FindMember, the first member of a name counts; null counts as
+// absent.
 class Fields {
  public:
   explicit Fields(const Value& obj) {
     for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
-      const Field i = field_of({it->name.GetString(), it->name.GetStringLength()});
+      const Field i = field_named({it->name.GetString(), it->name.GetStringLength()});
       if (i == kFieldCount || seen_[i]) continue;
       seen_[i] = true;
       values_[i] = it->value.IsNull() ? nullptr : &it->value;
@@ -189,18 +126,8 @@ std::optional<ParsedEvent> parse_event(const Value& obj, int64_t received_at_ms,
 
 ParseResult parse_events(std::string_view body, int64_t received_at_ms) {
   ParseResult result;
-  // A webhook's document (100 events: about 60 KiB) is built in a buffer
-  // reused by the thread instead of fresh heap chunks per request; a bigger
-  // one spills into the heap as usual. Declared before `doc`, which uses it.
-  thread_local std::vector<char> pool(256 * 1024);
-  rapidjson::MemoryPoolAllocator<> allocator(pool.data(), pool.size());
-  rapidjson::Document doc(&allocator);
-  // Depth-limited, iterative and UTF-8 validated: a deep body cannot exhaust
-  // the stack, and every string fits a protobuf string field. Parsed in
-  // place in a copy the thread reuses: the document's strings point into it
-  // instead of each being copied into the document.
-  thread_local std::string text;
-  text.assign(body);
+  rapidjson::Document doc;
+  std::string text(body);
   if (auto status = json::parse_insitu(doc, text); !status) {
     result.reason = std::string(json::reason_code(status.problem));
     result.error = "body is not valid JSON: " + status.describe();

@@ -1,7 +1,7 @@
 // The webhook body parser as it was before the SAX parser (issue 13): a
-// RapidJSON DOM from json::parse_insitu, then each event's fields read from
-// it. Test-only (the differential test and the fuzz target): the reference
-// parse_events() must match, input by input.
+// RapidJSON DOM from json::parse_insitu, then each event's fields read from it
+// (the field names shared with the parser, event_fields.hpp). Test-only (the differential test and
+// the fuzz target): the reference parse_events() must match, input by input.
 #pragma once
 
 #include <string_view>
