@@ -72,15 +72,8 @@ void Consumer::Impl::handle_new(rd_kafka_message_t* m) {
     rd_kafka_message_destroy(m);  // not committed: the next owner gets it
     return;
   }
-  // progressed: the next delivery is the first of the part now at hand.
-  const bool progressed = result == HandlerResult::progressed;
-  Held h{m,
-         retry::Backoff(options.retry),
-         progressed ? Clock::now() : first_delivery,
-         {},
-         progressed ? 0 : 1,
-         {}};
-  schedule(h);
+  Held h{m, retry::Backoff(options.retry), first_delivery, {}, 1, {}};
+  schedule(h, result);
   pause(p, true);
   held.emplace(p, std::move(h));
 }
@@ -94,7 +87,14 @@ bool Consumer::Impl::is_last_delivery(int attempt, Clock::time_point first_deliv
 // After a failed delivery: when the next one is due. Once the policy gave
 // up, the handler was told (retries_exhausted) and chose not to
 // dead-letter; the message is then retried every max_delay, never skipped.
-void Consumer::Impl::schedule(Held& h) {
+// `progressed`: the next delivery is the first of the part now at hand,
+// with a fresh budget.
+void Consumer::Impl::schedule(Held& h, HandlerResult result) {
+  if (result == HandlerResult::progressed) {
+    h.backoff.reset();
+    h.first_delivery = Clock::now();
+    h.attempt = 0;  // the next delivery is attempt 1
+  }
   milliseconds delay = h.backoff.next().value_or(options.retry.max_delay);
   h.due = Clock::now() + delay;
   ++h.attempt;
@@ -127,13 +127,7 @@ void Consumer::Impl::handle_due_held() {
       h.attempt = 1;
       ++it;
     } else {
-      if (result == HandlerResult::progressed) {
-        // A fresh budget for the part the handler is now at.
-        h.backoff.reset();
-        h.first_delivery = Clock::now();
-        h.attempt = 0;  // schedule() makes the next delivery attempt 1
-      }
-      schedule(h);
+      schedule(h, result);
       ++it;
     }
     now = Clock::now();

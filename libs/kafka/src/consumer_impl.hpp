@@ -85,8 +85,8 @@ struct Consumer::Impl {
   void handle_new(rd_kafka_message_t* m);
   // Whether the policy gives up if delivery number `attempt` fails too.
   bool is_last_delivery(int attempt, Clock::time_point first_delivery) const;
-  // After a failed delivery: when the next one is due.
-  void schedule(Held& h);
+  // After a failed delivery (retry or progressed): when the next one is due.
+  void schedule(Held& h, HandlerResult result);
   void handle_due_held();
   std::chrono::milliseconds poll_timeout() const;
 
