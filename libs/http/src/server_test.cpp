@@ -1,11 +1,13 @@
 // The server's request handling: keep-alive, header and body limits, malformed
 // requests, timeouts, Expect: 100-continue, async handlers, handler failures.
+#include <set>
+
 #include "server_test_support.hpp"
 
 namespace hbsync::http {
 namespace {
 
-TEST_F(ServerTest, RoundTripWithKeepAliveReuse) {
+TEST_P(ServerTest, RoundTripWithKeepAliveReuse) {
   Router router;
   router.add_sync("POST", "/v1/echo/{id}", [](Request& r) {
     std::string body = r.path_params.at("id") + "|" + r.query_param("q").value_or("-") + "|" +
@@ -50,7 +52,7 @@ TEST_F(ServerTest, RoundTripWithKeepAliveReuse) {
   EXPECT_EQ(server.accepted_connections(), 1u);
 }
 
-TEST_F(ServerTest, OversizeHeadersGet431AndClose) {
+TEST_P(ServerTest, OversizeHeadersGet431AndClose) {
   ServerOptions options;
   options.header_limit = 1024;
   Router router;
@@ -73,7 +75,7 @@ TEST_F(ServerTest, OversizeHeadersGet431AndClose) {
   EXPECT_EQ(client.send(ok).response.status, 200);
 }
 
-TEST_F(ServerTest, OversizeBodyGets413BeforeTheBodyIsSent) {
+TEST_P(ServerTest, OversizeBodyGets413BeforeTheBodyIsSent) {
   ServerOptions options;
   options.body_limit = 1000;
   Router router;
@@ -108,7 +110,7 @@ TEST_F(ServerTest, OversizeBodyGets413BeforeTheBodyIsSent) {
   EXPECT_EQ(ok.response.body, "1000");
 }
 
-TEST_F(ServerTest, MalformedRequestGets400AndClose) {
+TEST_P(ServerTest, MalformedRequestGets400AndClose) {
   Router router;
   router.add_sync("GET", "/", [](Request&) { return Response::text(200, "ok"); });
   Server& server = start(std::move(router));
@@ -124,7 +126,7 @@ TEST_F(ServerTest, MalformedRequestGets400AndClose) {
   EXPECT_EQ(status_of(bad_length.read_response()), 400);
 }
 
-TEST_F(ServerTest, SilentClientIsDroppedAtIdleTimeoutAndSlowHeadersAtHeaderTimeout) {
+TEST_P(ServerTest, SilentClientIsDroppedAtIdleTimeoutAndSlowHeadersAtHeaderTimeout) {
   ServerOptions options;
   options.idle_timeout = 300ms;
   options.header_timeout = 300ms;
@@ -157,7 +159,7 @@ TEST_F(ServerTest, SilentClientIsDroppedAtIdleTimeoutAndSlowHeadersAtHeaderTimeo
   EXPECT_TRUE(eventually([&]() { return server.active_connections() == 0; }));
 }
 
-TEST_F(ServerTest, IdleKeepAliveConnectionClosedAtIdleTimeout) {
+TEST_P(ServerTest, IdleKeepAliveConnectionClosedAtIdleTimeout) {
   ServerOptions options;
   options.idle_timeout = 300ms;
   options.header_timeout = 5000ms;
@@ -172,7 +174,7 @@ TEST_F(ServerTest, IdleKeepAliveConnectionClosedAtIdleTimeout) {
   EXPECT_LE(Clock::now() - t0, 1500ms);
 }
 
-TEST_F(ServerTest, ExpectContinueIsHonoured) {
+TEST_P(ServerTest, ExpectContinueIsHonoured) {
   Router router;
   router.add_sync("POST", "/in", [](Request& r) { return Response::text(200, r.body); });
   Server& server = start(std::move(router));
@@ -187,7 +189,7 @@ TEST_F(ServerTest, ExpectContinueIsHonoured) {
   EXPECT_EQ(body_of(final_response), "hello");
 }
 
-TEST_F(ServerTest, AsyncHandlerRespondsFromAnotherThread) {
+TEST_P(ServerTest, AsyncHandlerRespondsFromAnotherThread) {
   Router router;
   router.add("POST", "/later", delayed(200ms, "acknowledged"));
   Server& server = start(std::move(router));
@@ -203,7 +205,7 @@ TEST_F(ServerTest, AsyncHandlerRespondsFromAnotherThread) {
   EXPECT_EQ(server.accepted_connections(), 1u);
 }
 
-TEST_F(ServerTest, HandlerFailuresBecomeJsonErrors) {
+TEST_P(ServerTest, HandlerFailuresBecomeJsonErrors) {
   ServerOptions options;
   options.handler_timeout = 300ms;
   Router router;
@@ -250,6 +252,73 @@ TEST_F(ServerTest, HandlerFailuresBecomeJsonErrors) {
   EXPECT_EQ(server.accepted_connections(), 1u);
   EXPECT_TRUE(eventually([&]() { return server.in_flight() == 0; }));
 }
+
+// Pinned: each connection's requests all run on one io thread, and the
+// connections are spread over the threads; shared: any thread may serve.
+TEST_P(ServerTest, PinnedConnectionsStayOnTheirThreadAndSpreadOverThreads) {
+  if (!GetParam()) GTEST_SKIP() << "pinning only";
+  std::mutex seen_mutex;
+  std::vector<std::thread::id> seen;
+  Router router;
+  router.add_sync("POST", "/where", [&](Request& r) {
+    std::lock_guard lock(seen_mutex);
+    seen.push_back(std::this_thread::get_id());
+    return Response::text(200, r.body + ":" + std::to_string(seen.size() - 1));
+  });
+  ServerOptions options;
+  options.threads = 3;
+  start(std::move(router), options);
+  constexpr int kConnections = 6;
+  constexpr int kRequests = 4;
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int c = 0; c < kConnections; ++c) clients.push_back(std::make_unique<Client>());
+  std::vector<std::set<std::thread::id>> threads_of(kConnections);
+  for (int i = 0; i < kRequests; ++i) {
+    for (int c = 0; c < kConnections; ++c) {
+      auto result =
+          clients[c]->send({.method = "POST", .url = url("/where"), .body = std::to_string(c)});
+      ASSERT_EQ(result.response.status, 200) << result.error_message;
+      auto colon = result.response.body.find(':');
+      ASSERT_EQ(result.response.body.substr(0, colon), std::to_string(c));
+      std::lock_guard lock(seen_mutex);
+      threads_of[c].insert(seen.at(std::stoul(result.response.body.substr(colon + 1))));
+    }
+  }
+  std::set<std::thread::id> all;
+  for (const auto& ids : threads_of) {
+    EXPECT_EQ(ids.size(), 1u);
+    all.insert(ids.begin(), ids.end());
+  }
+  EXPECT_EQ(all.size(), 3u);  // 6 connections round robin over 3 threads
+  EXPECT_EQ(server_->accepted_connections(), static_cast<uint64_t>(kConnections));
+}
+
+// A body larger than the first read's buffer arrives whole, and the
+// connection serves small requests after it.
+TEST_P(ServerTest, LargeBodiesArriveWholeOnAKeptAliveConnection) {
+  Router router;
+  router.add_sync("POST", "/size", [](Request& r) {
+    size_t sum = 0;
+    for (unsigned char ch : r.body) sum += ch;
+    return Response::text(200, std::to_string(r.body.size()) + "/" + std::to_string(sum));
+  });
+  start(std::move(router));
+  Client client;
+  for (size_t size : {size_t{10}, size_t{100'000}, size_t{3}, size_t{700'000}, size_t{5000}}) {
+    std::string body(size, 'x');
+    size_t sum = 0;
+    for (size_t i = 0; i < size; ++i) {
+      body[i] = static_cast<char>('a' + (i * 7) % 26);
+      sum += static_cast<unsigned char>(body[i]);
+    }
+    auto result = client.send({.method = "POST", .url = url("/size"), .body = body});
+    ASSERT_TRUE(result.ok()) << result.error_message;
+    EXPECT_EQ(result.response.body, std::to_string(size) + "/" + std::to_string(sum));
+  }
+  EXPECT_EQ(server_->accepted_connections(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Scheduling, ServerTest, ::testing::Bool(), scheduling_name);
 
 }  // namespace
 }  // namespace hbsync::http

@@ -132,6 +132,8 @@ class Session : public std::enable_shared_from_this<Session> {
       start_reading();
       return;
     }
+    // An idle connection keeps at most its first read's buffer.
+    if (buffer_.capacity() > kIdleBuffer) buffer_.shrink_to_fit();
     // Waiting for the first byte separately lets a connection idle for
     // idle_timeout while a started request must complete in the header and
     // body timeouts; it is also the state in which shutdown, or a newcomer at
@@ -139,7 +141,7 @@ class Session : public std::enable_shared_from_this<Session> {
     server_.session_idle(this);
     stream_.expires_after(server_.options.idle_timeout);
     stream_.async_read_some(
-        buffer_.prepare(4096),
+        buffer_.prepare(kIdleBuffer),
         beast::bind_front_handler(&Session::on_first_bytes, shared_from_this()));
   }
 
@@ -194,7 +196,10 @@ class Session : public std::enable_shared_from_this<Session> {
       reject(rejection->status, rejection->reason);
       return;
     }
-    if (!parser_->is_done()) arm_read_timer(server_.options.body_timeout);
+    if (!parser_->is_done()) {
+      arm_read_timer(server_.options.body_timeout);
+      reserve_for_body();
+    }
     if (!parser_->is_done() && iequals(sv(req[bhttp::field::expect]), "100-continue")) {
       continue_.emplace(bhttp::status::continue_, req.version());
       bhttp::async_write(stream_, *continue_,
@@ -211,6 +216,15 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     read_body();
+  }
+
+  // Room for the whole announced body (within the limit), so that a body
+  // already in the socket is read in one call instead of a buffer's worth
+  // (4 KiB) at a time; wait_for_request gives the room back.
+  void reserve_for_body() {
+    auto length = parser_->content_length();
+    if (!length || *length > server_.options.body_limit) return;
+    buffer_.reserve(buffer_.size() + static_cast<size_t>(*length));
   }
 
   void read_body() {
@@ -428,6 +442,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool head_ = false;
   bool counted_in_flight_ = false;
   static constexpr size_t kMaxDiscard = 64 * 1024 * 1024;
+  static constexpr size_t kIdleBuffer = 4096;
   size_t discarded_ = 0;
   char discard_[4096];
 };
