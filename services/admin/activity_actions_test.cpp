@@ -2,6 +2,7 @@
 // (docs/admin-api.yaml, "history and actions"): what they publish, read back
 // from the dev broker, and the status they show.
 #include "activity_test_support.hpp"
+#include "hbsync/service/hubspot_events.hpp"
 #include "hbsync/service/replay.hpp"
 
 namespace hbsync::admin::activity::test {
@@ -76,7 +77,7 @@ TEST_F(ActionsApi, RetryOfADealPublishesOneReplayEventAsDlqReplayDoes) {
   expect_contract("POST", "/api/v1/history/{id}/retry", r);
   ASSERT_EQ(r.status, 202) << r.body;
 
-  const std::string key = service::deal_event_key(std::stoll(t), 4242);
+  const std::string key = service::hubspot_events_key(std::stoll(t));
   const auto sent = records(topics().hubspot_events, key);
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(sent[0].header(kafka::kReplayHeader).value_or(""), "history:" + id);
@@ -117,9 +118,8 @@ TEST_F(ActionsApi, RetryOfAnotherTenantsEntryIsNotFoundAndSendsNothing) {
     EXPECT_EQ(error_code(r), "not_found") << id;
   }
   EXPECT_TRUE(
-      records(topics().hubspot_events, service::deal_event_key(std::stoll(other), 777)).empty());
-  EXPECT_TRUE(
-      records(topics().hubspot_events, service::deal_event_key(std::stoll(t), 777)).empty());
+      records(topics().hubspot_events, service::hubspot_events_key(std::stoll(other))).empty());
+  EXPECT_TRUE(records(topics().hubspot_events, service::hubspot_events_key(std::stoll(t))).empty());
   // Its owner still can.
   const auto owner = post(stack().sign_in(other), "/api/v1/history/" + theirs + "/retry");
   EXPECT_EQ(owner.status, 202) << owner.body;

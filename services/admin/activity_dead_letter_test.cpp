@@ -4,6 +4,7 @@
 // tenants' letters, letters replayed already and letters gone are refused.
 #include "activity_test_support.hpp"
 #include "hbsync/service/dlq_replay.hpp"
+#include "hbsync/service/hubspot_events.hpp"
 #include "hbsync/service/replay.hpp"
 
 namespace hbsync::admin::activity::test {
@@ -103,7 +104,7 @@ TEST_F(DeadLetterRetry, ADealCommandIsDecidedAfreshLikeDlqReplay) {
   const Browser b = stack().sign_in(t);
   const auto r = post(b, "/api/v1/history/" + id + "/retry");
   ASSERT_EQ(r.status, 202) << r.body;
-  const auto sent = records(topics().hubspot_events, service::deal_event_key(std::stoll(t), 31));
+  const auto sent = records(topics().hubspot_events, service::hubspot_events_key(std::stoll(t)));
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(sent[0].header(kafka::kReplayHeader).value_or(""), letter);
   v1::HubSpotEvent event;

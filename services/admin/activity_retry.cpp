@@ -8,6 +8,7 @@
 #include "hbsync/redis/lease.hpp"
 #include "hbsync/service/dlq_keys.hpp"
 #include "hbsync/service/dlq_replay.hpp"
+#include "hbsync/service/hubspot_events.hpp"
 #include "hbsync/service/replay.hpp"
 
 namespace hbsync::admin::activity {
@@ -25,7 +26,7 @@ kafka::OutgoingMessage deal_replay_message(const Services& services, int64_t por
   const v1::HubSpotEvent event =
       service::deal_replay_event(portal_id, entry.deal_id, services.now_ms());
   return {.topic = services.topics.hubspot_events,
-          .key = service::deal_event_key(portal_id, entry.deal_id),
+          .key = service::hubspot_events_key(portal_id),
           .value = event.SerializeAsString(),
           .headers = {{service::dlq::kSchemaHeader, v1::HubSpotEvent::descriptor()->full_name()},
                       {std::string(kafka::kReplayHeader), "history:" + entry.id}},

@@ -230,8 +230,8 @@ TEST_F(DlqTest, ListShowReplay) {
       << event.out;
 
   // replay of a deal command: decided afresh by default (issue 8 C10). Not
-  // the stale command: an event for the deal on hubspot.events, keyed as
-  // ingress keys deal events, with the replay header the mapper passes on.
+  // the stale command: an event for the deal on hubspot.events, keyed by
+  // its portal as ingress keys it, with the replay header the mapper passes on.
   Result replayed = ctl({"dlq", "replay", a.id});
   ASSERT_EQ(replayed.code, 0) << replayed.err;
   EXPECT_EQ(replayed.out.rfind("replayed " + a.id + " ", 0), 0u) << replayed.out;
@@ -241,7 +241,7 @@ TEST_F(DlqTest, ListShowReplay) {
   EXPECT_EQ(read("sync.commands").size(), 0u);
   auto events = read("hubspot.events");
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].key, "12345678:deal:42");
+  EXPECT_EQ(events[0].key, "12345678") << "hubspot.events is keyed by portal";
   hbsync::v1::HubSpotEvent fresh;
   ASSERT_TRUE(fresh.ParseFromString(events[0].value));
   EXPECT_EQ(fresh.subscription_type(), "hbsync.replay");
@@ -302,7 +302,7 @@ TEST_F(DlqTest, ListShowReplay) {
   EXPECT_EQ(found_b, 1);
 
   // An event goes back to hubspot.events as it was (events are re-read
-  // anyway).
+  // anyway), keyed by its portal: its letter carries the event's key.
   Result rest = ctl({"dlq", "replay", "--all", "--yes"});
   ASSERT_EQ(rest.code, 0) << rest.err;
   events = read("hubspot.events");
@@ -312,6 +312,7 @@ TEST_F(DlqTest, ListShowReplay) {
     if (r.value != c.dl.payload()) continue;
     ++found_c;
     EXPECT_EQ(r.header("hbsync-schema").value_or(""), "hbsync.v1.HubSpotEvent");
+    EXPECT_EQ(r.key, "12345678");
   }
   EXPECT_EQ(found_c, 1);
   Result nothing = ctl({"dlq", "replay", "--all", "--yes"});

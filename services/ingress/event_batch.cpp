@@ -8,17 +8,16 @@
 
 namespace hbsync::ingress {
 
-std::vector<PartitionGroup> group_by_partition(
-    const std::vector<std::string_view>& keys,
-    const std::function<int32_t(std::string_view)>& partition_of) {
-  std::vector<PartitionGroup> groups;
-  for (size_t i = 0; i < keys.size(); ++i) {
-    const int32_t partition = partition_of(keys[i]);
-    // A handful of groups (at most the partition count): a scan is cheapest.
+std::vector<PortalGroup> group_by_portal(const std::vector<ParsedEvent>& events,
+                                         const std::vector<size_t>& positions) {
+  std::vector<PortalGroup> groups;
+  for (size_t i : positions) {
+    const int64_t portal = events[i].event->portal_id();
+    // Almost always one portal a request: a scan is cheapest.
     auto it = std::find_if(groups.begin(), groups.end(),
-                           [&](const PartitionGroup& g) { return g.partition == partition; });
+                           [&](const PortalGroup& g) { return g.portal_id == portal; });
     if (it == groups.end()) {
-      groups.push_back({.partition = partition, .events = {}});
+      groups.push_back({.portal_id = portal, .events = {}});
       it = std::prev(groups.end());
     }
     it->events.push_back(i);

@@ -1,30 +1,28 @@
 // A webhook request's events as hubspot.events messages: one
-// HubSpotEventBatch per partition their keys go to, so a request costs at
-// most the partition count of messages instead of one per event. Pure: the
-// partitioner comes in as a function (kafka::Producer::partition_of).
+// HubSpotEventBatch per portal in the request (keyed by the portal,
+// service::hubspot_events_key), so a request costs one message per tenant
+// (HubSpot batches a portal's events: usually one) instead of one per event.
+// Pure.
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "event_parser.hpp"
 
 namespace hbsync::ingress {
 
-struct PartitionGroup {
-  int32_t partition = -1;
-  std::vector<size_t> events;  // positions in the input, ascending
+struct PortalGroup {
+  int64_t portal_id = 0;
+  std::vector<size_t> events;  // positions in `events`, ascending
 };
 
-// The events (given by their keys) grouped by the partition `partition_of`
-// gives their key: groups in the order of their first event, each group's
-// events in input order. Every position is in exactly one group.
-std::vector<PartitionGroup> group_by_partition(
-    const std::vector<std::string_view>& keys,
-    const std::function<int32_t(std::string_view)>& partition_of);
+// events[i] for i in `positions` (ascending) grouped by portal: groups in
+// the order of their first event, each group's events in input order. Every
+// position is in exactly one group.
+std::vector<PortalGroup> group_by_portal(const std::vector<ParsedEvent>& events,
+                                         const std::vector<size_t>& positions);
 
 // The serialized hbsync.v1.HubSpotEventBatch of events[i] for i in
 // `positions`, in that order (each event serialized in place: no batch

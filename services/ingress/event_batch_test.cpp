@@ -1,4 +1,4 @@
-// Grouping a request's events by partition and encoding a group as one
+// Grouping a request's events by portal and encoding a group as one
 // HubSpotEventBatch.
 #include "event_batch.hpp"
 
@@ -14,49 +14,61 @@
 namespace hbsync::ingress {
 namespace {
 
-// A partitioner by the key's last character, so the expected groups are
-// obvious from the keys.
-int32_t by_last_digit(std::string_view key) {
-  return key.back() - '0';
-}
+// Events of the given portals, on one arena.
+struct Events {
+  explicit Events(const std::vector<int64_t>& portals) {
+    for (size_t i = 0; i < portals.size(); ++i) {
+      ParsedEvent e;
+      e.event = google::protobuf::Arena::CreateMessage<v1::HubSpotEvent>(&arena);
+      e.event->set_portal_id(portals[i]);
+      e.event->set_event_id(static_cast<int64_t>(i));
+      list.push_back(std::move(e));
+    }
+  }
+  google::protobuf::Arena arena;
+  std::vector<ParsedEvent> list;
+};
 
-TEST(GroupByPartition, GroupsInOrderOfFirstEventKeepingRequestOrder) {
-  const std::vector<std::string_view> keys = {"1:deal:3", "1:deal:5", "1:deal:3", "1:company:1",
-                                              "1:deal:5", "1:deal:3", "1:deal:1"};
-  const auto groups = group_by_partition(keys, by_last_digit);
+TEST(GroupByPortal, GroupsInOrderOfFirstEventKeepingRequestOrder) {
+  const Events events({7, 9, 7, 3, 9, 7, 3});
+  const auto groups = group_by_portal(events.list, {0, 1, 2, 3, 4, 5, 6});
   ASSERT_EQ(groups.size(), 3u);
-  EXPECT_EQ(groups[0].partition, 3);
+  EXPECT_EQ(groups[0].portal_id, 7);
   EXPECT_EQ(groups[0].events, (std::vector<size_t>{0, 2, 5}));
-  EXPECT_EQ(groups[1].partition, 5);
+  EXPECT_EQ(groups[1].portal_id, 9);
   EXPECT_EQ(groups[1].events, (std::vector<size_t>{1, 4}));
-  EXPECT_EQ(groups[2].partition, 1);
+  EXPECT_EQ(groups[2].portal_id, 3);
   EXPECT_EQ(groups[2].events, (std::vector<size_t>{3, 6}));
 }
 
-TEST(GroupByPartition, EveryEventOnceInItsKeysPartitionAndOneKeysEventsInOrder) {
-  std::vector<std::string> owned;
-  for (int i = 0; i < 100; ++i) owned.push_back("62515:deal:" + std::to_string(i * 7919 % 23));
-  const std::vector<std::string_view> keys(owned.begin(), owned.end());
-  auto partition_of = [](std::string_view key) {
-    return static_cast<int32_t>(std::hash<std::string_view>{}(key) % 6);
-  };
-  const auto groups = group_by_partition(keys, partition_of);
-  EXPECT_LE(groups.size(), 6u);
+TEST(GroupByPortal, OnlyTheGivenPositionsEachOnceUnderItsPortal) {
+  std::vector<int64_t> portals;
+  std::mt19937 rng(7);
+  for (int i = 0; i < 100; ++i) portals.push_back(1000 + static_cast<int64_t>(rng() % 4));
+  const Events events(portals);
+  std::vector<size_t> kept;
+  for (size_t i = 0; i < portals.size(); ++i) {
+    if (i % 3 != 1) kept.push_back(i);  // strangers' events are not published
+  }
+  const auto groups = group_by_portal(events.list, kept);
+  EXPECT_EQ(groups.size(), 4u);
   std::set<size_t> seen;
-  std::set<int32_t> partitions;
+  std::set<int64_t> seen_portals;
   for (const auto& g : groups) {
-    EXPECT_TRUE(partitions.insert(g.partition).second) << "one group per partition";
+    EXPECT_TRUE(seen_portals.insert(g.portal_id).second) << "one group per portal";
     EXPECT_TRUE(std::is_sorted(g.events.begin(), g.events.end()));
     for (size_t i : g.events) {
-      EXPECT_EQ(partition_of(keys[i]), g.partition);
+      EXPECT_EQ(portals[i], g.portal_id);
+      EXPECT_NE(i % 3, 1u) << "position " << i << " was not given";
       EXPECT_TRUE(seen.insert(i).second) << "event " << i << " twice";
     }
   }
-  EXPECT_EQ(seen.size(), keys.size());
+  EXPECT_EQ(seen.size(), kept.size());
 }
 
-TEST(GroupByPartition, NoEventsNoGroups) {
-  EXPECT_TRUE(group_by_partition({}, by_last_digit).empty());
+TEST(GroupByPortal, NoEventsNoGroups) {
+  const Events events({1, 2});
+  EXPECT_TRUE(group_by_portal(events.list, {}).empty());
 }
 
 TEST(EncodeBatch, IsTheHubSpotEventBatchOfTheChosenEventsInOrder) {

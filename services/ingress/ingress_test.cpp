@@ -254,19 +254,17 @@ TEST_F(IngressTest, KafkaDownMeansServiceUnavailableAndNoAcceptedEventIsLost) {
   for (auto& e : events) EXPECT_EQ(e.object_id(), 500);
 }
 
-// One message per request and partition: the events of a request whose
-// keys go to the same partition travel as one HubSpotEventBatch, keyed by
-// its first event, on the partition each of its events would take alone,
-// one deal's events in the order HubSpot sent them.
-TEST_F(IngressTest, ARequestIsOneBatchPerPartitionKeepingEachDealsOrder) {
-  // The first request of the process teaches its producer the partition
-  // count (single events); the next ones are batches.
-  ASSERT_EQ(post("[" + event(62515, 1) + "]").response.status, 204);
+// One message per request and portal: a request's events of one portal
+// travel as one HubSpotEventBatch keyed by the portal (so a tenant's events
+// all take one partition), each deal's events in the order HubSpot sent them.
+TEST_F(IngressTest, ARequestIsOneBatchPerPortalKeepingEachDealsOrder) {
   std::string body = "[";
   std::vector<std::string> sent;
   for (int round = 0; round < 3; ++round) {
     for (int deal = 0; deal < 10; ++deal) {
-      std::string e = event(62515, 100 + deal, "deal.propertyChange");
+      // Deals 0-6 of one tenant, 7-9 of another, interleaved.
+      const int64_t portal = deal < 7 ? 62515 : 777;
+      std::string e = event(portal, 100 + deal, "deal.propertyChange");
       const std::string zero = "\"attemptNumber\":0";
       e.replace(e.find(zero), zero.size(), "\"attemptNumber\":" + std::to_string(round));
       body += (sent.empty() ? "" : ",") + e;
@@ -275,31 +273,27 @@ TEST_F(IngressTest, ARequestIsOneBatchPerPartitionKeepingEachDealsOrder) {
   }
   body += "]";
   ASSERT_EQ(post(body).response.status, 204);
+  ASSERT_EQ(post("[" + event(62515, 1) + "]").response.status, 204);
 
-  hbsync::config::Loader loader("t", "t", 0, nullptr,
-                                [](const std::string&) { return std::nullopt; });
-  hbsync::kafka::ClientOptions client;
-  client.brokers = broker_->bootstrap();
-  hbsync::kafka::Producer partitioner(hbsync::kafka::ProducerOptions::load(loader, client));
   std::map<int64_t, std::vector<int32_t>> rounds_by_deal;
+  std::map<std::string, std::set<int32_t>> partitions_by_key;
   size_t batches = 0, events = 0;
   for (const auto& r : records()) {
-    if (r.header("hbsync-schema").value_or("") != hbsync::service::kHubSpotEventBatchSchema) {
-      continue;
-    }
+    ASSERT_EQ(r.header("hbsync-schema").value_or(""), hbsync::service::kHubSpotEventBatchSchema);
     ++batches;
-    const auto batch = events_of(r);
-    ASSERT_FALSE(batch.empty());
-    EXPECT_EQ(r.key, hbsync::service::event_key(batch.front()));
-    for (const auto& e : batch) {
-      EXPECT_EQ(partitioner.partition_of(hbsync::service::event_key(e), 6), r.partition);
-      rounds_by_deal[e.object_id()].push_back(e.attempt_number());
+    partitions_by_key[r.key].insert(r.partition);
+    for (const auto& e : events_of(r)) {
+      EXPECT_EQ(r.key, std::to_string(e.portal_id())) << "keyed by its portal";
+      if (e.object_id() >= 100) rounds_by_deal[e.object_id()].push_back(e.attempt_number());
       ++events;
     }
   }
-  EXPECT_EQ(events, 30u);
-  EXPECT_GE(batches, 2u) << "10 deals over 6 partitions";
-  EXPECT_LE(batches, 6u) << "at most one message per partition";
+  EXPECT_EQ(events, 31u);
+  EXPECT_EQ(batches, 3u) << "two portals in the first request, one in the second";
+  ASSERT_EQ(partitions_by_key.size(), 2u);
+  for (const auto& [key, partitions] : partitions_by_key) {
+    EXPECT_EQ(partitions.size(), 1u) << "portal " << key << " on one partition";
+  }
   ASSERT_EQ(rounds_by_deal.size(), 10u);
   for (const auto& [deal, rounds] : rounds_by_deal) {
     EXPECT_EQ(rounds, (std::vector<int32_t>{0, 1, 2})) << "deal " << deal;

@@ -58,41 +58,17 @@ bool is_json_content_type(std::string_view value) {
 }
 
 // The messages of the tenants' events (`kept`, positions in `events`, in
-// request order): one HubSpotEventBatch per partition their keys go to
-// (keyed by its first event, so librdkafka puts it on that partition).
-// Until this process's producer partitioned a message of the topic it does
-// not know the partition count: then one HubSpotEvent per event, which
-// teaches it.
+// request order): one HubSpotEventBatch per portal, keyed by the portal.
 std::vector<kafka::OutgoingMessage> messages_of(const WebhookOptions& options,
-                                                kafka::Producer& producer,
-                                                std::vector<ParsedEvent>& events,
+                                                const std::vector<ParsedEvent>& events,
                                                 const std::vector<size_t>& kept) {
   std::vector<kafka::OutgoingMessage> messages;
-  const int32_t partitions = producer.partitions(options.topic);
-  if (partitions <= 0) {
-    for (size_t i : kept) {
-      messages.push_back(
-          {.topic = options.topic,
-           .key = std::move(events[i].key),
-           .value = events[i].event->SerializeAsString(),
-           .headers = {{service::dlq::kSchemaHeader, std::string(service::kHubSpotEventSchema)}},
-           .correlation_id = {}});
-    }
-    return messages;
-  }
-  std::vector<std::string_view> keys;
-  keys.reserve(kept.size());
-  for (size_t i : kept) keys.push_back(events[i].key);
-  auto groups = group_by_partition(
-      keys, [&](std::string_view key) { return producer.partition_of(key, partitions); });
-  messages.reserve(groups.size());
-  for (auto& group : groups) {
-    for (size_t& position : group.events) position = kept[position];
+  for (const auto& group : group_by_portal(events, kept)) {
     // No per-message copy of the correlation id: the producer takes the
     // caller's log scope (set to this request's id) when it is empty.
     messages.push_back(
         {.topic = options.topic,
-         .key = events[group.events.front()].key,
+         .key = service::hubspot_events_key(group.portal_id),
          .value = encode_batch(events, group.events),
          .headers = {{service::dlq::kSchemaHeader, std::string(service::kHubSpotEventBatchSchema)}},
          .correlation_id = {}});
@@ -126,22 +102,21 @@ void publish_batch(const WebhookOptions& options, kafka::Producer& producer,
     return;
   }
   const size_t count = kept.size();  // the metrics count events, not messages
-  producer.produce_batch(
-      messages_of(options, producer, events, kept),
-      [respond, count, correlation_id](const kafka::BatchResult& result) {
-        if (result.ok) {
-          count_event("published", static_cast<double>(count));
-          respond(http::Response{204, {}, {}});
-          return;
-        }
-        log::Scope scope("", correlation_id);
-        count_event("publish_failed", static_cast<double>(count));
-        log::warn("events not acknowledged by Kafka",
-                  {{"events", count}, {"failed", result.failed}, {"error", result.first_error}});
-        auto response = http::Response::error(503, "events not stored, retry later");
-        response.headers.set("Retry-After", "5");
-        respond(std::move(response));
-      });
+  producer.produce_batch(messages_of(options, events, kept), [respond, count, correlation_id](
+                                                                 const kafka::BatchResult& result) {
+    if (result.ok) {
+      count_event("published", static_cast<double>(count));
+      respond(http::Response{204, {}, {}});
+      return;
+    }
+    log::Scope scope("", correlation_id);
+    count_event("publish_failed", static_cast<double>(count));
+    log::warn("events not acknowledged by Kafka",
+              {{"events", count}, {"failed", result.failed}, {"error", result.first_error}});
+    auto response = http::Response::error(503, "events not stored, retry later");
+    response.headers.set("Retry-After", "5");
+    respond(std::move(response));
+  });
 }
 
 }  // namespace

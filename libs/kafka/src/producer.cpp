@@ -48,41 +48,14 @@ struct TopicCounters {
   prometheus::Histogram* latency = nullptr;
 };
 
-using PartitionerFn = int32_t (*)(const rd_kafka_topic_t*, const void*, size_t, int32_t, void*,
-                                  void*);
-
-// A topic handle's opaque: its counters, and the partition count librdkafka
-// last partitioned one of its messages with (Producer::partitions).
+// A topic handle's opaque: its counters.
 struct TopicState {
   TopicCounters counters;
-  std::atomic<int32_t> partitions{0};
-  PartitionerFn partitioner = nullptr;
 };
 
-// The partitioner of every topic handle: the configured one, noting the
-// partition count librdkafka gives it (its metadata, refreshed by itself).
-int32_t partition_noting_count(const rd_kafka_topic_t* rkt, const void* key, size_t key_size,
-                               int32_t count, void* topic_opaque, void* message_opaque) {
-  auto* state = static_cast<TopicState*>(topic_opaque);
-  state->partitions.store(count, std::memory_order_relaxed);
-  return state->partitioner(rkt, key, key_size, count, topic_opaque, message_opaque);
-}
-
-// librdkafka's partitioner of that name (the `partitioner` property). Not
-// "random": it keeps no key's messages in order, which every consumer of
-// the product relies on.
-PartitionerFn partitioner_named(std::string_view name) {
-  if (name == "consistent_random") return &rd_kafka_msg_partitioner_consistent_random;
-  if (name == "consistent") return &rd_kafka_msg_partitioner_consistent;
-  if (name == "murmur2") return &rd_kafka_msg_partitioner_murmur2;
-  if (name == "murmur2_random") return &rd_kafka_msg_partitioner_murmur2_random;
-  if (name == "fnv1a") return &rd_kafka_msg_partitioner_fnv1a;
-  if (name == "fnv1a_random") return &rd_kafka_msg_partitioner_fnv1a_random;
-  throw std::runtime_error("kafka: partitioner \"" + std::string(name) +
-                           "\" not supported (messages of one key must stay in order)");
-}
-
-PartitionerFn configured_partitioner(rd_kafka_t* rk) {
+// Refuses a `partitioner` that keeps no key's messages in order ("random"),
+// which every consumer of the product relies on; librdkafka's keyed ones pass.
+void check_partitioner(rd_kafka_t* rk) {
   rd_kafka_topic_conf_t* conf = rd_kafka_default_topic_conf_dup(rk);
   char name[64] = "consistent_random";
   size_t size = sizeof name;
@@ -90,7 +63,12 @@ PartitionerFn configured_partitioner(rd_kafka_t* rk) {
     std::snprintf(name, sizeof name, "%s", "consistent_random");
   }
   rd_kafka_topic_conf_destroy(conf);
-  return partitioner_named(name);
+  static constexpr std::string_view kKeyed[] = {"consistent_random", "consistent", "murmur2",
+                                                "murmur2_random",    "fnv1a",      "fnv1a_random"};
+  if (std::find(std::begin(kKeyed), std::end(kKeyed), std::string_view(name)) == std::end(kKeyed)) {
+    throw std::runtime_error("kafka: partitioner \"" + std::string(name) +
+                             "\" not supported (messages of one key must stay in order)");
+  }
 }
 
 // Travels with each message as librdkafka's per-message opaque: one per
@@ -132,7 +110,6 @@ struct Producer::Impl {
   // librdkafka's lock each time).
   std::mutex topics_mutex;
   std::unordered_map<std::string, std::pair<rd_kafka_topic_t*, TopicState>> topics;
-  PartitionerFn partitioner = nullptr;  // the configured one
 
   struct Topic {
     rd_kafka_topic_t* handle = nullptr;
@@ -150,13 +127,11 @@ struct Producer::Impl {
       return {it->second.first, it->second.second.counters, &it->second.second};
     auto& entry = topics[name];  // a node: the state's address is stable
     entry.second.counters = counters_of(name);
-    entry.second.partitioner = partitioner;
     // A copy of the handle's default topic configuration: a fresh one would
     // lose the topic-level settings made on the handle (delivery timeout,
     // acks, request timeout).
     rd_kafka_topic_conf_t* conf = rd_kafka_default_topic_conf_dup(rk);
     rd_kafka_topic_conf_set_opaque(conf, &entry.second);
-    rd_kafka_topic_conf_set_partitioner_cb(conf, &partition_noting_count);
     rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, name.c_str(), conf);  // takes conf
     if (rkt == nullptr) {
       TopicCounters counters = entry.second.counters;
@@ -323,7 +298,7 @@ Producer::Producer(ProducerOptions options) : impl_(std::make_shared<Impl>()) {
   rd_kafka_conf_set_error_cb(conf, &Impl::on_error);
   impl_->rk = detail::make_handle(RD_KAFKA_PRODUCER, conf);
   try {
-    impl_->partitioner = configured_partitioner(impl_->rk);
+    check_partitioner(impl_->rk);
   } catch (...) {
     rd_kafka_destroy(impl_->rk);
     throw;
@@ -477,18 +452,6 @@ bool Producer::ready(std::chrono::milliseconds timeout) {
 
 size_t Producer::in_flight() const {
   return impl_->in_flight.load();
-}
-
-int32_t Producer::partitions(const std::string& topic) {
-  const auto* state = impl_->topic(topic).state;
-  return state != nullptr ? state->partitions.load(std::memory_order_relaxed) : 0;
-}
-
-int32_t Producer::partition_of(std::string_view key, int32_t partitions) const {
-  // With a key, librdkafka's partitioners hash it and never look at the
-  // handle (only the random fallback for an empty key does).
-  if (key.empty() || partitions <= 0) return -1;
-  return impl_->partitioner(nullptr, key.data(), key.size(), partitions, nullptr, nullptr);
 }
 
 }  // namespace hbsync::kafka

@@ -1,6 +1,7 @@
 #include "hbsync/service/dlq_replay.hpp"
 
 #include "hbsync/service/dlq_keys.hpp"
+#include "hbsync/service/hubspot_events.hpp"
 #include "hbsync/service/replay.hpp"
 #include "hbsync/tenant/settings.hpp"
 
@@ -35,11 +36,14 @@ std::optional<Replay> plan_replay(const kafka::Topics& topics, const v1::DeadLet
   out.topic = dl.source_topic();
   out.key = dl.key();
   out.value = dl.payload();
+  // A dead letter of one event carries its event key: on hubspot.events
+  // every message is keyed by its portal (its tenant's partition).
+  if (out.topic == topics.hubspot_events) out.key = hubspot_events_key(out.key);
   if (!as_sent && dl.source_topic() == topics.sync_commands) {
     if (auto deal = deal_of_command(dl)) {
       schema = schema_of(topics, topics.hubspot_events);
       out.topic = topics.hubspot_events;
-      out.key = deal_event_key(deal->first, deal->second);
+      out.key = hubspot_events_key(deal->first);
       out.value = deal_replay_event(deal->first, deal->second, now_ms).SerializeAsString();
       r.fresh_deal_id = deal->second;
     }

@@ -2,6 +2,14 @@
 
 namespace hbsync::service {
 
+std::string hubspot_events_key(int64_t portal_id) {
+  return std::to_string(portal_id);
+}
+
+std::string hubspot_events_key(std::string_view key) {
+  return std::string(key.substr(0, key.find(':')));
+}
+
 std::string event_key(const v1::HubSpotEvent& ev) {
   std::string_view object_type = ev.subscription_type();
   object_type = object_type.substr(0, object_type.find('.'));

@@ -97,18 +97,6 @@ class Producer {
   // Messages produced whose callback has not run yet.
   size_t in_flight() const;
 
-  // Partitioning as librdkafka does it for a message with a key and no
-  // partition, so a caller can group messages by the partition their keys
-  // go to. `topic`'s partition count as librdkafka last partitioned a
-  // message of it with (its metadata, refreshed by librdkafka): 0 before
-  // this producer partitioned any message of the topic.
-  int32_t partitions(const std::string& topic);
-  // The partition the configured partitioner (`partitioner`, librdkafka's
-  // consistent_random unless set otherwise) gives a non-empty `key` among
-  // `partitions`. Pure; the constructor refuses `partitioner=random`, which
-  // keeps no key's messages in order.
-  int32_t partition_of(std::string_view key, int32_t partitions) const;
-
   struct Impl;
 
  private:

@@ -30,9 +30,4 @@ inline v1::HubSpotEvent deal_replay_event(int64_t portal_id, int64_t deal_id, in
   return e;
 }
 
-// Its Kafka key, as ingress keys deal events: "<portalId>:deal:<dealId>".
-inline std::string deal_event_key(int64_t portal_id, int64_t deal_id) {
-  return std::to_string(portal_id) + ":deal:" + std::to_string(deal_id);
-}
-
 }  // namespace hbsync::service
