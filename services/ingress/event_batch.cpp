@@ -8,6 +8,8 @@
 
 namespace hbsync::ingress {
 
+using google::protobuf::io::CodedOutputStream;
+
 std::vector<PartitionGroup> group_by_partition(
     const std::vector<std::string_view>& keys,
     const std::function<int32_t(std::string_view)>& partition_of) {
@@ -26,18 +28,15 @@ std::vector<PartitionGroup> group_by_partition(
   return groups;
 }
 
-std::string encode_batch(const std::vector<ParsedEvent>& events,
-                         const std::vector<size_t>& positions) {
-  using google::protobuf::io::CodedOutputStream;
+std::string encode_batch(std::span<const ParsedEvent> events, std::span<const size_t> positions) {
   // HubSpotEventBatch.events = 1: each event as a length-delimited field,
-  // written by protobuf's own serializer with each event sized once
-  // (ByteSizeLong caches the size SerializeWithCachedSizesToArray uses).
+  // written from its record (event_record.hpp) with each event sized once.
   constexpr uint32_t kBatchTag = (1 << 3) | 2;
   thread_local std::vector<size_t> sizes;
   sizes.clear();
   size_t total = 0;
   for (size_t i : positions) {
-    sizes.push_back(events[i].event->ByteSizeLong());
+    sizes.push_back(encoded_size(events[i].event));
     total += CodedOutputStream::VarintSize32(kBatchTag) +
              CodedOutputStream::VarintSize64(sizes.back()) + sizes.back();
   }
@@ -46,7 +45,7 @@ std::string encode_batch(const std::vector<ParsedEvent>& events,
   for (size_t k = 0; k < positions.size(); ++k) {
     p = CodedOutputStream::WriteVarint32ToArray(kBatchTag, p);
     p = CodedOutputStream::WriteVarint64ToArray(sizes[k], p);
-    p = events[positions[k]].event->SerializeWithCachedSizesToArray(p);
+    p = encode(events[positions[k]].event, p);
   }
   assert(p == reinterpret_cast<uint8_t*>(out.data()) + out.size());
   return out;

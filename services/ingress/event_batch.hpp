@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,9 +28,8 @@ std::vector<PartitionGroup> group_by_partition(
     const std::function<int32_t(std::string_view)>& partition_of);
 
 // The serialized hbsync.v1.HubSpotEventBatch of events[i] for i in
-// `positions`, in that order (each event serialized in place: no batch
-// message is built and no event copied).
-std::string encode_batch(const std::vector<ParsedEvent>& events,
-                         const std::vector<size_t>& positions);
+// `positions`, in that order (each event written in place from its record:
+// no message is built).
+std::string encode_batch(std::span<const ParsedEvent> events, std::span<const size_t> positions);
 
 }  // namespace hbsync::ingress

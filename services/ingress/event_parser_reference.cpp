@@ -62,8 +62,8 @@ class Fields {
 
 // The fields of one event (`e`, already checked to be an object) into its
 // protobuf; nullopt with `error` set when a required field is missing.
-std::optional<ParsedEvent> parse_event(const Value& obj, int64_t received_at_ms,
-                                       google::protobuf::Arena& arena, std::string& error) {
+std::optional<Event> parse_event(const Value& obj, int64_t received_at_ms,
+                                 google::protobuf::Arena& arena, std::string& error) {
   const Fields e(obj);
   auto portal = e.int_field(kPortalId);
   auto type = e.string_field(kSubscriptionType);
@@ -83,7 +83,7 @@ std::optional<ParsedEvent> parse_event(const Value& obj, int64_t received_at_ms,
     return std::nullopt;
   }
 
-  ParsedEvent parsed;
+  Event parsed;
   parsed.event = google::protobuf::Arena::CreateMessage<hbsync::v1::HubSpotEvent>(&arena);
   auto& ev = *parsed.event;
   ev.set_portal_id(*portal);
@@ -124,8 +124,8 @@ std::optional<ParsedEvent> parse_event(const Value& obj, int64_t received_at_ms,
 
 }  // namespace
 
-ParseResult parse_events(std::string_view body, int64_t received_at_ms) {
-  ParseResult result;
+Result parse_events(std::string_view body, int64_t received_at_ms) {
+  Result result;
   rapidjson::Document doc;
   std::string text(body);
   if (auto status = json::parse_insitu(doc, text); !status) {

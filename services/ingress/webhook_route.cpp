@@ -73,8 +73,8 @@ std::vector<kafka::OutgoingMessage> messages_of(const WebhookOptions& options,
     for (size_t i : kept) {
       messages.push_back(
           {.topic = options.topic,
-           .key = std::move(events[i].key),
-           .value = events[i].event->SerializeAsString(),
+           .key = std::string(events[i].key),
+           .value = encode(events[i].event),
            .headers = {{service::dlq::kSchemaHeader, std::string(service::kHubSpotEventSchema)}},
            .correlation_id = {}});
     }
@@ -92,7 +92,7 @@ std::vector<kafka::OutgoingMessage> messages_of(const WebhookOptions& options,
     // caller's log scope (set to this request's id) when it is empty.
     messages.push_back(
         {.topic = options.topic,
-         .key = events[group.events.front()].key,
+         .key = std::string(events[group.events.front()].key),
          .value = encode_batch(events, group.events),
          .headers = {{service::dlq::kSchemaHeader, std::string(service::kHubSpotEventBatchSchema)}},
          .correlation_id = {}});
@@ -111,7 +111,7 @@ void publish_batch(const WebhookOptions& options, kafka::Producer& producer,
   std::vector<size_t> kept;
   kept.reserve(events.size());
   for (size_t i = 0; i < events.size(); ++i) {
-    if (tenants.at(events[i].event->portal_id())) kept.push_back(i);
+    if (tenants.at(events[i].event.portal_id)) kept.push_back(i);
   }
   const size_t unknown = events.size() - kept.size();
   if (unknown > 0 && options.redis_marked && !options.redis_marked()) {
@@ -185,10 +185,10 @@ void install_webhook_route(http::Router& router, WebhookOptions options, kafka::
           return;
         }
         std::vector<int64_t> portals;
-        for (const auto& e : parsed.events) portals.push_back(e.event->portal_id());
+        for (const auto& e : parsed.events) portals.push_back(e.event.portal_id);
         std::sort(portals.begin(), portals.end());
         portals.erase(std::unique(portals.begin(), portals.end()), portals.end());
-        // The events with the arena they live on.
+        // The events with the storage they point into.
         auto request_events = std::make_shared<ParseResult>(std::move(parsed));
         // The HTTP thread never waits on Redis: a portal not in memory is
         // looked up on the directory's thread, which answers through `done`.
