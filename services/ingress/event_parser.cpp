@@ -4,6 +4,7 @@
 #include <rapidjson/reader.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 
@@ -179,7 +180,7 @@ class BodyHandler {
     // (pointed at once the parse is over and the vector no longer grows).
     const auto ids = parsed.event.merged_object_ids;
     merged_ids_.insert(merged_ids_.end(), ids.begin(), ids.end());
-    merged_counts_.push_back(ids.size());
+    merged_counts_[events_.size() - 1] = ids.size();
     parsed.event.merged_object_ids = {};
   }
 
@@ -191,7 +192,7 @@ class BodyHandler {
   int64_t received_at_ms_;
   std::vector<ParsedEvent>& events_;
   std::vector<int64_t>& merged_ids_;
-  std::vector<size_t> merged_counts_;  // by event
+  std::array<size_t, kMaxEventsPerRequest> merged_counts_{};  // by event
   size_t depth_ = 0;
   bool root_is_array_ = false;
   size_t elements_ = 0;    // items of the root array
