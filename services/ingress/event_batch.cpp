@@ -8,35 +8,37 @@
 
 namespace hbsync::ingress {
 
-std::vector<PortalGroup> group_by_portal(const std::vector<ParsedEvent>& events,
-                                         const std::vector<size_t>& positions) {
+using google::protobuf::io::CodedOutputStream;
+
+std::vector<PortalGroup> group_by_portal(std::span<const ParsedEvent> events,
+                                         std::span<const size_t> positions) {
   std::vector<PortalGroup> groups;
-  for (size_t i : positions) {
-    const int64_t portal = events[i].event->portal_id();
+  for (size_t k = 0; k < positions.size(); ++k) {
+    const size_t i = positions[k];
+    const int64_t portal = events[i].event.portal_id;
     // Almost always one portal a request: a scan is cheapest.
     auto it = std::find_if(groups.begin(), groups.end(),
                            [&](const PortalGroup& g) { return g.portal_id == portal; });
     if (it == groups.end()) {
       groups.push_back({.portal_id = portal, .events = {}});
       it = std::prev(groups.end());
+      // Once, instead of growing by doubling (5-7 allocations a group).
+      it->events.reserve(positions.size() - k);
     }
     it->events.push_back(i);
   }
   return groups;
 }
 
-std::string encode_batch(const std::vector<ParsedEvent>& events,
-                         const std::vector<size_t>& positions) {
-  using google::protobuf::io::CodedOutputStream;
+std::string encode_batch(std::span<const ParsedEvent> events, std::span<const size_t> positions) {
   // HubSpotEventBatch.events = 1: each event as a length-delimited field,
-  // written by protobuf's own serializer with each event sized once
-  // (ByteSizeLong caches the size SerializeWithCachedSizesToArray uses).
+  // written from its record (event_record.hpp) with each event sized once.
   constexpr uint32_t kBatchTag = (1 << 3) | 2;
   thread_local std::vector<size_t> sizes;
   sizes.clear();
   size_t total = 0;
   for (size_t i : positions) {
-    sizes.push_back(events[i].event->ByteSizeLong());
+    sizes.push_back(encoded_size(events[i].event));
     total += CodedOutputStream::VarintSize32(kBatchTag) +
              CodedOutputStream::VarintSize64(sizes.back()) + sizes.back();
   }
@@ -45,7 +47,7 @@ std::string encode_batch(const std::vector<ParsedEvent>& events,
   for (size_t k = 0; k < positions.size(); ++k) {
     p = CodedOutputStream::WriteVarint32ToArray(kBatchTag, p);
     p = CodedOutputStream::WriteVarint64ToArray(sizes[k], p);
-    p = events[positions[k]].event->SerializeWithCachedSizesToArray(p);
+    p = encode(events[positions[k]].event, p);
   }
   assert(p == reinterpret_cast<uint8_t*>(out.data()) + out.size());
   return out;

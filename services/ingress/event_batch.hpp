@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -21,13 +22,12 @@ struct PortalGroup {
 // events[i] for i in `positions` (ascending) grouped by portal: groups in
 // the order of their first event, each group's events in input order. Every
 // position is in exactly one group.
-std::vector<PortalGroup> group_by_portal(const std::vector<ParsedEvent>& events,
-                                         const std::vector<size_t>& positions);
+std::vector<PortalGroup> group_by_portal(std::span<const ParsedEvent> events,
+                                         std::span<const size_t> positions);
 
 // The serialized hbsync.v1.HubSpotEventBatch of events[i] for i in
-// `positions`, in that order (each event serialized in place: no batch
-// message is built and no event copied).
-std::string encode_batch(const std::vector<ParsedEvent>& events,
-                         const std::vector<size_t>& positions);
+// `positions`, in that order (each event written in place from its record:
+// no message is built).
+std::string encode_batch(std::span<const ParsedEvent> events, std::span<const size_t> positions);
 
 }  // namespace hbsync::ingress

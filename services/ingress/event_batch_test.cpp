@@ -11,27 +11,27 @@
 #include <set>
 #include <string>
 
+#include "event_record_test_support.hpp"
+
 namespace hbsync::ingress {
 namespace {
 
-// Events of the given portals, on one arena.
+// Events of the given portals.
 struct Events {
   explicit Events(const std::vector<int64_t>& portals) {
     for (size_t i = 0; i < portals.size(); ++i) {
       ParsedEvent e;
-      e.event = google::protobuf::Arena::CreateMessage<v1::HubSpotEvent>(&arena);
-      e.event->set_portal_id(portals[i]);
-      e.event->set_event_id(static_cast<int64_t>(i));
-      list.push_back(std::move(e));
+      e.event.portal_id = portals[i];
+      e.event.event_id = static_cast<int64_t>(i);
+      list.push_back(e);
     }
   }
-  google::protobuf::Arena arena;
   std::vector<ParsedEvent> list;
 };
 
 TEST(GroupByPortal, GroupsInOrderOfFirstEventKeepingRequestOrder) {
   const Events events({7, 9, 7, 3, 9, 7, 3});
-  const auto groups = group_by_portal(events.list, {0, 1, 2, 3, 4, 5, 6});
+  const auto groups = group_by_portal(events.list, std::vector<size_t>{0, 1, 2, 3, 4, 5, 6});
   ASSERT_EQ(groups.size(), 3u);
   EXPECT_EQ(groups[0].portal_id, 7);
   EXPECT_EQ(groups[0].events, (std::vector<size_t>{0, 2, 5}));
@@ -68,15 +68,14 @@ TEST(GroupByPortal, OnlyTheGivenPositionsEachOnceUnderItsPortal) {
 
 TEST(GroupByPortal, NoEventsNoGroups) {
   const Events events({1, 2});
-  EXPECT_TRUE(group_by_portal(events.list, {}).empty());
+  EXPECT_TRUE(group_by_portal(events.list, std::vector<size_t>{}).empty());
 }
 
 TEST(EncodeBatch, IsTheHubSpotEventBatchOfTheChosenEventsInOrder) {
-  google::protobuf::Arena arena;
+  std::vector<v1::HubSpotEvent> messages(4);
   std::vector<ParsedEvent> events(4);
   for (int i = 0; i < 4; ++i) {
-    events[i].event = google::protobuf::Arena::CreateMessage<v1::HubSpotEvent>(&arena);
-    auto& e = *events[i].event;
+    auto& e = messages[i];
     e.set_portal_id(62515);
     e.set_event_id(100 + i);
     e.set_subscription_type("deal.propertyChange");
@@ -84,23 +83,25 @@ TEST(EncodeBatch, IsTheHubSpotEventBatchOfTheChosenEventsInOrder) {
     e.set_property_name("dealstage");
     e.set_property_value(i == 2 ? std::string(300, 'x') : "closedwon");  // a multi-byte length
     e.add_merged_object_ids(i);
+    events[i].event = testing::record_of(e);
   }
-  const std::string bytes = encode_batch(events, {3, 0, 2});
+  const std::vector<size_t> positions = {3, 0, 2};
+  const std::string bytes = encode_batch(events, positions);
   v1::HubSpotEventBatch batch;
   ASSERT_TRUE(batch.ParseFromString(bytes));
   ASSERT_EQ(batch.events_size(), 3);
-  EXPECT_EQ(batch.events(0).SerializeAsString(), events[3].event->SerializeAsString());
-  EXPECT_EQ(batch.events(1).SerializeAsString(), events[0].event->SerializeAsString());
-  EXPECT_EQ(batch.events(2).SerializeAsString(), events[2].event->SerializeAsString());
+  EXPECT_EQ(batch.events(0).SerializeAsString(), messages[3].SerializeAsString());
+  EXPECT_EQ(batch.events(1).SerializeAsString(), messages[0].SerializeAsString());
+  EXPECT_EQ(batch.events(2).SerializeAsString(), messages[2].SerializeAsString());
   // The same bytes protobuf writes for the message built the slow way.
   v1::HubSpotEventBatch built;
-  for (size_t i : {3, 0, 2}) *built.add_events() = *events[i].event;
+  for (size_t i : positions) *built.add_events() = messages[i];
   EXPECT_EQ(bytes, built.SerializeAsString());
 }
 
-// encode_batch writes each event in place into the batch: byte for byte
-// what protobuf writes for the same batch message, over random events (zeros, negatives, extreme
-// values, empty, long and non-ASCII strings, merged ids or none).
+// encode_batch writes each event in place into the batch from its record:
+// byte for byte what protobuf writes for the same batch message, over random events (zeros,
+// negatives, extreme values, empty, long and non-ASCII strings, merged ids or none).
 TEST(EncodeBatch, IsProtobufsOwnSerializationForRandomEvents) {
   std::mt19937_64 rng(13);
   auto integer = [&]() -> int64_t {
@@ -127,11 +128,10 @@ TEST(EncodeBatch, IsProtobufsOwnSerializationForRandomEvents) {
     return s;
   };
   for (int round = 0; round < 300; ++round) {
-    google::protobuf::Arena arena;
-    std::vector<ParsedEvent> events(1 + rng() % 8);
-    for (auto& parsed : events) {
-      parsed.event = google::protobuf::Arena::CreateMessage<v1::HubSpotEvent>(&arena);
-      auto& e = *parsed.event;
+    std::vector<v1::HubSpotEvent> messages(1 + rng() % 8);
+    std::vector<ParsedEvent> events(messages.size());
+    for (size_t m = 0; m < messages.size(); ++m) {
+      auto& e = messages[m];
       e.set_portal_id(integer());
       e.set_event_id(integer());
       e.set_subscription_id(integer());
@@ -152,6 +152,7 @@ TEST(EncodeBatch, IsProtobufsOwnSerializationForRandomEvents) {
       for (int k = static_cast<int>(rng() % 4); k > 0; --k) e.add_merged_object_ids(integer());
       e.set_new_object_id(integer());
       e.set_received_at_ms(integer());
+      events[m].event = testing::record_of(e);
     }
     std::vector<size_t> positions;
     for (size_t i = 0; i < events.size(); ++i) {
@@ -159,7 +160,7 @@ TEST(EncodeBatch, IsProtobufsOwnSerializationForRandomEvents) {
     }
     std::shuffle(positions.begin(), positions.end(), rng);
     v1::HubSpotEventBatch built;
-    for (size_t i : positions) *built.add_events() = *events[i].event;
+    for (size_t i : positions) *built.add_events() = messages[i];
     ASSERT_EQ(encode_batch(events, positions), built.SerializeAsString()) << "round " << round;
   }
 }

@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "hbsync/json/lenient.hpp"
-#include "hbsync/service/hubspot_events.hpp"
 
 namespace hbsync::ingress {
 namespace {
@@ -56,26 +55,26 @@ std::optional<bool> bool_field(const EventFields& e, Field f) {
 }
 
 // The optional fields (all but the required four).
-void set_optional_fields(const EventFields& e, hbsync::v1::HubSpotEvent& ev) {
-  ev.set_event_id(e.int_field(kEventId).value_or(0));
-  ev.set_subscription_id(e.int_field(kSubscriptionId).value_or(0));
-  ev.set_app_id(e.int_field(kAppId).value_or(0));
-  ev.set_attempt_number(static_cast<int32_t>(e.int_field(kAttemptNumber).value_or(0)));
-  if (auto v = e.string_field(kChangeSource)) ev.set_change_source(v->data(), v->size());
-  if (auto name = e.string_field(kPropertyName)) {
-    ev.set_property_name(name->data(), name->size());
-    if (keeps_property_value(*name)) {
-      if (auto v = e.string_field(kPropertyValue)) ev.set_property_value(v->data(), v->size());
-    }
+void set_optional_fields(const EventFields& e, EventRecord& ev) {
+  ev.event_id = e.int_field(kEventId).value_or(0);
+  ev.subscription_id = e.int_field(kSubscriptionId).value_or(0);
+  ev.app_id = e.int_field(kAppId).value_or(0);
+  ev.attempt_number = static_cast<int32_t>(e.int_field(kAttemptNumber).value_or(0));
+  ev.change_source = e.string_field(kChangeSource).value_or("");
+  ev.property_name = e.string_field(kPropertyName).value_or("");
+  ev.property_value = {};
+  if (keeps_property_value(ev.property_name)) {
+    ev.property_value = e.string_field(kPropertyValue).value_or("");
   }
-  if (auto v = e.string_field(kAssociationType)) ev.set_association_type(v->data(), v->size());
-  ev.set_to_object_id(e.int_field(kToObjectId).value_or(0));
-  if (auto v = bool_field(e, kAssociationRemoved)) ev.set_association_removed(*v);
-  if (auto v = bool_field(e, kIsPrimaryAssociation)) ev.set_is_primary_association(*v);
-  ev.set_primary_object_id(e.int_field(kPrimaryObjectId).value_or(0));
-  ev.set_new_object_id(e.int_field(kNewObjectId).value_or(0));
+  ev.association_type = e.string_field(kAssociationType).value_or("");
+  ev.to_object_id = e.int_field(kToObjectId).value_or(0);
+  ev.association_removed = bool_field(e, kAssociationRemoved).value_or(false);
+  ev.is_primary_association = bool_field(e, kIsPrimaryAssociation).value_or(false);
+  ev.primary_object_id = e.int_field(kPrimaryObjectId).value_or(0);
+  ev.new_object_id = e.int_field(kNewObjectId).value_or(0);
+  ev.merged_object_ids = {};
   if (const Value* merged = e.member(kMergedObjectIds); merged && merged->IsArray()) {
-    for (int64_t id : e.merged_ids()) ev.add_merged_object_ids(id);
+    ev.merged_object_ids = e.merged_ids();
   }
 }
 
@@ -98,8 +97,8 @@ std::optional<std::string_view> EventFields::string_field(Field f) const {
   return std::string_view(v->GetString(), v->GetStringLength());
 }
 
-std::optional<ParsedEvent> build_event(const EventFields& e, int64_t received_at_ms,
-                                       google::protobuf::Arena& arena, std::string& error) {
+bool build_event(const EventFields& e, int64_t received_at_ms, EventRecord& ev,
+                 std::string& error) {
   auto portal = e.int_field(kPortalId);
   auto type = e.string_field(kSubscriptionType);
   if (!type) type = e.string_field(kEventType);
@@ -115,21 +114,16 @@ std::optional<ParsedEvent> build_event(const EventFields& e, int64_t received_at
   if (!object_id && !from_id) missing += " objectId";
   if (!missing.empty()) {
     error = "missing or invalid:" + missing;
-    return std::nullopt;
+    return false;
   }
-
-  ParsedEvent parsed;
-  parsed.event = google::protobuf::Arena::CreateMessage<hbsync::v1::HubSpotEvent>(&arena);
-  auto& ev = *parsed.event;
-  ev.set_portal_id(*portal);
-  ev.set_subscription_type(type->data(), type->size());
-  ev.set_occurred_at_ms(*occurred);
-  ev.set_received_at_ms(received_at_ms);
-  ev.set_object_id(object_id.value_or(0));
-  ev.set_from_object_id(from_id.value_or(0));
+  ev.portal_id = *portal;
+  ev.subscription_type = *type;
+  ev.occurred_at_ms = *occurred;
+  ev.received_at_ms = received_at_ms;
+  ev.object_id = object_id.value_or(0);
+  ev.from_object_id = from_id.value_or(0);
   set_optional_fields(e, ev);
-  parsed.key = service::event_key(ev);
-  return parsed;
+  return true;
 }
 
 }  // namespace hbsync::ingress

@@ -1,11 +1,10 @@
 // One webhook event's fields as the body parser meets them (event_parser.cpp
 // feeds them member by member from RapidJSON's SAX callbacks), and the
-// HubSpotEvent built from them. As with a DOM's FindMember, the first member
+// EventRecord built from them. As with a DOM's FindMember, the first member
 // of a name counts; null counts as absent; ids are read by
 // json::lenient::int_of's rules (a numeric string too).
 #pragma once
 
-#include <google/protobuf/arena.h>
 #include <rapidjson/document.h>
 
 #include <array>
@@ -105,9 +104,9 @@ class EventFields {
   std::vector<int64_t> merged_ids_;
 };
 
-// The event's protobuf on `arena` and its key; nullopt with `error` set
-// (naming the fields, never their values) when a required field is missing.
-std::optional<ParsedEvent> build_event(const EventFields& e, int64_t received_at_ms,
-                                       google::protobuf::Arena& arena, std::string& error);
+// The event's record in `ev` (its strings point where the fields' do, its
+// merged ids into `e`); false with `error` set (naming the fields, never
+// their values) when a required field is missing.
+bool build_event(const EventFields& e, int64_t received_at_ms, EventRecord& ev, std::string& error);
 
 }  // namespace hbsync::ingress

@@ -4,6 +4,7 @@
 #include <rapidjson/reader.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 
@@ -64,9 +65,9 @@ bool valid_utf8(const char* s, size_t n) {
 // returning false stops the parse; the caller then finds out why.
 class BodyHandler {
  public:
-  BodyHandler(int64_t received_at_ms, google::protobuf::Arena& arena,
-              std::vector<ParsedEvent>& events)
-      : received_at_ms_(received_at_ms), arena_(arena), events_(events) {}
+  BodyHandler(int64_t received_at_ms, std::vector<ParsedEvent>& events,
+              std::vector<int64_t>& merged_ids)
+      : received_at_ms_(received_at_ms), events_(events), merged_ids_(merged_ids) {}
 
   bool Null() { return scalar(Value()); }
   bool Bool(bool b) { return scalar(Value(b)); }
@@ -107,6 +108,16 @@ class BodyHandler {
              std::to_string(elements_);
     }
     return event_error_;
+  }
+
+  // After a parse without errors: the events' merged ids point into
+  // `merged_ids`, which no longer grows.
+  void point_merged_ids() {
+    const int64_t* next = merged_ids_.data();
+    for (size_t i = 0; i < events_.size(); ++i) {
+      events_[i].event.merged_object_ids = {next, merged_counts_[i]};
+      next += merged_counts_[i];
+    }
   }
 
  private:
@@ -159,11 +170,18 @@ class BodyHandler {
   void finish_event() {
     in_event_ = false;
     std::string error;
-    if (auto parsed = build_event(fields_, received_at_ms_, arena_, error)) {
-      events_.push_back(std::move(*parsed));
-    } else {
+    ParsedEvent& parsed = events_.emplace_back();
+    if (!build_event(fields_, received_at_ms_, parsed.event, error)) {
+      events_.pop_back();
       fail_event(elements_ - 1, error);
+      return;
     }
+    // The ids live in fields_ until the next event: kept with the others
+    // (pointed at once the parse is over and the vector no longer grows).
+    const auto ids = parsed.event.merged_object_ids;
+    merged_ids_.insert(merged_ids_.end(), ids.begin(), ids.end());
+    merged_counts_[events_.size() - 1] = ids.size();
+    parsed.event.merged_object_ids = {};
   }
 
   void fail_event(size_t index, const std::string& error) {
@@ -172,8 +190,9 @@ class BodyHandler {
   }
 
   int64_t received_at_ms_;
-  google::protobuf::Arena& arena_;
   std::vector<ParsedEvent>& events_;
+  std::vector<int64_t>& merged_ids_;
+  std::array<size_t, kMaxEventsPerRequest> merged_counts_{};  // by event
   size_t depth_ = 0;
   bool root_is_array_ = false;
   size_t elements_ = 0;    // items of the root array
@@ -208,28 +227,24 @@ bool keeps_property_value(std::string_view name) {
 
 ParseResult parse_events(std::string_view body, int64_t received_at_ms) {
   ParseResult result;
-  // About 400 bytes of arena per event (the message, its strings and their
-  // cleanup entries) against 500-600 bytes of JSON: one block for the whole
-  // request.
-  google::protobuf::ArenaOptions arena_options;
-  arena_options.start_block_size = std::clamp<size_t>(body.size(), 1024, 64 * 1024);
-  arena_options.max_block_size = 64 * 1024;
-  result.arena = std::make_unique<google::protobuf::Arena>(arena_options);
+  result.storage = std::make_unique<EventStorage>();
+  EventStorage& storage = *result.storage;
   result.events.reserve(kMaxEventsPerRequest);
-  // One pass of RapidJSON's SAX reader, in place in a copy the thread
-  // reuses: strings are decoded into it and the events' fields point into
-  // it until built. Its recursive parse (about 10 % fewer instructions than
-  // the iterative one here) is bounded: RapidJSON calls StartObject and
-  // StartArray before it descends, and the handler refuses the level past
-  // json::kDefaultMaxDepth there, so a deep body cannot exhaust the stack.
-  thread_local std::string text;
+  // One pass of RapidJSON's SAX reader, in place in the result's copy of the
+  // body: strings are decoded into it and the events point into it. Its
+  // recursive parse (about 10 % fewer instructions than the iterative one
+  // here) is bounded: RapidJSON calls StartObject and StartArray before it
+  // descends, and the handler refuses the level past json::kDefaultMaxDepth
+  // there, so a deep body cannot exhaust the stack.
   thread_local rapidjson::Reader reader;
+  std::string& text = storage.text;
+  text.reserve(body.size() + kPadding);
   text.assign(body);
   text.append(kPadding, '\0');
   // As json::parse_insitu: a UTF-8 byte order mark is skipped.
   const size_t bom = body.starts_with("\xEF\xBB\xBF") ? 3 : 0;
   rapidjson::InsituStringStream stream(text.data() + bom);
-  BodyHandler handler(received_at_ms, *result.arena, result.events);
+  BodyHandler handler(received_at_ms, result.events, storage.merged_ids);
   constexpr unsigned kFlags = rapidjson::kParseInsituFlag;
   // The reader takes a NUL byte for the end of the text: a parse that ends
   // before the text's own end met one (refused, as json::parse does).
@@ -243,6 +258,7 @@ ParseResult parse_events(std::string_view body, int64_t received_at_ms) {
     result.events.clear();
     return result;
   }
+  handler.point_merged_ids();
   result.ok = true;
   return result;
 }

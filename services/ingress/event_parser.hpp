@@ -4,22 +4,26 @@
 // rejected whole, with a message, so nothing is half-accepted.
 #pragma once
 
-#include <google/protobuf/arena.h>
-
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "hbsync/v1/events.pb.h"
+#include "event_record.hpp"
 
 namespace hbsync::ingress {
 
 inline constexpr size_t kMaxEventsPerRequest = 100;
 
 struct ParsedEvent {
-  hbsync::v1::HubSpotEvent* event = nullptr;  // on its ParseResult's arena
-  std::string key;  // "<portalId>:<objectType>:<objectId>": one object's events stay in order
+  EventRecord event;  // strings and ids in its ParseResult's storage
+};
+
+// What a ParseResult's events point into: the body with its strings decoded
+// in place and the events' merged ids.
+struct EventStorage {
+  std::string text;
+  std::vector<int64_t> merged_ids;
 };
 
 struct ParseResult {
@@ -28,10 +32,9 @@ struct ParseResult {
   // Stable code for the log line and metric when !ok: json_syntax,
   // json_encoding, json_too_deep, or malformed (valid JSON, not HubSpot's shape).
   std::string reason = "malformed";
-  // Owns the events' messages and their strings: one block per request
-  // instead of a heap chunk per string, freed at once. Declared before
-  // `events`, which point into it.
-  std::unique_ptr<google::protobuf::Arena> arena;
+  // On the heap, so `events` stay valid when the result moves. Declared
+  // before `events`, which point into it.
+  std::unique_ptr<EventStorage> storage;
   std::vector<ParsedEvent> events;
 };
 

@@ -10,7 +10,6 @@
 #include "event_fields.hpp"
 #include "hbsync/json/lenient.hpp"
 #include "hbsync/json/parse.hpp"
-#include "hbsync/service/hubspot_events.hpp"
 
 namespace hbsync::ingress::reference {
 namespace {
@@ -62,8 +61,8 @@ class Fields {
 
 // The fields of one event (`e`, already checked to be an object) into its
 // protobuf; nullopt with `error` set when a required field is missing.
-std::optional<ParsedEvent> parse_event(const Value& obj, int64_t received_at_ms,
-                                       google::protobuf::Arena& arena, std::string& error) {
+std::optional<Event> parse_event(const Value& obj, int64_t received_at_ms,
+                                 google::protobuf::Arena& arena, std::string& error) {
   const Fields e(obj);
   auto portal = e.int_field(kPortalId);
   auto type = e.string_field(kSubscriptionType);
@@ -83,7 +82,7 @@ std::optional<ParsedEvent> parse_event(const Value& obj, int64_t received_at_ms,
     return std::nullopt;
   }
 
-  ParsedEvent parsed;
+  Event parsed;
   parsed.event = google::protobuf::Arena::CreateMessage<hbsync::v1::HubSpotEvent>(&arena);
   auto& ev = *parsed.event;
   ev.set_portal_id(*portal);
@@ -118,14 +117,13 @@ std::optional<ParsedEvent> parse_event(const Value& obj, int64_t received_at_ms,
       if (auto id = json::lenient::int_of(&m)) ev.add_merged_object_ids(*id);
     }
   }
-  parsed.key = service::event_key(ev);
   return parsed;
 }
 
 }  // namespace
 
-ParseResult parse_events(std::string_view body, int64_t received_at_ms) {
-  ParseResult result;
+Result parse_events(std::string_view body, int64_t received_at_ms) {
+  Result result;
   rapidjson::Document doc;
   std::string text(body);
   if (auto status = json::parse_insitu(doc, text); !status) {

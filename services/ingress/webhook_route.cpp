@@ -87,7 +87,7 @@ void publish_batch(const WebhookOptions& options, kafka::Producer& producer,
   std::vector<size_t> kept;
   kept.reserve(events.size());
   for (size_t i = 0; i < events.size(); ++i) {
-    if (tenants.at(events[i].event->portal_id())) kept.push_back(i);
+    if (tenants.at(events[i].event.portal_id)) kept.push_back(i);
   }
   const size_t unknown = events.size() - kept.size();
   if (unknown > 0 && options.redis_marked && !options.redis_marked()) {
@@ -160,10 +160,10 @@ void install_webhook_route(http::Router& router, WebhookOptions options, kafka::
           return;
         }
         std::vector<int64_t> portals;
-        for (const auto& e : parsed.events) portals.push_back(e.event->portal_id());
+        for (const auto& e : parsed.events) portals.push_back(e.event.portal_id);
         std::sort(portals.begin(), portals.end());
         portals.erase(std::unique(portals.begin(), portals.end()), portals.end());
-        // The events with the arena they live on.
+        // The events with the storage they point into.
         auto request_events = std::make_shared<ParseResult>(std::move(parsed));
         // The HTTP thread never waits on Redis: a portal not in memory is
         // looked up on the directory's thread, which answers through `done`.

@@ -17,17 +17,15 @@ const Value* member(const Value& object, const char* name) {
   return &it->value;
 }
 
-std::optional<int64_t> int_of(const Value* v) {
-  if (!v) return std::nullopt;
-  if (v->IsInt64()) return v->GetInt64();
-  if (v->IsUint64()) return std::nullopt;  // beyond int64: not an id an API has
-  if (v->IsDouble()) {
-    const double d = v->GetDouble();
+std::optional<int64_t> int_of_other(const Value& v) {
+  if (v.IsUint64()) return std::nullopt;  // beyond int64: not an id an API has
+  if (v.IsDouble()) {
+    const double d = v.GetDouble();
     if (std::trunc(d) == d && std::fabs(d) < 9.0e15) return static_cast<int64_t>(d);
     return std::nullopt;
   }
-  if (v->IsString()) {
-    const std::string_view s(v->GetString(), v->GetStringLength());
+  if (v.IsString()) {
+    const std::string_view s(v.GetString(), v.GetStringLength());
     int64_t out = 0;
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
     if (ec == std::errc() && end == s.data() + s.size() && !s.empty()) return out;

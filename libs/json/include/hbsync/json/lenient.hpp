@@ -24,8 +24,19 @@ enum class Bools { skip, as_text };
 // The member `name` of an object; nullptr when not an object, absent or null.
 const rapidjson::Value* member(const rapidjson::Value& object, const char* name);
 
-// An integer, also from an integral double or a numeric string.
-std::optional<int64_t> int_of(const rapidjson::Value* v);
+// int_of for a value that is not an int64.
+std::optional<int64_t> int_of_other(const rapidjson::Value& v);
+
+// An integer, also from an integral double or a numeric string. Null and
+// int64 inline: out of line, GCC 12 returns the optional through a stack
+// slot, a 1-byte store then an 8-byte reload of it, which the CPU cannot
+// forward from the store and waits for (why perf showed int_of at 3 % of
+// ingress's cycles for 0.5 % of its instructions).
+inline std::optional<int64_t> int_of(const rapidjson::Value* v) {
+  if (v == nullptr) return std::nullopt;
+  if (v->IsInt64()) return v->GetInt64();
+  return int_of_other(*v);
+}
 
 // A string, or a number in its JSON spelling (and a bool with Bools::as_text).
 std::optional<std::string> text_of(const rapidjson::Value* v, Bools bools = Bools::skip);
