@@ -65,8 +65,9 @@ def http_ok(url):
 
 
 class Stack:
-    def __init__(self, work, bin_dir, ingress_env, baseline_bin=None):
+    def __init__(self, work, bin_dir, ingress_env, baseline_bin=None, portals=1):
         self.work, self.bin, self.procs = work, bin_dir, []
+        self.portals = portals
         self.baseline_bin = baseline_bin
         self.ingress_env = ingress_env
 
@@ -99,7 +100,8 @@ class Stack:
         self.brokers = open(bootstrap).read().strip()
         # The tenant set and the instance marker, as `hbsync-ctl tenant apply` leaves them.
         cli = ["redis-cli", "-p", str(self.redis_port)]
-        wait_for(lambda: subprocess.run(cli + ["sadd", "hbsync:tenants", str(PORTAL)],
+        tenants = [str(PORTAL + i) for i in range(self.portals)]
+        wait_for(lambda: subprocess.run(cli + ["sadd", "hbsync:tenants", *tenants],
                                         capture_output=True).returncode == 0, 10, "redis")
         subprocess.run(cli + ["set", "hbsync:instance", "bench"], capture_output=True, check=True)
         self.pids = {}
@@ -163,21 +165,40 @@ http {{
         return float(m.group(1)) if m else 0.0
 
 
-def lua_script(url, events_per_request, path):
+def lua_script(url, events_per_request, path, portals=1):
+    """A wrk script sending signed batches of `events_per_request` events;
+    with several portals, request k is portal k mod `portals`'s batch (one
+    tenant a request, as HubSpot batches a portal's events)."""
     ts = int(time.time() * 1000)
-    events = [{"eventId": i, "subscriptionId": 1, "portalId": PORTAL, "appId": 1,
-               "occurredAt": ts, "subscriptionType": "deal.propertyChange", "attemptNumber": 0,
-               "objectId": 1000 + i, "propertyName": "dealstage", "propertyValue": "closedwon",
-               "changeSource": "CRM_UI"} for i in range(events_per_request)]
-    body = json.dumps(events, separators=(",", ":"))
-    sig = base64.b64encode(hmac.new(SECRET.encode(), ("POST" + url + body + str(ts)).encode(),
-                                    hashlib.sha256).digest()).decode()
-    lua_body = body.replace("\\", "\\\\").replace('"', '\\"')
+    requests = []
+    for p in range(portals):
+        events = [{"eventId": i, "subscriptionId": 1, "portalId": PORTAL + p, "appId": 1,
+                   "occurredAt": ts, "subscriptionType": "deal.propertyChange",
+                   "attemptNumber": 0, "objectId": 1000 + i, "propertyName": "dealstage",
+                   "propertyValue": "closedwon", "changeSource": "CRM_UI"}
+                  for i in range(events_per_request)]
+        body = json.dumps(events, separators=(",", ":"))
+        sig = base64.b64encode(hmac.new(SECRET.encode(),
+                                        ("POST" + url + body + str(ts)).encode(),
+                                        hashlib.sha256).digest()).decode()
+        lua_body = body.replace("\\", "\\\\").replace('"', '\\"')
+        requests.append(f'  bodies[{p + 1}] = {{"{lua_body}", "{sig}"}}\n')
+    path_of_url = "/" + url.split("/", 3)[3]
     with open(path, "w") as f:
-        f.write(f'wrk.method = "POST"\nwrk.body = "{lua_body}"\n'
-                'wrk.headers["Content-Type"] = "application/json"\n'
-                f'wrk.headers["X-HubSpot-Request-Timestamp"] = "{ts}"\n'
-                f'wrk.headers["X-HubSpot-Signature-v3"] = "{sig}"\n'
+        f.write("local bodies = {}\n" + "".join(requests) +
+                "local requests, next = {}, 0\n"
+                "function init(args)\n"
+                "  for i, b in ipairs(bodies) do\n"
+                "    requests[i] = wrk.format(\"POST\", \"" + path_of_url + "\", {\n"
+                "      [\"Content-Type\"] = \"application/json\",\n"
+                f"      [\"X-HubSpot-Request-Timestamp\"] = \"{ts}\",\n"
+                "      [\"X-HubSpot-Signature-v3\"] = b[2]}, b[1])\n"
+                "  end\n"
+                "end\n"
+                "function request()\n"
+                "  next = next % #requests + 1\n"
+                "  return requests[next]\n"
+                "end\n"
                 "function response(status, headers, body)\n"
                 "  if status ~= 204 then wrk.thread:stop() end\nend\n")
 
@@ -294,6 +315,8 @@ def main():
     ap.add_argument("--baseline-label", default="",
                     help="what the baseline build is (e.g. 'commit 7a1ad28'), for the doc")
     ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--portals", type=int, default=1,
+                    help="tenants the requests rotate over (one portal a request; default 1)")
     ap.add_argument("--bin", default=os.path.join(ROOT, "build", "release", "bin"))
     ap.add_argument("--ingress-env", action="append", default=[], metavar="KEY=VALUE",
                     help="extra environment for hbsync-ingress (experiments)")
@@ -315,7 +338,7 @@ def main():
             + os.path.abspath(args.callgrind))
         env.setdefault("HBSYNC_KAFKA_DELIVERY_TIMEOUT", "60s")
     work = tempfile.mkdtemp(prefix="hbsync-bench-")
-    stack = Stack(work, args.bin, env, args.baseline_bin)
+    stack = Stack(work, args.bin, env, args.baseline_bin, args.portals)
     results, raw = {}, {}
     try:
         stack.start(targets)
@@ -324,7 +347,7 @@ def main():
             luas = {}
             for t in targets:
                 luas[t] = os.path.join(work, f"{t}-{size}.lua")
-                lua_script(stack.url(t), size, luas[t])
+                lua_script(stack.url(t), size, luas[t], args.portals)
             for t in targets:  # warm-up: connections, Kafka metadata, JIT
                 run_wrk(stack, t, luas[t], 2, args.connections)
             for run in range(args.runs):
@@ -378,14 +401,16 @@ def main():
     bar_text = ("Bar (SPEC section 3: at least 15 % of nginx's req/s, p99 under 10 ms): "
                 + "; ".join(verdicts) + "." if verdicts else "")
     idle_text = ", ".join(f"{NAMES[t]} {v:.1f} %" for t, v in idle.items())
+    portals_text = ("the same portal in every request" if args.portals == 1 else
+                    f"requests rotating over {args.portals} portals")
     section = f"""## Ingress: webhook batches (`tests/bench/ingress_bench.sh`)
 
 Latest run: {when}, commit {commit}{' (with uncommitted changes)' if dirty else ''}, {machine},
 load average {load} at the end. Command: `{args.command.strip()}`.{baseline_text} wrk -t2 -c{args.connections}, {args.seconds} s
 per run, median of {args.runs} interleaved runs per target; every request is one signed batch of
-`deal.propertyChange` events; ingress produces one message per request and partition (a
-`HubSpotEventBatch` of the request's events whose keys go to that partition; the baseline, before
-batching, one per event), the Node.js receiver one message per event, both with acks=all and an
+`deal.propertyChange` events of one portal ({portals_text}); ingress produces one message per
+request and portal (a `HubSpotEventBatch` keyed by the portal), the Node.js receiver one message
+per event, both with acks=all and an
 idempotent producer to the dev broker (3 brokers, 6 partitions, same machine), and answer 204 only
 after Kafka acknowledged every message of the request. CPU: the target's own processes, 100 % = one
 core (the machine has {os.cpu_count()}); peak RSS: VmHWM during the runs.

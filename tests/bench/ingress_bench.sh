@@ -6,7 +6,7 @@
 # CPU and peak RSS and writes the table to docs/performance.md.
 #
 #   tests/bench/ingress_bench.sh [--seconds N] [--runs N] [--sizes 100,10]
-#                                [--targets nginx,node,ingress] [--no-write]
+#                                [--targets nginx,node,ingress] [--portals N] [--no-write]
 #
 # Defaults (10 s x 3 runs x 3 targets x 2 sizes) take about 4 minutes.
 # Other flags go to tests/bench/ingress_bench.py (--help).
