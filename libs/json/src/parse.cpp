@@ -1,6 +1,7 @@
 #include "hbsync/json/parse.hpp"
 
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
 
 #include <algorithm>
 #include <cmath>
@@ -178,20 +179,28 @@ std::size_t utf8_sequence(std::string_view text, std::size_t i) {
   return 0;
 }
 
+// The length of a leading UTF-8 byte order mark: all three bytes or none.
+// (RapidJSON's encoded input stream skips any prefix of one, so "\xEF\xBB[1]"
+// would pass as [1]; both parses below read a plain byte stream instead.)
+std::size_t bom_length(std::string_view text) {
+  return text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+}
+
 Status parse(rapidjson::Document& doc, std::string_view text, Limits limits) {
   doc.SetNull();
   if (Status pre = prescan(text, limits.max_depth); !pre) return pre;
-  doc.Parse<kFlags>(text.data(), text.size());
-  return finish(doc);
+  const std::size_t bom = bom_length(text);
+  rapidjson::MemoryStream in(text.data() + bom, text.size() - bom);
+  doc.ParseStream<kFlags, rapidjson::UTF8<>>(in);
+  return finish(doc, bom);
 }
 
 Status parse_insitu(rapidjson::Document& doc, std::string& text, Limits limits) {
   doc.SetNull();
   if (Status pre = prescan(text, limits.max_depth); !pre) return pre;
   // The prescan refused NUL bytes, so the string's terminator is the end
-  // of the text for RapidJSON, as the size is for parse(). parse() reads
-  // through an encoded stream, which skips a UTF-8 byte order mark.
-  const std::size_t bom = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+  // of the text for RapidJSON, as the size is for parse().
+  const std::size_t bom = bom_length(text);
   doc.ParseInsitu<kFlags>(text.data() + bom);
   return finish(doc, bom);
 }

@@ -184,6 +184,32 @@ TEST(JsonParse, LongRunsBetweenTokensSeeEveryBracketQuoteAndNul) {
   }
 }
 
+// A byte order mark is skipped whole or not at all: a part of one, or a
+// second one, is not JSON (RapidJSON's own stream would skip "\xEF\xBB").
+TEST(JsonParse, OnlyAWholeByteOrderMarkIsSkipped) {
+  for (const std::string& text :
+       {std::string("\xEF\xBB\xBF[1]"), std::string("\xEF\xBB\xBF {\"a\":1}")}) {
+    rapidjson::Document doc;
+    EXPECT_TRUE(parse(doc, text)) << text;
+    std::string buffer = text;
+    EXPECT_TRUE(parse_insitu(doc, buffer)) << text;
+  }
+  for (const std::string& text :
+       {std::string("\xEF\xBB[1]"), std::string("\xEF[1]"), std::string("\xBB\xBF[1]"),
+        std::string("\xEF\xBB\xBF\xEF\xBB\xBF[1]"), std::string("\xEF\xBB\xBF\xEF\xBB[1]"),
+        std::string("[1]\xEF\xBB\xBF")}) {
+    rapidjson::Document doc;
+    const Status copied = parse(doc, text);
+    EXPECT_FALSE(copied) << text;
+    EXPECT_EQ(copied.problem, Problem::syntax) << text;
+    std::string buffer = text;
+    EXPECT_EQ(parse_insitu(doc, buffer).describe(), copied.describe()) << text;
+  }
+  // Offsets count the mark's bytes.
+  rapidjson::Document doc;
+  EXPECT_EQ(parse(doc, "\xEF\xBB\xBF[1,]").offset, 6u);
+}
+
 // parse_insitu is parse done in place: the same status (problem, message,
 // offset) and the same document for every text, including random mutations
 // of a webhook-like body (escapes, BOM, non-ASCII, syntax errors).
@@ -206,9 +232,10 @@ TEST(JsonParse, InsituGivesTheSameResultsAsParse) {
       R"("propertyName":"dealstage","propertyValue":"a\"b\u00e9\ud83d\ude00\n",)"
       R"("occurredAt":1700000000000,"changeSource":"CRM_UI","x":[1.5,-2e3,true,null,{}]}])";
   for (const std::string& text :
-       {body, "\xEF\xBB\xBF" + body, std::string("\xEF\xBB\xBF"), std::string(" [1] "),
-        std::string("[1] x"), std::string("[\"\xc3\xa9\"]"), std::string("{\"a\":}"),
-        std::string(""), std::string("[\"\\uDC00\"]"), std::string("[1e999]")}) {
+       {body, "\xEF\xBB\xBF" + body, "\xEF\xBB" + body, "\xEF" + body, std::string("\xEF\xBB\xBF"),
+        std::string(" [1] "), std::string("[1] x"), std::string("[\"\xc3\xa9\"]"),
+        std::string("{\"a\":}"), std::string(""), std::string("[\"\\uDC00\"]"),
+        std::string("[1e999]")}) {
     same(text);
   }
   const std::string alphabet = "[]{}\":,\\u0aeE.-+ \x80\xc3\xa9tfn";
