@@ -15,10 +15,7 @@ int main(int argc, char** argv) {
                                 // Each request waits for the linger: 1 ms
                                 // (not 2) lifts 10-event batches from 11 %
                                 // to 16 % of nginx (docs/performance.md).
-                                .linger = "1ms",
-                                // The webhook route never blocks: the HTTP
-                                // threads share no lock (docs/performance.md).
-                                .pin_http_connections = true},
+                                .linger = "1ms"},
                                argc, argv);
   auto& config = frame.config();
   hbsync::ingress::WebhookOptions options;

@@ -71,27 +71,8 @@ void Server::Impl::for_each_session(SessionAction action) {
   for (auto& s : alive) detail::post_action(std::move(s), action);
 }
 
-std::vector<std::unique_ptr<net::io_context>> Server::Impl::make_contexts(
-    const ServerOptions& options) {
-  const int threads = std::max(1, options.threads);
-  std::vector<std::unique_ptr<net::io_context>> contexts;
-  if (!options.pin_connections) {
-    contexts.push_back(std::make_unique<net::io_context>(threads));
-    return contexts;
-  }
-  // The hint 1 tells asio that one thread runs each: no wake-up of another.
-  for (int i = 0; i < threads; ++i) contexts.push_back(std::make_unique<net::io_context>(1));
-  return contexts;
-}
-
-net::any_io_executor Server::Impl::session_executor() {
-  if (!options.pin_connections) return net::make_strand(*contexts.front());
-  // A pinned connection's handlers all run on its context's one thread.
-  return contexts[next_context++ % contexts.size()]->get_executor();
-}
-
 void Server::Impl::do_accept() {
-  acceptor.async_accept(session_executor(), beast::bind_front_handler(&Impl::on_accept, this));
+  acceptor.async_accept(net::make_strand(ioc), beast::bind_front_handler(&Impl::on_accept, this));
 }
 
 void Server::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
@@ -121,7 +102,7 @@ void Server::Impl::close_acceptor() {
   accept_retry.cancel();
 }
 
-void Server::Impl::run_io(net::io_context& ioc) {
+void Server::Impl::run_io() {
   for (;;) {
     try {
       ioc.run();
@@ -167,12 +148,11 @@ void Server::start() {
     throw std::runtime_error("http server: cannot listen on " + where + ": " + ec.message());
   }
   s.bound_port = s.acceptor.local_endpoint().port();
-  for (auto& ioc : s.contexts) s.work.push_back(net::make_work_guard(*ioc));
+  s.work.emplace(net::make_work_guard(s.ioc));
   s.running.store(true);
   net::post(s.acceptor.get_executor(), [&s]() { s.do_accept(); });
   for (int i = 0; i < std::max(1, s.options.threads); ++i) {
-    net::io_context& ioc = *s.contexts[static_cast<size_t>(i) % s.contexts.size()];
-    s.threads.emplace_back([&s, &ioc]() { s.run_io(ioc); });
+    s.threads.emplace_back([&s]() { s.run_io(); });
   }
   log::info("http server listening", {{"address", s.options.address}, {"port", s.bound_port}});
 }
@@ -220,8 +200,8 @@ bool Server::shutdown(std::chrono::milliseconds drain_timeout) {
                           [&s]() { return s.active.load() == 0; });
   }
   s.running.store(false);
-  s.work.clear();
-  for (auto& ioc : s.contexts) ioc->stop();
+  s.work.reset();
+  s.ioc.stop();
   for (auto& t : s.threads) {
     if (t.joinable()) t.join();
   }

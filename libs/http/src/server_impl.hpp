@@ -42,19 +42,14 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   explicit Impl(ServerOptions opts, Router r)
       : options(std::move(opts)),
         router(std::move(r)),
-        contexts(make_contexts(options)),
-        acceptor(detail::net::make_strand(*contexts.front())),
+        ioc(std::max(1, options.threads)),
+        acceptor(detail::net::make_strand(ioc)),
         accept_retry(acceptor.get_executor()) {}
-
-  static std::vector<std::unique_ptr<detail::net::io_context>> make_contexts(
-      const ServerOptions& options);
-  // The executor of the next accepted connection (on the acceptor strand).
-  detail::net::any_io_executor session_executor();
 
   void do_accept();
   void on_accept(detail::beast::error_code ec, detail::tcp::socket socket);
   void close_acceptor();
-  void run_io(detail::net::io_context& ioc);
+  void run_io();
   void for_each_session(SessionAction action);
   void session_started(Session* session, std::weak_ptr<Session> weak);
   void session_finished(Session* session);
@@ -70,7 +65,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   RequestObserver observer;
 
   // Everything a Session touches in its destructor is declared before ioc,
-  // so it is still alive while ~io_context (contexts) destroys the remaining sessions.
+  // so it is still alive while ~io_context destroys the remaining sessions.
   mutable std::mutex mutex;
   std::condition_variable all_closed;
   struct Entry {
@@ -92,11 +87,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   bool drained_result = true;
   uint16_t bound_port = 0;
 
-  // One io_context run by every io thread, or one per thread when
-  // connections are pinned (ServerOptions::pin_connections).
-  std::vector<std::unique_ptr<detail::net::io_context>> contexts;
-  std::vector<detail::net::executor_work_guard<detail::net::io_context::executor_type>> work;
-  size_t next_context = 0;  // round robin over contexts, on the acceptor strand
+  detail::net::io_context ioc;
+  std::optional<detail::net::executor_work_guard<detail::net::io_context::executor_type>> work;
   detail::tcp::acceptor acceptor;
   detail::net::steady_timer accept_retry;
   std::vector<std::thread> threads;

@@ -9,12 +9,12 @@
 namespace hbsync::http {
 namespace {
 
-TEST_P(ServerTest, ObserverSeesRoutePatternMethodAndStatus) {
+TEST_F(ServerTest, ObserverSeesRoutePatternMethodAndStatus) {
   Router router;
   router.add_sync("GET", "/v1/items/{id}", [](Request&) { return Response::text(204, ""); });
   std::mutex mutex;
   std::vector<std::tuple<std::string, std::string, int, double>> seen;
-  auto server_ptr = std::make_unique<Server>(scheduled(), std::move(router));
+  auto server_ptr = std::make_unique<Server>(ServerOptions{}, std::move(router));
   server_ptr->set_observer(
       [&](const std::string& route, const std::string& method, int status, double seconds) {
         std::lock_guard lock(mutex);
@@ -39,7 +39,7 @@ TEST_P(ServerTest, ObserverSeesRoutePatternMethodAndStatus) {
   EXPECT_EQ(std::get<2>(seen[1]), 404);
 }
 
-TEST_P(ServerTest, ShutdownDrainsInFlightRequest) {
+TEST_F(ServerTest, ShutdownDrainsInFlightRequest) {
   Router router;
   router.add("GET", "/slow", delayed(400ms, "finished"));
   router.add_sync("GET", "/fast", [](Request&) { return Response::text(200, "fast"); });
@@ -72,7 +72,7 @@ TEST_P(ServerTest, ShutdownDrainsInFlightRequest) {
   EXPECT_FALSE(refused.connected());
 }
 
-TEST_P(ServerTest, ShutdownGivesUpAtTheDrainTimeout) {
+TEST_F(ServerTest, ShutdownGivesUpAtTheDrainTimeout) {
   Router router;
   std::mutex kept_mutex;
   std::vector<Responder> kept;
@@ -94,7 +94,7 @@ TEST_P(ServerTest, ShutdownGivesUpAtTheDrainTimeout) {
   kept.front()(Response::text(200, "late"));
 }
 
-TEST_P(ServerTest, StopAcceptingRefusesNewConnectionsButServesExisting) {
+TEST_F(ServerTest, StopAcceptingRefusesNewConnectionsButServesExisting) {
   Router router;
   router.add_sync("GET", "/", [](Request&) { return Response::text(200, "ok"); });
   Server& server = start(std::move(router));
@@ -108,7 +108,7 @@ TEST_P(ServerTest, StopAcceptingRefusesNewConnectionsButServesExisting) {
   EXPECT_EQ(status_of(existing.read_response()), 200);
 }
 
-TEST_P(ServerTest, ConnectionsBeyondTheLimitAreClosedWhenNoneIsIdle) {
+TEST_F(ServerTest, ConnectionsBeyondTheLimitAreClosedWhenNoneIsIdle) {
   ServerOptions options;
   options.max_connections = 2;
   Router router;
@@ -130,7 +130,7 @@ TEST_P(ServerTest, ConnectionsBeyondTheLimitAreClosedWhenNoneIsIdle) {
   EXPECT_EQ(server.evicted_connections(), 0u);
 }
 
-TEST_P(ServerTest, NoContentHasNoBodyAndStatusIsSanitised) {
+TEST_F(ServerTest, NoContentHasNoBodyAndStatusIsSanitised) {
   Router router;
   router.add_sync("DELETE", "/x", [](Request&) { return Response::text(204, "ignored"); });
   router.add_sync("GET", "/weird", [](Request&) { return Response::text(42, "?"); });
@@ -145,7 +145,7 @@ TEST_P(ServerTest, NoContentHasNoBodyAndStatusIsSanitised) {
   EXPECT_EQ(status_of(raw.read_response()), 500);
 }
 
-TEST_P(ServerTest, BindFailureThrowsClearError) {
+TEST_F(ServerTest, BindFailureThrowsClearError) {
   Router router;
   Server& first = start(std::move(router));
   ServerOptions options;
@@ -211,7 +211,7 @@ struct LoadConnection : std::enable_shared_from_this<LoadConnection> {
   std::atomic<int>& failed;
 };
 
-TEST_P(ServerTest, ThousandConcurrentKeepAliveConnections) {
+TEST_F(ServerTest, ThousandConcurrentKeepAliveConnections) {
   constexpr int kConnections = 1000;
   Router router;
   router.add_sync("GET", "/v1/ping/{n}", [](Request&) { return Response::text(200, "pong"); });

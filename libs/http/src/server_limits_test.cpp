@@ -27,7 +27,7 @@ class ServerLimitsTest : public ServerTest {
   std::atomic<int> handled_{0};
 };
 
-TEST_P(ServerLimitsTest, IdleConnectionIsDroppedAtTheConfiguredIdleTimeout) {
+TEST_F(ServerLimitsTest, IdleConnectionIsDroppedAtTheConfiguredIdleTimeout) {
   ServerOptions options;
   options.idle_timeout = 400ms;
   options.header_timeout = 5000ms;
@@ -53,7 +53,7 @@ TEST_P(ServerLimitsTest, IdleConnectionIsDroppedAtTheConfiguredIdleTimeout) {
   EXPECT_TRUE(eventually([&]() { return server.active_connections() == 0; }));
 }
 
-TEST_P(ServerLimitsTest, SlowBodyGets408AndNeverReachesTheHandler) {
+TEST_F(ServerLimitsTest, SlowBodyGets408AndNeverReachesTheHandler) {
   ServerOptions options;
   options.header_timeout = 5000ms;
   options.body_timeout = 400ms;
@@ -87,7 +87,7 @@ TEST_P(ServerLimitsTest, SlowBodyGets408AndNeverReachesTheHandler) {
   EXPECT_EQ(ok.response.body, "0123456789");
 }
 
-TEST_P(ServerLimitsTest, SlowHeadersGet408) {
+TEST_F(ServerLimitsTest, SlowHeadersGet408) {
   ServerOptions options;
   options.header_timeout = 400ms;
   Server& server = start(options);
@@ -101,7 +101,7 @@ TEST_P(ServerLimitsTest, SlowHeadersGet408) {
   EXPECT_EQ(handled_.load(), 0);
 }
 
-TEST_P(ServerLimitsTest, AtTheCapANewConnectionReplacesTheLongestIdleOne) {
+TEST_F(ServerLimitsTest, AtTheCapANewConnectionReplacesTheLongestIdleOne) {
   ServerOptions options;
   options.max_connections = 3;
   Server& server = start(options);
@@ -129,7 +129,7 @@ TEST_P(ServerLimitsTest, AtTheCapANewConnectionReplacesTheLongestIdleOne) {
 
 // The scenario, scaled down: more idle connections than the cap,
 // each reconnecting at once when dropped, must not lock real requests out.
-TEST_P(ServerLimitsTest, ReconnectingIdleFloodDoesNotLockOutRealRequests) {
+TEST_F(ServerLimitsTest, ReconnectingIdleFloodDoesNotLockOutRealRequests) {
   // A newcomer is safe until `kCap` more evictions happened before its first
   // byte was read; at the default cap of 10,000 that is a long time.
   constexpr size_t kCap = 500;
@@ -180,8 +180,6 @@ TEST_P(ServerLimitsTest, ReconnectingIdleFloodDoesNotLockOutRealRequests) {
   EXPECT_EQ(served, 9);
   EXPECT_GT(server.evicted_connections(), 0u);
 }
-
-INSTANTIATE_TEST_SUITE_P(Scheduling, ServerLimitsTest, ::testing::Bool(), scheduling_name);
 
 }  // namespace
 }  // namespace hbsync::http

@@ -1,13 +1,11 @@
 // The server's request handling: keep-alive, header and body limits, malformed
 // requests, timeouts, Expect: 100-continue, async handlers, handler failures.
-#include <set>
-
 #include "server_test_support.hpp"
 
 namespace hbsync::http {
 namespace {
 
-TEST_P(ServerTest, RoundTripWithKeepAliveReuse) {
+TEST_F(ServerTest, RoundTripWithKeepAliveReuse) {
   Router router;
   router.add_sync("POST", "/v1/echo/{id}", [](Request& r) {
     std::string body = r.path_params.at("id") + "|" + r.query_param("q").value_or("-") + "|" +
@@ -52,7 +50,7 @@ TEST_P(ServerTest, RoundTripWithKeepAliveReuse) {
   EXPECT_EQ(server.accepted_connections(), 1u);
 }
 
-TEST_P(ServerTest, OversizeHeadersGet431AndClose) {
+TEST_F(ServerTest, OversizeHeadersGet431AndClose) {
   ServerOptions options;
   options.header_limit = 1024;
   Router router;
@@ -75,7 +73,7 @@ TEST_P(ServerTest, OversizeHeadersGet431AndClose) {
   EXPECT_EQ(client.send(ok).response.status, 200);
 }
 
-TEST_P(ServerTest, OversizeBodyGets413BeforeTheBodyIsSent) {
+TEST_F(ServerTest, OversizeBodyGets413BeforeTheBodyIsSent) {
   ServerOptions options;
   options.body_limit = 1000;
   Router router;
@@ -110,7 +108,7 @@ TEST_P(ServerTest, OversizeBodyGets413BeforeTheBodyIsSent) {
   EXPECT_EQ(ok.response.body, "1000");
 }
 
-TEST_P(ServerTest, MalformedRequestGets400AndClose) {
+TEST_F(ServerTest, MalformedRequestGets400AndClose) {
   Router router;
   router.add_sync("GET", "/", [](Request&) { return Response::text(200, "ok"); });
   Server& server = start(std::move(router));
@@ -126,7 +124,7 @@ TEST_P(ServerTest, MalformedRequestGets400AndClose) {
   EXPECT_EQ(status_of(bad_length.read_response()), 400);
 }
 
-TEST_P(ServerTest, SilentClientIsDroppedAtIdleTimeoutAndSlowHeadersAtHeaderTimeout) {
+TEST_F(ServerTest, SilentClientIsDroppedAtIdleTimeoutAndSlowHeadersAtHeaderTimeout) {
   ServerOptions options;
   options.idle_timeout = 300ms;
   options.header_timeout = 300ms;
@@ -159,7 +157,7 @@ TEST_P(ServerTest, SilentClientIsDroppedAtIdleTimeoutAndSlowHeadersAtHeaderTimeo
   EXPECT_TRUE(eventually([&]() { return server.active_connections() == 0; }));
 }
 
-TEST_P(ServerTest, IdleKeepAliveConnectionClosedAtIdleTimeout) {
+TEST_F(ServerTest, IdleKeepAliveConnectionClosedAtIdleTimeout) {
   ServerOptions options;
   options.idle_timeout = 300ms;
   options.header_timeout = 5000ms;
@@ -174,7 +172,7 @@ TEST_P(ServerTest, IdleKeepAliveConnectionClosedAtIdleTimeout) {
   EXPECT_LE(Clock::now() - t0, 1500ms);
 }
 
-TEST_P(ServerTest, ExpectContinueIsHonoured) {
+TEST_F(ServerTest, ExpectContinueIsHonoured) {
   Router router;
   router.add_sync("POST", "/in", [](Request& r) { return Response::text(200, r.body); });
   Server& server = start(std::move(router));
@@ -189,7 +187,7 @@ TEST_P(ServerTest, ExpectContinueIsHonoured) {
   EXPECT_EQ(body_of(final_response), "hello");
 }
 
-TEST_P(ServerTest, AsyncHandlerRespondsFromAnotherThread) {
+TEST_F(ServerTest, AsyncHandlerRespondsFromAnotherThread) {
   Router router;
   router.add("POST", "/later", delayed(200ms, "acknowledged"));
   Server& server = start(std::move(router));
@@ -205,7 +203,7 @@ TEST_P(ServerTest, AsyncHandlerRespondsFromAnotherThread) {
   EXPECT_EQ(server.accepted_connections(), 1u);
 }
 
-TEST_P(ServerTest, HandlerFailuresBecomeJsonErrors) {
+TEST_F(ServerTest, HandlerFailuresBecomeJsonErrors) {
   ServerOptions options;
   options.handler_timeout = 300ms;
   Router router;
@@ -253,49 +251,9 @@ TEST_P(ServerTest, HandlerFailuresBecomeJsonErrors) {
   EXPECT_TRUE(eventually([&]() { return server.in_flight() == 0; }));
 }
 
-// Pinned: each connection's requests all run on one io thread, and the
-// connections are spread over the threads; shared: any thread may serve.
-TEST_P(ServerTest, PinnedConnectionsStayOnTheirThreadAndSpreadOverThreads) {
-  if (!GetParam()) GTEST_SKIP() << "pinning only";
-  std::mutex seen_mutex;
-  std::vector<std::thread::id> seen;
-  Router router;
-  router.add_sync("POST", "/where", [&](Request& r) {
-    std::lock_guard lock(seen_mutex);
-    seen.push_back(std::this_thread::get_id());
-    return Response::text(200, r.body + ":" + std::to_string(seen.size() - 1));
-  });
-  ServerOptions options;
-  options.threads = 3;
-  start(std::move(router), options);
-  constexpr int kConnections = 6;
-  constexpr int kRequests = 4;
-  std::vector<std::unique_ptr<Client>> clients;
-  for (int c = 0; c < kConnections; ++c) clients.push_back(std::make_unique<Client>());
-  std::vector<std::set<std::thread::id>> threads_of(kConnections);
-  for (int i = 0; i < kRequests; ++i) {
-    for (int c = 0; c < kConnections; ++c) {
-      auto result =
-          clients[c]->send({.method = "POST", .url = url("/where"), .body = std::to_string(c)});
-      ASSERT_EQ(result.response.status, 200) << result.error_message;
-      auto colon = result.response.body.find(':');
-      ASSERT_EQ(result.response.body.substr(0, colon), std::to_string(c));
-      std::lock_guard lock(seen_mutex);
-      threads_of[c].insert(seen.at(std::stoul(result.response.body.substr(colon + 1))));
-    }
-  }
-  std::set<std::thread::id> all;
-  for (const auto& ids : threads_of) {
-    EXPECT_EQ(ids.size(), 1u);
-    all.insert(ids.begin(), ids.end());
-  }
-  EXPECT_EQ(all.size(), 3u);  // 6 connections round robin over 3 threads
-  EXPECT_EQ(server_->accepted_connections(), static_cast<uint64_t>(kConnections));
-}
-
 // A body larger than the first read's buffer arrives whole, and the
 // connection serves small requests after it.
-TEST_P(ServerTest, LargeBodiesArriveWholeOnAKeptAliveConnection) {
+TEST_F(ServerTest, LargeBodiesArriveWholeOnAKeptAliveConnection) {
   Router router;
   router.add_sync("POST", "/size", [](Request& r) {
     size_t sum = 0;
@@ -317,8 +275,6 @@ TEST_P(ServerTest, LargeBodiesArriveWholeOnAKeptAliveConnection) {
   }
   EXPECT_EQ(server_->accepted_connections(), 1u);
 }
-
-INSTANTIATE_TEST_SUITE_P(Scheduling, ServerTest, ::testing::Bool(), scheduling_name);
 
 }  // namespace
 }  // namespace hbsync::http

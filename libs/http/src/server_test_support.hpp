@@ -1,7 +1,5 @@
-// The fixture of the server tests (server_test.cpp, server_lifecycle_test.cpp,
-// server_limits_test.cpp): a started Server with its URL, and handlers that
-// answer from another thread. Every test runs twice: connections shared by
-// the io threads, and pinned to one each (ServerOptions::pin_connections).
+// The fixture of the server tests (server_test.cpp, server_lifecycle_test.cpp):
+// a started Server with its URL, and handlers that answer from another thread.
 #pragma once
 
 #include "hbsync/http/server.hpp"
@@ -37,7 +35,7 @@ using testsupport::eventually;
 using testsupport::RawConnection;
 using testsupport::status_of;
 
-class ServerTest : public ::testing::TestWithParam<bool> {
+class ServerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { log::init("http_server_test", log::Level::warn); }
 
@@ -47,14 +45,8 @@ class ServerTest : public ::testing::TestWithParam<bool> {
     for (auto& t : handler_threads_) t.join();
   }
 
-  // `options` with this run's way of scheduling connections.
-  ServerOptions scheduled(ServerOptions options = {}) const {
-    options.pin_connections = GetParam();
-    return options;
-  }
-
   Server& start(Router router, ServerOptions options = {}) {
-    server_ = std::make_unique<Server>(scheduled(std::move(options)), std::move(router));
+    server_ = std::make_unique<Server>(std::move(options), std::move(router));
     server_->start();
     return *server_;
   }
@@ -79,9 +71,5 @@ class ServerTest : public ::testing::TestWithParam<bool> {
   std::mutex threads_mutex_;
   std::vector<std::thread> handler_threads_;
 };
-
-inline std::string scheduling_name(const ::testing::TestParamInfo<bool>& info) {
-  return info.param ? "Pinned" : "Shared";
-}
 
 }  // namespace hbsync::http

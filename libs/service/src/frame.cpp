@@ -323,7 +323,6 @@ int Frame::run() {
   options.address = http_address_;
   options.port = http_port_;
   options.threads = http_threads_;
-  options.pin_connections = info_.pin_http_connections;
   options.body_limit = http_body_limit_;
   options.max_connections = http_max_connections_;
   options.idle_timeout = http_idle_timeout_;

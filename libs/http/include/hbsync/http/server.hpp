@@ -1,8 +1,7 @@
 // The HTTP/1.1 server every service and simulator uses (plain HTTP: TLS is
 // terminated by the platform in front of it).
 //
-// One session per connection, on its own strand or pinned to one io thread
-// (ServerOptions::pin_connections): read with header/body
+// One session per connection on its own strand: read with header/body
 // limits and timeouts, dispatch through the Router, write, keep alive.
 // Errors are answered with JSON bodies {"error": "..."}: 400 malformed or
 // ambiguous framing (no Host in HTTP/1.1, a Transfer-Encoding other than a
@@ -30,14 +29,6 @@ struct ServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 0;  // 0 = ephemeral, see Server::port()
   int threads = 2;
-  // Shared (false): every io thread runs one io_context and a connection's
-  // handlers may run on any of them (its strand orders them), so a handler
-  // that blocks leaves the other threads serving every connection. Pinned
-  // (true): one io_context per thread, each connection stays on the thread
-  // that it was given at accept (round robin) and the threads share no lock
-  // or wake-up; for services whose handlers never block (ingress: about a
-  // quarter less CPU per request at load, docs/performance.md).
-  bool pin_connections = false;
   size_t header_limit = 8 * 1024;
   size_t body_limit = 1024 * 1024;
   // A connection waits at most idle_timeout for the first byte of a request

@@ -30,9 +30,6 @@ struct Info {
   std::string delivery_timeout = "30s";
   // Default of HBSYNC_KAFKA_LINGER for this service's producer.
   std::string linger = "2ms";
-  // Pin each HTTP connection to one io thread (http::ServerOptions::
-  // pin_connections): only for a service whose handlers never block.
-  bool pin_http_connections = false;
 };
 
 class Frame {
