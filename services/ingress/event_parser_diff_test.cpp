@@ -13,32 +13,15 @@
 #include <string>
 #include <vector>
 
+#include "event_fields.hpp"
 #include "event_parser.hpp"
 #include "event_parser_reference.hpp"
 
 namespace hbsync::ingress {
 namespace {
 
-constexpr std::array<const char*, 20> kFields = {"portalId",
-                                                 "subscriptionType",
-                                                 "eventType",
-                                                 "occurredAt",
-                                                 "objectId",
-                                                 "fromObjectId",
-                                                 "toObjectId",
-                                                 "eventId",
-                                                 "subscriptionId",
-                                                 "appId",
-                                                 "attemptNumber",
-                                                 "changeSource",
-                                                 "propertyName",
-                                                 "propertyValue",
-                                                 "associationType",
-                                                 "associationRemoved",
-                                                 "isPrimaryAssociation",
-                                                 "primaryObjectId",
-                                                 "newObjectId",
-                                                 "mergedObjectIds"};
+// The member names the generated events use: HubSpot's, as the parser knows them.
+constexpr const auto& kFields = kFieldNames;
 
 // Ids as HubSpot sends them (the first kCleanIds), and everything else that
 // may come instead.
@@ -204,7 +187,7 @@ class BodyGen {
     if (!chance(missing)) add("occurredAt", chance(80) ? "1700000000000" : id());
     if (!chance(missing)) add(chance(80) ? "objectId" : "fromObjectId", id());
     for (size_t i = 0, n = pick(8); i < n; ++i) {
-      const std::string field = kFields[pick(kFields.size())];
+      const std::string field(kFields[pick(kFields.size())]);
       if (field == "mergedObjectIds") {
         add(field, chance(80) ? merged_ids() : value(2));
       } else if (field.starts_with("association") || field.starts_with("isPrimary")) {
