@@ -1,14 +1,10 @@
 #include "event_batch.hpp"
 
-#include <google/protobuf/io/coded_stream.h>
-
 #include <algorithm>
 #include <cassert>
 #include <iterator>
 
 namespace hbsync::ingress {
-
-using google::protobuf::io::CodedOutputStream;
 
 std::vector<PortalGroup> group_by_portal(std::span<const ParsedEvent> events,
                                          std::span<const size_t> positions) {
@@ -39,14 +35,13 @@ std::string encode_batch(std::span<const ParsedEvent> events, std::span<const si
   size_t total = 0;
   for (size_t i : positions) {
     sizes.push_back(encoded_size(events[i].event));
-    total += CodedOutputStream::VarintSize32(kBatchTag) +
-             CodedOutputStream::VarintSize64(sizes.back()) + sizes.back();
+    total += varint_size(kBatchTag) + varint_size(sizes.back()) + sizes.back();
   }
   std::string out(total, '\0');
   auto* p = reinterpret_cast<uint8_t*>(out.data());
   for (size_t k = 0; k < positions.size(); ++k) {
-    p = CodedOutputStream::WriteVarint32ToArray(kBatchTag, p);
-    p = CodedOutputStream::WriteVarint64ToArray(sizes[k], p);
+    p = put_varint(kBatchTag, p);
+    p = put_varint(sizes[k], p);
     p = encode(events[positions[k]].event, p);
   }
   assert(p == reinterpret_cast<uint8_t*>(out.data()) + out.size());

@@ -4,17 +4,8 @@
 #include <cstring>
 
 namespace hbsync::ingress {
-namespace {
 
-// Wire types.
-constexpr uint32_t kVarint = 0;
-constexpr uint32_t kLengthDelimited = 2;
-
-constexpr uint32_t tag(uint32_t field, uint32_t wire_type) {
-  return (field << 3) | wire_type;
-}
-
-constexpr size_t varint_size(uint64_t v) {
+size_t varint_size(uint64_t v) {
   return (static_cast<size_t>(std::bit_width(v | 1)) + 6) / 7;
 }
 
@@ -25,6 +16,16 @@ uint8_t* put_varint(uint64_t v, uint8_t* out) {
   }
   *out++ = static_cast<uint8_t>(v);
   return out;
+}
+
+namespace {
+
+// Wire types.
+constexpr uint32_t kVarint = 0;
+constexpr uint32_t kLengthDelimited = 2;
+
+constexpr uint32_t tag(uint32_t field, uint32_t wire_type) {
+  return (field << 3) | wire_type;
 }
 
 // proto3: a field at its default is not written. int64 and int32 are

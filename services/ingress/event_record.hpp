@@ -43,6 +43,11 @@ struct EventRecord {
   int64_t received_at_ms = 0;
 };
 
+// Protobuf's base-128 varint: its size, and writing it at `out` (returns
+// the end). Also the batch's framing (event_batch.cpp).
+size_t varint_size(uint64_t v);
+uint8_t* put_varint(uint64_t v, uint8_t* out);
+
 // The size of the record's serialized HubSpotEvent.
 size_t encoded_size(const EventRecord& e);
 
