@@ -1,20 +1,14 @@
 // The board.changes handler (SPEC F4): a linked project's change -> its deal
-#include "hbsync/history/history.hpp"
 // link -> the tenant's settings -> board_planner -> sync.commands. Projects
-#include "hbsync/history/history.hpp"
 // with no deal link are done with no command (the poller publishes linked
-#include "hbsync/history/history.hpp"
 // projects only; a link removed since is no longer synced).
-#include "hbsync/history/history.hpp"
 #pragma once
-#include "hbsync/history/history.hpp"
 
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
-#include "hbsync/history/history.hpp"
 
 #include "hbsync/history/history.hpp"
 #include "hbsync/hubspot/api.hpp"
@@ -31,6 +25,7 @@ namespace hbsync::mapper {
 struct BoardHandlerOptions {
   std::string commands_topic = "sync.commands";
   std::string dlq_topic = "sync.dlq";
+  size_t history_max = history::kDefaultMaxEntries;  // HBSYNC_HISTORY_MAX
   std::function<std::chrono::system_clock::time_point()> now = [] {
     return std::chrono::system_clock::now();
   };
@@ -63,8 +58,8 @@ class BoardChangeHandler {
   hubspot::OAuth oauth_;
   kafka::Producer& producer_;
   links::Links links_;
-  history::History history_{redis_};                 // failures (record_failure)
-  std::unique_ptr<hubspot::TokenProviders> tokens_;  // null without a store
+  history::History history_{redis_, options_.history_max};  // failures (record_failure)
+  std::unique_ptr<hubspot::TokenProviders> tokens_;         // null without a store
   service::Pipeline<v1::BoardProjectChange> pipeline_;
 };
 

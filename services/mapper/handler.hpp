@@ -42,6 +42,7 @@ struct HandlerOptions {
       std::chrono::minutes(30)};  // HBSYNC_MAPPER_USERS_MISS_REFRESH
   std::string commands_topic = "sync.commands";
   std::string dlq_topic = "sync.dlq";
+  size_t history_max = history::kDefaultMaxEntries;  // HBSYNC_HISTORY_MAX
   std::function<std::chrono::system_clock::time_point()> now = [] {
     return std::chrono::system_clock::now();
   };
@@ -107,7 +108,7 @@ class EventHandler {
   hubspot::OAuth oauth_;
   board::Api& board_;
   kafka::Producer& producer_;
-  history::History history_{redis_};  // failures (record_failure)
+  history::History history_{redis_, options_.history_max};  // failures (record_failure)
 
   std::unique_ptr<hubspot::TokenProviders> tokens_;  // null without a store
   // "<tenant>:<owner id>" -> e-mail ("" when the owner is unknown).

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
       "HBSYNC_MAPPER_USERS_MISS_REFRESH", "30m",
       "A deal owner's e-mail with no board user reads the users again when the stored list "
       "is older than this (picks up new board users)");
+  options.history_max = history::load_max_entries(config);
 
   const int64_t concurrency = config.integer(
       "HBSYNC_MAPPER_CONCURRENCY", 1,
@@ -66,6 +67,7 @@ int main(int argc, char** argv) {
   board_handler = std::make_unique<mapper::BoardChangeHandler>(
       mapper::BoardHandlerOptions{.commands_topic = options.commands_topic,
                                   .dlq_topic = options.dlq_topic,
+                                  .history_max = options.history_max,
                                   .now = options.now},
       store.get(), frame.redis(), hubspot_api, frame.producer());
   return frame.run();

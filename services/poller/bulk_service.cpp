@@ -7,7 +7,8 @@ BulkService::BulkService(service::Frame& frame)
       hubspot_options_(hubspot::Options::load(frame.config())),
       board_options_(board::Options::load(frame.config())),
       keyring_(tenant::Keyring::load(frame.config())),
-      options_(BulkOptions::load(frame.config())) {}
+      options_(BulkOptions::load(frame.config())),
+      history_max_(history::load_max_entries(frame.config())) {}
 
 BulkService::~BulkService() = default;
 
@@ -18,7 +19,7 @@ void BulkService::start() {
   board_ = std::make_unique<board::Api>(board_options_, http_, redis);
   store_ = std::make_unique<tenant::Store>(redis, keyring_);
   tokens_ = std::make_unique<hubspot::TokenProviders>(*oauth_, *store_, redis);
-  history_ = std::make_unique<history::History>(redis);
+  history_ = std::make_unique<history::History>(redis, history_max_);
   links_ = redis_company_links(redis);
   bulk_ =
       std::make_unique<BulkCompanies>(BulkDeps{.redis = redis,

@@ -36,6 +36,7 @@ class BulkService {
   board::Options board_options_;
   tenant::Keyring keyring_;
   BulkOptions options_;
+  size_t history_max_;  // HBSYNC_HISTORY_MAX
   http::Client http_;
   std::unique_ptr<hubspot::Api> hubspot_;
   std::unique_ptr<hubspot::OAuth> oauth_;

@@ -45,7 +45,7 @@ struct WriterConfig {
   hbsync::writer::State::Options state;
   hbsync::writer::HandlerOptions handler;
   int64_t concurrency = 2;
-  int64_t history_max = 10000;
+  size_t history_max = hbsync::history::kDefaultMaxEntries;
 };
 
 WriterConfig load_writer_config(hbsync::config::Loader& config) {
@@ -71,9 +71,7 @@ WriterConfig load_writer_config(hbsync::config::Loader& config) {
                       "before it is retried later");
   c.handler.renew_every = std::max(std::chrono::milliseconds(100),
                                    std::min(c.state.claim_lease, c.state.lock_lease) / 3);
-  c.history_max =
-      config.integer("HBSYNC_WRITER_HISTORY_MAX", 10000,
-                     "Entries kept in each tenant's history stream (approximately)", 100, 10000000);
+  c.history_max = hbsync::history::load_max_entries(config);
 
   return c;
 }
@@ -91,7 +89,6 @@ int main(int argc, char** argv) {
   const auto& state_options = c.state;
   auto options = c.handler;
   const int64_t concurrency = c.concurrency;
-  const int64_t history_max = c.history_max;
 
   writer::FlusherOptions flusher_options;
   const auto outbox_options = deal_batch_options(config, state_options, flusher_options);
@@ -112,7 +109,7 @@ int main(int argc, char** argv) {
   board::Api board_api(board_options, http, frame.redis());
   tenant::Store store(frame.redis(), keyring);
   writer::State state(frame.redis(), state_options);
-  history::History history(frame.redis(), static_cast<size_t>(history_max));
+  history::History history(frame.redis(), c.history_max);
   writer::Outbox outbox(frame.redis(), outbox_options);
   handler =
       std::make_unique<writer::CommandHandler>(options, store, state, history, frame.redis(),

@@ -91,6 +91,24 @@ TEST(ServiceFrameTest, HelpListsVariablesAndExitsZero) {
   }
 }
 
+// Every service that records history entries trims the stream with one cap
+// (each XADD trims the whole stream, so two caps would undo each other).
+TEST(ServiceFrameTest, EveryServiceThatRecordsHistoryReadsTheOneCap) {
+  for (const auto& name : {"mapper", "writer", "poller"}) {
+    int status = -1;
+    std::string help =
+        run_capture(hbsync::testing::bin_path(std::string("hbsync-") + name) + " --help", status);
+    EXPECT_EQ(status, 0) << name;
+    EXPECT_NE(help.find("HBSYNC_HISTORY_MAX"), std::string::npos) << name;
+    std::string out =
+        run_capture("HBSYNC_HISTORY_MAX=5 " +
+                        hbsync::testing::bin_path(std::string("hbsync-") + name) + " 2>&1",
+                    status);
+    EXPECT_EQ(status, 2) << name;
+    EXPECT_NE(out.find("HBSYNC_HISTORY_MAX"), std::string::npos) << name << ": " << out;
+  }
+}
+
 TEST(ServiceFrameTest, BadConfigurationExitsTwoNamingTheVariable) {
   for (const auto& name : kServices) {
     int status = -1;

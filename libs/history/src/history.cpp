@@ -66,6 +66,20 @@ std::vector<Entry> to_entries(const redis::Reply& reply) {
 
 }  // namespace
 
+size_t load_max_entries(config::Loader& config) {
+  const auto max = config.integer("HBSYNC_HISTORY_MAX", static_cast<int64_t>(kDefaultMaxEntries),
+                                  "Entries kept in each tenant's sync history (approximately); "
+                                  "the same value in every service",
+                                  100, 10000000);
+  const std::string renamed =
+      config.str("HBSYNC_WRITER_HISTORY_MAX", "", "Renamed HBSYNC_HISTORY_MAX; refused when set");
+  if (!renamed.empty()) {
+    config.reject("HBSYNC_WRITER_HISTORY_MAX",
+                  "renamed HBSYNC_HISTORY_MAX (read by the mapper, writer and poller alike)");
+  }
+  return static_cast<size_t>(max);
+}
+
 History::History(redis::Client& redis, size_t max_entries)
     : redis_(redis), max_entries_(max_entries) {}
 

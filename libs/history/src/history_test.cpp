@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <optional>
 #include <set>
 
 #include "hbsync/history/page.hpp"
@@ -50,6 +52,37 @@ TEST(History, RecordsNewestFirstWithEveryField) {
   EXPECT_FALSE(entries[1].id.empty());
   EXPECT_EQ(history.latest("8", 10).size(), 1u);
   EXPECT_TRUE(history.latest("9", 10).empty());
+}
+
+// One variable for every service that records; the writer's old name is
+// refused, not ignored.
+TEST(History, MaxEntriesComeFromOneVariableAndTheOldNameIsRefused) {
+  auto loader = [](std::map<std::string, std::string> env) {
+    return hbsync::config::Loader("test", "", 0, nullptr,
+                                  [env](const std::string& name) -> std::optional<std::string> {
+                                    auto it = env.find(name);
+                                    if (it == env.end()) return std::nullopt;
+                                    return it->second;
+                                  });
+  };
+  auto defaults = loader({});
+  EXPECT_EQ(hbsync::history::load_max_entries(defaults), hbsync::history::kDefaultMaxEntries);
+  EXPECT_TRUE(defaults.errors().empty());
+
+  auto raised = loader({{"HBSYNC_HISTORY_MAX", "50000"}});
+  EXPECT_EQ(hbsync::history::load_max_entries(raised), 50000u);
+  EXPECT_TRUE(raised.errors().empty());
+
+  auto too_small = loader({{"HBSYNC_HISTORY_MAX", "5"}});
+  hbsync::history::load_max_entries(too_small);
+  ASSERT_EQ(too_small.errors().size(), 1u);
+  EXPECT_NE(too_small.errors()[0].find("HBSYNC_HISTORY_MAX"), std::string::npos);
+
+  auto old_name = loader({{"HBSYNC_WRITER_HISTORY_MAX", "50000"}});
+  hbsync::history::load_max_entries(old_name);
+  ASSERT_EQ(old_name.errors().size(), 1u);
+  EXPECT_NE(old_name.errors()[0].find("HBSYNC_WRITER_HISTORY_MAX"), std::string::npos);
+  EXPECT_NE(old_name.errors()[0].find("renamed HBSYNC_HISTORY_MAX"), std::string::npos);
 }
 
 TEST(History, IsCappedNearMaxEntries) {

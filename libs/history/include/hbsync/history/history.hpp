@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hbsync/config/config.hpp"
 #include "hbsync/redis/redis.hpp"
 
 namespace hbsync::history {
@@ -60,10 +61,20 @@ struct Entry {
 struct Page;       // page.hpp
 struct PageQuery;  // page.hpp
 
+// Entries kept in each tenant's stream when nothing is configured.
+inline constexpr size_t kDefaultMaxEntries = 10000;
+
+// HBSYNC_HISTORY_MAX: entries kept in each tenant's stream. Every service that
+// records declares it, so all of them trim to one cap (each XADD trims the
+// whole stream). The writer's former HBSYNC_WRITER_HISTORY_MAX is refused
+// with a pointer to it rather than silently ignored.
+size_t load_max_entries(config::Loader& config);
+
 class History {
  public:
-  // `redis` must outlive the History.
-  explicit History(redis::Client& redis, size_t max_entries = 10000);
+  // `redis` must outlive the History. `max_entries` caps the stream on every
+  // record(); a History that only reads may keep the default.
+  explicit History(redis::Client& redis, size_t max_entries = kDefaultMaxEntries);
 
   // Appends one entry (at_ms = now when 0). Throws redis::Error.
   void record(const std::string& tenant_id, const Entry& entry);
