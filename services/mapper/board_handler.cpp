@@ -23,6 +23,7 @@ BoardChangeHandler::BoardChangeHandler(BoardHandlerOptions options, tenant::Stor
                  .noun = "board change",
                  .unreadable = {.code = "unreadable_board_change",
                                 .message = "not a hbsync.v1.BoardProjectChange"},
+                 .ledger = service::DeadLetterLedger(redis_),
                  .now = options_.now},
                 store_, producer_,
                 {.tenant_of =

@@ -57,6 +57,7 @@ kafka::HandlerResult BatchHandler::handle(const kafka::Message& batch) {
     // is on its first attempt here.
     single.message.attempt = i == start ? batch.attempt : 1;
     single.message.retries_exhausted = i == start && batch.retries_exhausted;
+    single.message.part = static_cast<int32_t>(i);
     if (single_(single.message) != kafka::HandlerResult::done) {
       if (i == start) return kafka::HandlerResult::retry;
       remember(at, i);

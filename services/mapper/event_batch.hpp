@@ -11,7 +11,9 @@
 // and started at that event (remembered here per message). After a crash or
 // a rebalance the batch starts over from its first event: the mapper's
 // handling is idempotent (command ids from the deal's state, deduplicated
-// by the writer; reads covered by an earlier one skipped).
+// by the writer; reads covered by an earlier one skipped; an event
+// dead-lettered before found in the dead letter ledger by its index, which
+// each single message carries as kafka::Message::part).
 #pragma once
 
 #include <cstdint>

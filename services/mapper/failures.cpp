@@ -26,7 +26,7 @@ service::Outcome hubspot_failure(const hubspot::Error& error, std::string_view w
 void record_failure(history::History& history, const std::string& tenant_id,
                     const kafka::Message& message, const service::Settled& settled,
                     history::Entry entry) {
-  if (!settled.dead_lettered || tenant_id.empty()) return;
+  if (!settled.dead_lettered || settled.repeated || tenant_id.empty()) return;
   entry.action = std::string(history::action::failed);
   entry.reason_code = settled.outcome.code();
   entry.message = settled.outcome.message;

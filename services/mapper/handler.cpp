@@ -30,6 +30,7 @@ EventHandler::EventHandler(HandlerOptions options, tenant::Store* store, redis::
            .noun = "event",
            .unreadable = {.code = "unreadable_event",
                           .message = "not a hbsync.v1.HubSpotEvent with a portal"},
+           .ledger = service::DeadLetterLedger(redis_),
            .now = options_.now},
           store_, producer_,
           {.tenant_of =

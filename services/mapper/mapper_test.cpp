@@ -147,6 +147,37 @@ TEST_F(MapperTest, BatchEventsInOrderABadOneDeadLetteredAloneARedeliveryNoNewCom
   EXPECT_EQ(consume_raw("sync.dlq", 2, 10s).size(), 2u) << "the stranger's event again";
 }
 
+// A batch started over after the mapper died (offset not committed) does not
+// dead-letter again an event it dead-lettered before (the dead letter
+// ledger): one dead letter, and the event that was still failing is synced.
+TEST_F(MapperTest, ABatchStartedOverAfterACrashDoesNotDeadLetterAnEventTwice) {
+  const std::string company = create("companies", R"({"properties":{"name":"C"}})");
+  const std::string deal =
+      create("deals", R"({"properties":{"dealname":"D","pipeline":"default","dealstage":"closedwon",
+        "hubspot_owner_id":"501"},"associations":[{"id":")" +
+                          company + R"(","primary":true}]})");
+  auto stranger = event("deal.creation", 5);
+  stranger.set_portal_id(4242);  // not a tenant: dead-lettered at once
+  const auto created = event("deal.creation", std::stoll(deal));
+  hubspot_->control("POST", "/_sim/faults", R"({"count":100000,"status":503})");
+  produce_batch({stranger, created});
+  // The stranger is dead-lettered; the deal's event keeps failing behind it.
+  ASSERT_EQ(consume_raw("sync.dlq", 0, 30s).size(), 1u) << read_file(log_);
+  // HubSpot answers 503 to everything: the batch cannot be done, its offset
+  // is not committed.
+  mapper_.signal(SIGKILL);
+  mapper_.wait(10s);
+  hubspot_->control("DELETE", "/_sim/faults");
+  start_mapper();
+
+  auto commands = consume_commands(1, 90s);
+  ASSERT_EQ(commands.size(), 1u) << read_file(log_);
+  EXPECT_TRUE(commands[0].command.has_sync_deal());
+  auto dlq = consume_raw("sync.dlq", 1, 10s);
+  EXPECT_EQ(dlq.size(), 1u) << "the stranger's event was dead-lettered again";
+  EXPECT_NE(read_file(log_).find("dead-lettered before; not again"), std::string::npos);
+}
+
 // Board users come from Redis (stored sealed when the tenant is applied):
 // no users call for a tenant's deals while the list is fresh, and an owner
 // with no board user reads them again once the list is older than

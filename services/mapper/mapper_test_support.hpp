@@ -108,7 +108,13 @@ class MapperTest : public ::testing::Test {
                                               {"HBSYNC_HUBSPOT_API_URL", hubspot_->base_url()},
                                               {"HBSYNC_BOARD_API_URL", board_->base_url()}};
     env.insert(extra_env_.begin(), extra_env_.end());
-    mapper_ = ht::Process({ht::bin_path("hbsync-mapper")}, env, log_);
+    env_ = env;
+    start_mapper();
+  }
+
+  // Starts hbsync-mapper (again, after a kill) and waits until it is ready.
+  void start_mapper() {
+    mapper_ = ht::Process({ht::bin_path("hbsync-mapper")}, env_, log_);
     hbsync::http::Client client;
     ASSERT_TRUE(ht::wait_until(
         [&] {
@@ -249,6 +255,7 @@ class MapperTest : public ::testing::Test {
   }
 
   std::map<std::string, std::string> extra_env_;
+  std::map<std::string, std::string> env_;  // the mapper's
   std::string dir_;
   std::unique_ptr<ht::RedisServer> redis_server_;
   std::unique_ptr<ht::DevBroker> broker_;

@@ -31,12 +31,13 @@ std::string new_run_id(const std::string& tenant_id) {
   return s.str();
 }
 
-service::PipelineOptions pipeline_options(const RequestOptions& o) {
+service::PipelineOptions pipeline_options(const RequestOptions& o, redis::Client& redis) {
   service::PipelineOptions p;
   p.dlq_topic = o.dlq_topic;
   p.noun = "request";
   p.unreadable = {.code = "unreadable_request", .message = "not a hbsync.v1.SyncRequest"};
   p.lost_state_waits = true;
+  p.ledger = service::DeadLetterLedger(redis);
   return p;
 }
 
@@ -114,7 +115,7 @@ RequestHandler::RequestHandler(RequestOptions options, tenant::Store* store, red
       board_(board),
       producer_(producer),
       links_(links),
-      pipeline_(pipeline_options(options_), store, producer,
+      pipeline_(pipeline_options(options_, redis), store, producer,
                 {.tenant_of = [](const v1::SyncRequest& r) { return r.tenant_id(); },
                  // BULK_COMPANIES is main's to dispatch (F5); unknown kinds are no polls.
                  .wanted =

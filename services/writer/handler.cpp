@@ -108,6 +108,7 @@ CommandHandler::CommandHandler(HandlerOptions options, tenant::Store& store, Sta
            // and the lease of a claim runs out by itself.
            .lost_state_waits = true,
            .exceptions_wait = true,
+           .ledger = service::DeadLetterLedger(redis),
            .now = options_.now},
           &store_, producer_,
           {.tenant_of =
@@ -201,7 +202,7 @@ void CommandHandler::settle(Work& work, const service::Settled& settled) {
   }
   const std::string& id = command.command_id();
   try {
-    if (settled.dead_lettered) return fail(work, outcome, settled.dead_letter_id);
+    if (settled.dead_lettered) return fail(work, settled);
     if (retried) {
       state_.release(id, owner_id());
       count(name, "retried");
@@ -230,23 +231,27 @@ void CommandHandler::observe_applied(const Work& work) {
                        work.payload.origin_at_ms(), options_.now());
 }
 
-// Dead-lettered: a `failed` history entry, and the claim marked failed so
-// `hbsync-ctl dlq replay` applies it once the cause is fixed.
-void CommandHandler::fail(Work& work, const Outcome& outcome, const std::string& dead_letter) {
+// Dead-lettered: the claim marked failed so `hbsync-ctl dlq replay` applies
+// it once the cause is fixed; a `failed` history entry and the count, unless
+// the dead letter was published on an earlier delivery (which did those).
+void CommandHandler::fail(Work& work, const service::Settled& settled) {
   const v1::SyncCommand& command = work.payload;
-  record_entry(
-      history_, *work.settings, command, work.message,
-      {.direction = command.has_update_deal() ? std::string(history::direction::board_to_hubspot)
-                                              : std::string(),
-       .action = std::string(history::action::failed),
-       .deal_id = command.has_sync_deal()     ? command.sync_deal().deal_id()
-                  : command.has_update_deal() ? command.update_deal().deal_id()
-                                              : 0,
-       .reason_code = outcome.code(),
-       .message = outcome.message,
-       .dead_letter = dead_letter});
+  const Outcome& outcome = settled.outcome;
+  if (!settled.repeated) {
+    record_entry(
+        history_, *work.settings, command, work.message,
+        {.direction = command.has_update_deal() ? std::string(history::direction::board_to_hubspot)
+                                                : std::string(),
+         .action = std::string(history::action::failed),
+         .deal_id = command.has_sync_deal()     ? command.sync_deal().deal_id()
+                    : command.has_update_deal() ? command.update_deal().deal_id()
+                                                : 0,
+         .reason_code = outcome.code(),
+         .message = outcome.message,
+         .dead_letter = settled.dead_letter_id});
+  }
   state_.fail(command.command_id(), owner_id(), outcome.code());
-  count(service::command_kind(command), "dead_lettered");
+  if (!settled.repeated) count(service::command_kind(command), "dead_lettered");
 }
 
 }  // namespace hbsync::writer

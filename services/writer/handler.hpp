@@ -75,7 +75,7 @@ class CommandHandler {
               const kafka::Message& m, const std::string& owner, Claimed& local);
   // The sync latency of an applied command that synced a deal to board.
   void observe_applied(const Work& work);
-  void fail(Work& work, const Outcome& outcome, const std::string& dead_letter);
+  void fail(Work& work, const service::Settled& settled);
 
   HandlerOptions options_;
   tenant::Store& store_;

@@ -54,4 +54,22 @@ std::optional<std::string> publish_dead_letter(kafka::Producer& producer,
   return std::to_string(delivery.partition) + ":" + std::to_string(delivery.offset);
 }
 
+std::string DeadLetterLedger::key(const kafka::Message& m) {
+  std::string k = "hbsync:dlq:sent:";
+  k += m.topic;
+  k += ':' + std::to_string(m.partition) + ':' + std::to_string(m.offset);
+  if (m.part >= 0) k += ':' + std::to_string(m.part);
+  return k;
+}
+
+std::optional<std::string> DeadLetterLedger::find(const kafka::Message& m) const {
+  auto reply = redis_->command({"GET", key(m)});
+  if (!reply.is_string()) return std::nullopt;
+  return reply.str;
+}
+
+void DeadLetterLedger::note(const kafka::Message& m, const std::string& dead_letter_id) const {
+  redis_->command({"SET", key(m), dead_letter_id, "EX", std::to_string(ttl_.count())});
+}
+
 }  // namespace hbsync::service

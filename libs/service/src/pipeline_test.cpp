@@ -181,3 +181,66 @@ TEST_F(PipelineTest, AnExceptionIsARetryUnlessTheServiceWaits) {
 }
 
 }  // namespace
+
+namespace {
+
+// A message delivered again after it was dead-lettered (a crash or rebalance
+// before its offset was committed, a batch started over) is not dead-lettered
+// twice; each part of a message of several parts is its own.
+TEST_F(PipelineTest, TheLedgerKeepsAMessageFromBeingDeadLetteredTwice) {
+  add_tenant();
+  auto p = make(svc::dead_letter(svc::Reason::no_board_user, "no user"),
+                {.ledger = svc::DeadLetterLedger(redis_)});
+  auto m = message(kTenant);
+  m.partition = 2;
+  m.offset = 17;
+  EXPECT_EQ(p.handle(m), HandlerResult::done);
+  ASSERT_TRUE(settled_ && settled_->dead_lettered);
+  EXPECT_FALSE(settled_->repeated);
+  const std::string first = settled_->dead_letter_id;
+  EXPECT_EQ(redis_.command({"GET", "hbsync:dlq:sent:sync.commands:2:17"}).str, first);
+
+  settled_.reset();
+  EXPECT_EQ(p.handle(m), HandlerResult::done);  // delivered again
+  ASSERT_TRUE(settled_ && settled_->dead_lettered);
+  EXPECT_TRUE(settled_->repeated);
+  EXPECT_EQ(settled_->dead_letter_id, first);  // no new dead letter published
+  EXPECT_EQ(applied_, 2);                      // applied again: only the dead letter is held back
+
+  // Part 1 of the same message is another event: its own dead letter.
+  m.part = 1;
+  settled_.reset();
+  EXPECT_EQ(p.handle(m), HandlerResult::done);
+  ASSERT_TRUE(settled_ && settled_->dead_lettered);
+  EXPECT_FALSE(settled_->repeated);
+  EXPECT_NE(settled_->dead_letter_id, first);
+  EXPECT_EQ(redis_.command({"GET", "hbsync:dlq:sent:sync.commands:2:17:1"}).str,
+            settled_->dead_letter_id);
+  // Kept for the ledger's TTL, not for ever.
+  const auto ttl = redis_.command({"TTL", "hbsync:dlq:sent:sync.commands:2:17:1"}).integer;
+  EXPECT_GT(ttl, 6 * 24 * 3600);
+  EXPECT_LE(ttl, 7 * 24 * 3600);
+}
+
+// A settle that fails leaves the message to come again: not noted, so its
+// next delivery settles it (dead letter published again rather than an entry lost).
+TEST_F(PipelineTest, ADeadLetterWhoseSettleFailedIsNotNoted) {
+  add_tenant();
+  int settles = 0;
+  svc::Pipeline<hbsync::v1::SyncCommand> p(
+      {.ledger = svc::DeadLetterLedger(redis_)}, store_.get(), *producer_,
+      {.tenant_of = [](const hbsync::v1::SyncCommand& c) { return c.tenant_id(); },
+       .apply = [](Work&) { return svc::dead_letter(svc::Reason::no_board_user, "no user"); },
+       .settle =
+           [&settles](Work&, const svc::Settled&) {
+             if (++settles == 1) throw std::runtime_error("history write failed");
+           }});
+  auto m = message(kTenant);
+  m.offset = 5;
+  EXPECT_EQ(p.handle(m), HandlerResult::retry);
+  EXPECT_TRUE(redis_.command({"GET", svc::DeadLetterLedger::key(m)}).is_nil());
+  EXPECT_EQ(p.handle(m), HandlerResult::done);
+  EXPECT_FALSE(redis_.command({"GET", svc::DeadLetterLedger::key(m)}).is_nil());
+}
+
+}  // namespace

@@ -73,6 +73,9 @@ struct Message {
   // done. Returning retry anyway keeps retrying every max_delay; the
   // consumer never skips a message by itself.
   bool retries_exhausted = false;
+  // One part of a message of several parts (hubspot.events batches), as the
+  // handler that splits it numbers them from 0; -1: the whole message.
+  int32_t part = -1;
 
   std::optional<std::string_view> header(std::string_view name) const;
 };

@@ -12,6 +12,7 @@
 
 #include "hbsync/kafka/consumer.hpp"
 #include "hbsync/kafka/producer.hpp"
+#include "hbsync/redis/redis.hpp"
 #include "hbsync/service/dlq_keys.hpp"
 
 namespace hbsync::service {
@@ -30,5 +31,32 @@ std::optional<std::string> publish_dead_letter(
     kafka::Producer& producer, const std::string& dlq_topic, const kafka::Message& message,
     const DeadLetterReason& reason,
     std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+
+// Which consumed messages (or parts of one, kafka::Message::part) were
+// dead-lettered, so one delivered again before its offset was committed (a
+// crash, a rebalance, a batch started over from its first event) is not
+// dead-lettered a second time: Redis string
+// hbsync:dlq:sent:<topic>:<partition>:<offset>[:<part>] -> the dead letter's
+// id, kept for `ttl`. Noted once the dead letter and the service's
+// bookkeeping of it (history, claim) are done. Copyable; `redis` must outlive
+// every copy.
+class DeadLetterLedger {
+ public:
+  static constexpr std::chrono::seconds kDefaultTtl{7 * 24 * 3600};
+  explicit DeadLetterLedger(redis::Client& redis, std::chrono::seconds ttl = kDefaultTtl)
+      : redis_(&redis), ttl_(ttl) {}
+
+  // The id of the dead letter published for `m` before; nullopt when none.
+  // Throws redis::Error.
+  std::optional<std::string> find(const kafka::Message& m) const;
+  // Throws redis::Error.
+  void note(const kafka::Message& m, const std::string& dead_letter_id) const;
+
+  static std::string key(const kafka::Message& m);
+
+ private:
+  redis::Client* redis_;
+  std::chrono::seconds ttl_;
+};
 
 }  // namespace hbsync::service

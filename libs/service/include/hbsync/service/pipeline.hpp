@@ -8,8 +8,9 @@
 //   -> apply (the service's use case) -> Outcome
 //   -> a retry after the last attempt becomes a dead letter (a wait does
 //      not: another holder finishes the work, or the cause is repaired)
-//   -> dead letter published (not acknowledged: retry) -> settle (the
-//      service's bookkeeping of the final outcome) -> done / retry.
+//   -> dead letter published (not acknowledged: retry; published before,
+//      by the ledger: not again) -> settle (the service's bookkeeping of the
+//      final outcome) -> dead letter noted in the ledger -> done / retry.
 //
 // A service supplies only the steps in Steps: how to find the tenant, apply
 // and (optionally) settle. Thread-safe if the steps are.
@@ -25,6 +26,7 @@
 #include "hbsync/kafka/consumer.hpp"
 #include "hbsync/kafka/producer.hpp"
 #include "hbsync/log/log.hpp"
+#include "hbsync/service/dead_letter.hpp"
 #include "hbsync/service/outcome.hpp"
 #include "hbsync/service/unreadable.hpp"
 #include "hbsync/tenant/store.hpp"
@@ -42,6 +44,10 @@ struct PipelineOptions {
   // An exception out of apply or settle: true: retried, never
   // dead-lettered; false: dead-lettered after the last attempt.
   bool exceptions_wait = false;
+  // Dead letters published for the messages (or their parts) before: none
+  // published twice. Without it, a message delivered again before its offset
+  // was committed may be dead-lettered again.
+  std::optional<DeadLetterLedger> ledger{};
   std::function<std::chrono::system_clock::time_point()> now = [] {
     return std::chrono::system_clock::now();
   };
@@ -63,6 +69,9 @@ struct Settled {
   Outcome outcome;
   bool dead_lettered = false;    // the dead letter was acknowledged by Kafka
   std::string dead_letter_id{};  // its id in the dlq topic ("<partition>:<offset>")
+  // The dead letter was published, and settled, on an earlier delivery
+  // (PipelineOptions::ledger): nothing to record again.
+  bool repeated = false;
 };
 
 // The non-template steps (pipeline.cpp).
@@ -76,6 +85,10 @@ Outcome from_exception(const std::exception& e, std::string_view noun);
 // Exhaustion, the dead letter, the log line: the final outcome.
 Settled decide(const PipelineOptions& options, kafka::Producer& producer, const kafka::Message& m,
                const std::string& tenant_id, Outcome outcome);
+// Notes a dead letter published and settled in the options' ledger (logged
+// when Redis fails: a later delivery may dead-letter it again then).
+void note_dead_letter(const PipelineOptions& options, const kafka::Message& m,
+                      const Settled& settled);
 kafka::HandlerResult result(const Settled& settled, const kafka::Message& m);
 }  // namespace pipeline
 
@@ -119,6 +132,7 @@ class Pipeline {
         settled.outcome.kind = Outcome::retry;
       }
     }
+    pipeline::note_dead_letter(options_, m, settled);
     return pipeline::result(settled, m);
   }
 
