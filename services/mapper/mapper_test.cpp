@@ -1,5 +1,7 @@
 // hbsync-mapper as a real process with hbsync-sim-hubspot, hbsync-sim-board,
 // redis-server and the dev broker: HubSpotEvents in, SyncCommands out.
+#include <regex>
+
 #include "mapper_test_support.hpp"
 
 namespace hbsync::mapper::test {
@@ -134,6 +136,9 @@ TEST_F(MapperTest, BatchEventsInOrderABadOneDeadLetteredAloneARedeliveryNoNewCom
   ASSERT_TRUE(dl.ParseFromString(dlq[0].second));
   EXPECT_EQ(dl.reason_code(), "unknown_tenant");
   EXPECT_EQ(dl.payload(), stranger.SerializeAsString()) << "the single event, not the batch";
+  // Its origin names the batch and the event in it (the second).
+  EXPECT_TRUE(std::regex_match(dl.dead_letter_id(), std::regex("hubspot\\.events:[0-9]+:[0-9]+:1")))
+      << dl.dead_letter_id();
 
   std::set<std::string> ids;
   for (const auto& g : commands) ids.insert(g.command.command_id());

@@ -33,8 +33,11 @@ std::optional<std::string> publish_dead_letter(kafka::Producer& producer,
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
   dl.set_tenant_id(std::string(reason.tenant_id));
   dl.set_correlation_id(m.correlation_id);
-  dl.set_dead_letter_id(std::string(m.topic) + ":" + std::to_string(m.partition) + ":" +
-                        std::to_string(m.offset));
+  // Where it was consumed: <topic>:<partition>:<offset>[:<event of a batch>].
+  std::string origin =
+      std::string(m.topic) + ":" + std::to_string(m.partition) + ":" + std::to_string(m.offset);
+  if (m.part >= 0) origin += ":" + std::to_string(m.part);
+  dl.set_dead_letter_id(origin);
   kafka::OutgoingMessage out;
   out.topic = dlq_topic;
   out.key = std::string(m.key);
