@@ -60,7 +60,8 @@ std::optional<std::string> publish_dead_letter(kafka::Producer& producer,
 std::string DeadLetterLedger::key(const kafka::Message& m) {
   std::string k = "hbsync:dlq:sent:";
   k += m.topic;
-  k += ':' + std::to_string(m.partition) + ':' + std::to_string(m.offset);
+  k += ':' + std::to_string(m.partition) + ':' + std::to_string(m.offset) + ':' +
+       std::to_string(m.timestamp_ms);
   if (m.part >= 0) k += ':' + std::to_string(m.part);
   return k;
 }

@@ -194,11 +194,12 @@ TEST_F(PipelineTest, TheLedgerKeepsAMessageFromBeingDeadLetteredTwice) {
   auto m = message(kTenant);
   m.partition = 2;
   m.offset = 17;
+  m.timestamp_ms = 1795600000000;
   EXPECT_EQ(p.handle(m), HandlerResult::done);
   ASSERT_TRUE(settled_ && settled_->dead_lettered);
   EXPECT_FALSE(settled_->repeated);
   const std::string first = settled_->dead_letter_id;
-  EXPECT_EQ(redis_.command({"GET", "hbsync:dlq:sent:sync.commands:2:17"}).str, first);
+  EXPECT_EQ(redis_.command({"GET", "hbsync:dlq:sent:sync.commands:2:17:1795600000000"}).str, first);
 
   settled_.reset();
   EXPECT_EQ(p.handle(m), HandlerResult::done);  // delivered again
@@ -214,12 +215,21 @@ TEST_F(PipelineTest, TheLedgerKeepsAMessageFromBeingDeadLetteredTwice) {
   ASSERT_TRUE(settled_ && settled_->dead_lettered);
   EXPECT_FALSE(settled_->repeated);
   EXPECT_NE(settled_->dead_letter_id, first);
-  EXPECT_EQ(redis_.command({"GET", "hbsync:dlq:sent:sync.commands:2:17:1"}).str,
-            settled_->dead_letter_id);
+  const std::string part_key = "hbsync:dlq:sent:sync.commands:2:17:1795600000000:1";
+  EXPECT_EQ(redis_.command({"GET", part_key}).str, settled_->dead_letter_id);
   // Kept for the ledger's TTL, not for ever.
-  const auto ttl = redis_.command({"TTL", "hbsync:dlq:sent:sync.commands:2:17:1"}).integer;
+  const auto ttl = redis_.command({"TTL", part_key}).integer;
   EXPECT_GT(ttl, 6 * 24 * 3600);
   EXPECT_LE(ttl, 7 * 24 * 3600);
+
+  // Another message at the same offset (the topic deleted and created again)
+  // is not taken for this one.
+  m.part = -1;
+  m.timestamp_ms += 1;
+  settled_.reset();
+  EXPECT_EQ(p.handle(m), HandlerResult::done);
+  ASSERT_TRUE(settled_ && settled_->dead_lettered);
+  EXPECT_FALSE(settled_->repeated);
 }
 
 // A settle that fails leaves the message to come again: not noted, so its

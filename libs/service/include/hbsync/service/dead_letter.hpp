@@ -36,10 +36,11 @@ std::optional<std::string> publish_dead_letter(
 // dead-lettered, so one delivered again before its offset was committed (a
 // crash, a rebalance, a batch started over from its first event) is not
 // dead-lettered a second time: Redis string
-// hbsync:dlq:sent:<topic>:<partition>:<offset>[:<part>] -> the dead letter's
-// id, kept for `ttl`. Noted once the dead letter and the service's
-// bookkeeping of it (history, claim) are done. Copyable; `redis` must outlive
-// every copy.
+// hbsync:dlq:sent:<topic>:<partition>:<offset>:<timestamp ms>[:<part>] -> the
+// dead letter's id, kept for `ttl`. The message's timestamp tells it from
+// another at the same offset of a topic deleted and created again. Noted once the dead letter and
+// the service's bookkeeping of it (history, claim) are done. Copyable; `redis` must outlive every
+// copy.
 class DeadLetterLedger {
  public:
   static constexpr std::chrono::seconds kDefaultTtl{7 * 24 * 3600};
