@@ -46,9 +46,11 @@ EventHandler::EventHandler(HandlerOptions options, tenant::Store* store, redis::
                }}),
       batches_([this](const kafka::Message& m) { return pipeline_.handle(m); },
                [this](const kafka::Message& m) {
+                 const service::DeadLetterLedger ledger(redis_);
                  return service::dead_letter_unreadable(
                      producer_, options_.dlq_topic, m,
-                     {.code = "unreadable_event", .message = "not a hbsync.v1.HubSpotEventBatch"});
+                     {.code = "unreadable_event", .message = "not a hbsync.v1.HubSpotEventBatch"},
+                     &ledger);
                }) {
   if (store_ != nullptr) {
     tokens_ = std::make_unique<hubspot::TokenProviders>(oauth_, *store_, redis_);

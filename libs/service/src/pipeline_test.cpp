@@ -232,6 +232,24 @@ TEST_F(PipelineTest, TheLedgerKeepsAMessageFromBeingDeadLetteredTwice) {
   EXPECT_FALSE(settled_->repeated);
 }
 
+// An unreadable message delivered again is not dead-lettered again either.
+TEST_F(PipelineTest, TheLedgerCoversUnreadableMessages) {
+  auto p = make(svc::applied(), {.ledger = svc::DeadLetterLedger(redis_)});
+  std::string junk = "\xff\xff\xff";
+  hbsync::kafka::Message m;
+  m.topic = "sync.commands";
+  m.value = junk;
+  m.offset = 9;
+  m.timestamp_ms = 1795600000000;
+  EXPECT_EQ(p.handle(m), HandlerResult::done);
+  const auto first = redis_.command({"GET", svc::DeadLetterLedger::key(m)});
+  ASSERT_TRUE(first.is_string()) << "not noted";
+  EXPECT_EQ(p.handle(m), HandlerResult::done);
+  // Published again, it would have been noted under its new dead letter's id.
+  EXPECT_EQ(redis_.command({"GET", svc::DeadLetterLedger::key(m)}).str, first.str);
+  EXPECT_EQ(applied_, 0);
+}
+
 // A settle that fails leaves the message to come again: not noted, so its
 // next delivery settles it (dead letter published again rather than an entry lost).
 TEST_F(PipelineTest, ADeadLetterWhoseSettleFailedIsNotNoted) {

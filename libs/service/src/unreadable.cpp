@@ -18,15 +18,30 @@ ReasonCounter& unreadable_total() {
 }  // namespace
 
 kafka::HandlerResult dead_letter_unreadable(kafka::Producer& producer, const std::string& dlq_topic,
-                                            const kafka::Message& m, Unreadable why) {
+                                            const kafka::Message& m, Unreadable why,
+                                            const DeadLetterLedger* ledger) {
   log::warn("unreadable message", {{"topic", m.topic},
                                    {"partition", m.partition},
                                    {"offset", m.offset},
                                    {"reason_code", why.code}});
-  if (!publish_dead_letter(producer, dlq_topic, m, {.code = why.code, .message = why.message})) {
-    return kafka::HandlerResult::retry;
+  try {
+    if (ledger != nullptr && ledger->find(m)) {
+      log::info("unreadable message dead-lettered before; not again");
+      return kafka::HandlerResult::done;
+    }
+  } catch (const std::exception& e) {
+    log::warn("dead letter ledger not read", {{"error", e.what()}});
   }
+  const auto letter =
+      publish_dead_letter(producer, dlq_topic, m, {.code = why.code, .message = why.message});
+  if (!letter) return kafka::HandlerResult::retry;
   unreadable_total().count(m.topic, why.code);
+  try {
+    if (ledger != nullptr) ledger->note(m, *letter);
+  } catch (const std::exception& e) {
+    log::warn("dead letter not noted in the ledger",
+              {{"dead_letter", *letter}, {"error", e.what()}});
+  }
   return kafka::HandlerResult::done;
 }
 

@@ -117,7 +117,8 @@ class Pipeline {
     if (!work.payload.ParseFromArray(m.value.data(), static_cast<int>(m.value.size())) ||
         (work.tenant_id = steps_.tenant_of(work.payload)).empty()) {
       const auto result =
-          dead_letter_unreadable(producer_, options_.dlq_topic, m, options_.unreadable);
+          dead_letter_unreadable(producer_, options_.dlq_topic, m, options_.unreadable,
+                                 options_.ledger ? &*options_.ledger : nullptr);
       if (result == kafka::HandlerResult::retry) return result;
       return pipeline::result({}, m);  // dead-lettered: handled
     }

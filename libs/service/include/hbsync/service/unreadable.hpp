@@ -10,6 +10,7 @@
 
 #include "hbsync/kafka/consumer.hpp"
 #include "hbsync/kafka/producer.hpp"
+#include "hbsync/service/dead_letter.hpp"
 
 namespace hbsync::service {
 
@@ -19,8 +20,11 @@ struct Unreadable {
 };
 
 // Logs, dead-letters and counts `message`. done once Kafka acknowledged the
-// dead letter; retry (nothing committed) when it did not.
+// dead letter; retry (nothing committed) when it did not. With a `ledger`,
+// done at once for a message dead-lettered before (dead_letter.hpp), and
+// each dead letter noted in it.
 kafka::HandlerResult dead_letter_unreadable(kafka::Producer& producer, const std::string& dlq_topic,
-                                            const kafka::Message& message, Unreadable why);
+                                            const kafka::Message& message, Unreadable why,
+                                            const DeadLetterLedger* ledger = nullptr);
 
 }  // namespace hbsync::service
