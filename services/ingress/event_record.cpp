@@ -5,19 +5,6 @@
 
 namespace hbsync::ingress {
 
-size_t varint_size(uint64_t v) {
-  return (static_cast<size_t>(std::bit_width(v | 1)) + 6) / 7;
-}
-
-uint8_t* put_varint(uint64_t v, uint8_t* out) {
-  while (v >= 0x80) {
-    *out++ = static_cast<uint8_t>(v | 0x80);
-    v >>= 7;
-  }
-  *out++ = static_cast<uint8_t>(v);
-  return out;
-}
-
 namespace {
 
 // Wire types.

@@ -110,11 +110,7 @@ TEST_F(MapperTest, DealEventsBecomeSyncCommands) {
 // and the others go on. Delivered again (as after a crash before the
 // commit), it publishes no command the writer would not recognise as done.
 TEST_F(MapperTest, BatchEventsInOrderABadOneDeadLetteredAloneARedeliveryNoNewCommand) {
-  const std::string company = create("companies", R"({"properties":{"name":"C"}})");
-  const std::string deal =
-      create("deals", R"({"properties":{"dealname":"D","pipeline":"default","dealstage":"closedwon",
-        "hubspot_owner_id":"501"},"associations":[{"id":")" +
-                          company + R"(","primary":true}]})");
+  const std::string deal = create_synced_deal();
   const auto created = event("deal.creation", std::stoll(deal));
   auto stranger = event("deal.creation", 5);
   stranger.set_portal_id(4242);  // not a tenant: dead-lettered at once
@@ -156,11 +152,7 @@ TEST_F(MapperTest, BatchEventsInOrderABadOneDeadLetteredAloneARedeliveryNoNewCom
 // dead-letter again an event it dead-lettered before (the dead letter
 // ledger): one dead letter, and the event that was still failing is synced.
 TEST_F(MapperTest, ABatchStartedOverAfterACrashDoesNotDeadLetterAnEventTwice) {
-  const std::string company = create("companies", R"({"properties":{"name":"C"}})");
-  const std::string deal =
-      create("deals", R"({"properties":{"dealname":"D","pipeline":"default","dealstage":"closedwon",
-        "hubspot_owner_id":"501"},"associations":[{"id":")" +
-                          company + R"(","primary":true}]})");
+  const std::string deal = create_synced_deal();
   auto stranger = event("deal.creation", 5);
   stranger.set_portal_id(4242);  // not a tenant: dead-lettered at once
   const auto created = event("deal.creation", std::stoll(deal));

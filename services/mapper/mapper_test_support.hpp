@@ -151,6 +151,15 @@ class MapperTest : public ::testing::Test {
     return c;
   }
 
+  // A won deal of the owner with a primary company: one that syncs. Its id.
+  std::string create_synced_deal() {
+    const std::string company = create("companies", R"({"properties":{"name":"C"}})");
+    return create("deals",
+                  R"({"properties":{"dealname":"D","pipeline":"default","dealstage":"closedwon",
+        "hubspot_owner_id":"501"},"associations":[{"id":")" +
+                      company + R"(","primary":true}]})");
+  }
+
   void produce(const hbsync::v1::HubSpotEvent& e) {
     hbsync::config::Loader loader("t", "t", 0, nullptr,
                                   [](const std::string&) { return std::nullopt; });

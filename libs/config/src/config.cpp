@@ -15,6 +15,14 @@ EnvLookup process_env() {
   };
 }
 
+EnvLookup env_from(std::map<std::string, std::string> values) {
+  return [values = std::move(values)](const std::string& name) -> std::optional<std::string> {
+    auto it = values.find(name);
+    if (it == values.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
 namespace {
 
 std::string_view trim(std::string_view s) {

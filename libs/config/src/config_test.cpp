@@ -7,16 +7,8 @@
 namespace hbsync::config {
 namespace {
 
-EnvLookup fake_env(std::map<std::string, std::string> values) {
-  return [values](const std::string& name) -> std::optional<std::string> {
-    auto it = values.find(name);
-    if (it == values.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
 TEST(ConfigTest, DefaultsApplyWhenUnset) {
-  Loader l("hbsync-test", "test", 0, nullptr, fake_env({}));
+  Loader l("hbsync-test", "test", 0, nullptr, env_from({}));
   EXPECT_EQ(l.str("UNITTEST_A", "x", "a"), "x");
   EXPECT_EQ(l.integer("UNITTEST_B", 7, "b"), 7);
   EXPECT_EQ(l.port("UNITTEST_P", 8080, "p"), 8080);
@@ -28,7 +20,7 @@ TEST(ConfigTest, DefaultsApplyWhenUnset) {
 
 TEST(ConfigTest, ValuesFromEnvironmentAreTyped) {
   Loader l("hbsync-test", "test", 0, nullptr,
-           fake_env({{"UNITTEST_A", "hello"},
+           env_from({{"UNITTEST_A", "hello"},
                      {"UNITTEST_B", "-12"},
                      {"UNITTEST_C", "off"},
                      {"UNITTEST_D", "250ms"},
@@ -43,7 +35,7 @@ TEST(ConfigTest, ValuesFromEnvironmentAreTyped) {
 
 TEST(ConfigTest, BadValuesAreReportedByName) {
   Loader l("hbsync-test", "test", 0, nullptr,
-           fake_env({{"UNITTEST_B", "12x"},
+           env_from({{"UNITTEST_B", "12x"},
                      {"UNITTEST_C", "maybe"},
                      {"UNITTEST_D", "5 parsecs"},
                      {"UNITTEST_P", "70000"}}));
@@ -64,7 +56,7 @@ TEST(ConfigTest, HelpListsEveryVariableButHidesSecrets) {
   char arg0[] = "hbsync-test";
   char arg1[] = "--help";
   char* argv[] = {arg0, arg1};
-  Loader l("hbsync-test", "does tests", 2, argv, fake_env({{"UNITTEST_S", "hunter2"}}));
+  Loader l("hbsync-test", "does tests", 2, argv, env_from({{"UNITTEST_S", "hunter2"}}));
   l.str("UNITTEST_A", "x", "the a value");
   EXPECT_EQ(l.secret("UNITTEST_S", "default-secret", "a secret"), "hunter2");
   EXPECT_TRUE(l.help_requested());
@@ -79,7 +71,7 @@ TEST(ConfigTest, HelpListsEveryVariableButHidesSecrets) {
 TEST(ConfigTest, FinishExitsWithStatus2OnErrors) {
   EXPECT_EXIT(
       {
-        Loader l("hbsync-test", "test", 0, nullptr, fake_env({{"UNITTEST_B", "nope"}}));
+        Loader l("hbsync-test", "test", 0, nullptr, env_from({{"UNITTEST_B", "nope"}}));
         l.integer("UNITTEST_B", 1, "b");
         l.finish();
       },
@@ -87,7 +79,7 @@ TEST(ConfigTest, FinishExitsWithStatus2OnErrors) {
 }
 
 TEST(ConfigTest, ChoiceAcceptsOnlyListedValues) {
-  Loader l("hbsync-test", "test", 0, nullptr, fake_env({{"UNITTEST_LEVEL", "loud"}}));
+  Loader l("hbsync-test", "test", 0, nullptr, env_from({{"UNITTEST_LEVEL", "loud"}}));
   EXPECT_EQ(l.choice("UNITTEST_LEVEL", "info", {"debug", "info"}, "level"), "info");
   EXPECT_EQ(l.choice("UNITTEST_OTHER", "info", {"debug", "info"}, "level"), "info");
   ASSERT_EQ(l.errors().size(), 1u);

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <map>
-#include <optional>
 #include <set>
 
 #include "hbsync/history/page.hpp"
@@ -58,12 +57,7 @@ TEST(History, RecordsNewestFirstWithEveryField) {
 // refused, not ignored.
 TEST(History, MaxEntriesComeFromOneVariableAndTheOldNameIsRefused) {
   auto loader = [](std::map<std::string, std::string> env) {
-    return hbsync::config::Loader("test", "", 0, nullptr,
-                                  [env](const std::string& name) -> std::optional<std::string> {
-                                    auto it = env.find(name);
-                                    if (it == env.end()) return std::nullopt;
-                                    return it->second;
-                                  });
+    return hbsync::config::Loader("test", "", 0, nullptr, hbsync::config::env_from(std::move(env)));
   };
   auto defaults = loader({});
   EXPECT_EQ(hbsync::history::load_max_entries(defaults), hbsync::history::kDefaultMaxEntries);

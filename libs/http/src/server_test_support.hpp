@@ -1,5 +1,6 @@
-// The fixture of the server tests (server_test.cpp, server_lifecycle_test.cpp):
-// a started Server with its URL, and handlers that answer from another thread.
+// The fixture of the server tests (server_test.cpp, server_lifecycle_test.cpp,
+// server_limits_test.cpp): a started Server with its URL, and handlers that
+// answer from another thread.
 #pragma once
 
 #include "hbsync/http/server.hpp"

@@ -49,20 +49,12 @@ TEST(ParseUrlTest, RejectedForms) {
   }
 }
 
-config::EnvLookup fake_env(std::map<std::string, std::string> values) {
-  return [values](const std::string& name) -> std::optional<std::string> {
-    auto it = values.find(name);
-    if (it == values.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
 TEST(OptionsTest, LoadReadsEveryVariable) {
   config::Loader loader("hbsync-test", "test", 0, nullptr,
-                        fake_env({{"HBSYNC_REDIS_URL", "redis://app:s3cret@cache:6390/5"},
-                                  {"HBSYNC_REDIS_CONNECT_TIMEOUT", "250ms"},
-                                  {"HBSYNC_REDIS_COMMAND_TIMEOUT", "3s"},
-                                  {"HBSYNC_REDIS_POOL_SIZE", "16"}}));
+                        config::env_from({{"HBSYNC_REDIS_URL", "redis://app:s3cret@cache:6390/5"},
+                                          {"HBSYNC_REDIS_CONNECT_TIMEOUT", "250ms"},
+                                          {"HBSYNC_REDIS_COMMAND_TIMEOUT", "3s"},
+                                          {"HBSYNC_REDIS_POOL_SIZE", "16"}}));
   const Options options = Options::load(loader);
   EXPECT_TRUE(loader.errors().empty());
   EXPECT_EQ(options.url, "redis://app:s3cret@cache:6390/5");
@@ -74,14 +66,14 @@ TEST(OptionsTest, LoadReadsEveryVariable) {
 }
 
 TEST(OptionsTest, DefaultsAndBadUrl) {
-  config::Loader defaults("hbsync-test", "test", 0, nullptr, fake_env({}));
+  config::Loader defaults("hbsync-test", "test", 0, nullptr, config::env_from({}));
   const Options options = Options::load(defaults);
   EXPECT_EQ(options.url, "redis://127.0.0.1:6379/0");
   EXPECT_EQ(options.command_timeout, std::chrono::seconds(2));
   EXPECT_EQ(options.pool_size, 4u);
 
   config::Loader bad("hbsync-test", "test", 0, nullptr,
-                     fake_env({{"HBSYNC_REDIS_URL", "http://:s3cret@cache"}}));
+                     config::env_from({{"HBSYNC_REDIS_URL", "http://:s3cret@cache"}}));
   Options::load(bad);
   ASSERT_EQ(bad.errors().size(), 1u);
   EXPECT_NE(bad.errors()[0].find("HBSYNC_REDIS_URL"), std::string::npos);

@@ -67,13 +67,28 @@ std::string DeadLetterLedger::key(const kafka::Message& m) {
 }
 
 std::optional<std::string> DeadLetterLedger::find(const kafka::Message& m) const {
-  auto reply = redis_->command({"GET", key(m)});
-  if (!reply.is_string()) return std::nullopt;
-  return reply.str;
+  try {
+    auto reply = redis_->command({"GET", key(m)});
+    if (!reply.is_string()) return std::nullopt;
+    log::info("dead-lettered before; not again", {{"topic", m.topic},
+                                                  {"partition", m.partition},
+                                                  {"offset", m.offset},
+                                                  {"part", m.part},
+                                                  {"dead_letter", reply.str}});
+    return reply.str;
+  } catch (const std::exception& e) {
+    log::warn("dead letter ledger not read", {{"error", e.what()}});
+    return std::nullopt;
+  }
 }
 
 void DeadLetterLedger::note(const kafka::Message& m, const std::string& dead_letter_id) const {
-  redis_->command({"SET", key(m), dead_letter_id, "EX", std::to_string(ttl_.count())});
+  try {
+    redis_->command({"SET", key(m), dead_letter_id, "EX", std::to_string(ttl_.count())});
+  } catch (const std::exception& e) {
+    log::warn("dead letter not noted in the ledger",
+              {{"dead_letter", dead_letter_id}, {"error", e.what()}});
+  }
 }
 
 }  // namespace hbsync::service

@@ -45,21 +45,11 @@ Settled decide(const PipelineOptions& options, kafka::Producer& producer, const 
   Settled settled{.outcome = std::move(outcome)};
   Outcome& o = settled.outcome;
   if (o.kind == Outcome::dead_letter && options.ledger) {
-    try {
-      if (auto earlier = options.ledger->find(m)) {
-        log::info(options.noun + " dead-lettered before; not again", {{"topic", m.topic},
-                                                                      {"partition", m.partition},
-                                                                      {"offset", m.offset},
-                                                                      {"part", m.part},
-                                                                      {"dead_letter", *earlier}});
-        settled.dead_lettered = true;
-        settled.dead_letter_id = *earlier;
-        settled.repeated = true;
-        return settled;
-      }
-    } catch (const std::exception& e) {
-      // Published (again, maybe) rather than held back: nothing lost.
-      log::warn("dead letter ledger not read", {{"error", e.what()}});
+    if (auto earlier = options.ledger->find(m)) {
+      settled.dead_lettered = true;
+      settled.dead_letter_id = *earlier;
+      settled.repeated = true;
+      return settled;
     }
   }
   if (o.kind == Outcome::dead_letter) {
@@ -85,12 +75,7 @@ void note_dead_letter(const PipelineOptions& options, const kafka::Message& m,
                       const Settled& settled) {
   if (!options.ledger || !settled.dead_lettered || settled.repeated) return;
   if (settled.outcome.kind == Outcome::retry) return;  // settle failed: it comes again
-  try {
-    options.ledger->note(m, settled.dead_letter_id);
-  } catch (const std::exception& e) {
-    log::warn("dead letter not noted in the ledger",
-              {{"dead_letter", settled.dead_letter_id}, {"error", e.what()}});
-  }
+  options.ledger->note(m, settled.dead_letter_id);
 }
 
 kafka::HandlerResult result(const Settled& settled, const kafka::Message& m) {

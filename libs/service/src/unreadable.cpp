@@ -24,24 +24,12 @@ kafka::HandlerResult dead_letter_unreadable(kafka::Producer& producer, const std
                                    {"partition", m.partition},
                                    {"offset", m.offset},
                                    {"reason_code", why.code}});
-  try {
-    if (ledger != nullptr && ledger->find(m)) {
-      log::info("unreadable message dead-lettered before; not again");
-      return kafka::HandlerResult::done;
-    }
-  } catch (const std::exception& e) {
-    log::warn("dead letter ledger not read", {{"error", e.what()}});
-  }
+  if (ledger != nullptr && ledger->find(m)) return kafka::HandlerResult::done;
   const auto letter =
       publish_dead_letter(producer, dlq_topic, m, {.code = why.code, .message = why.message});
   if (!letter) return kafka::HandlerResult::retry;
   unreadable_total().count(m.topic, why.code);
-  try {
-    if (ledger != nullptr) ledger->note(m, *letter);
-  } catch (const std::exception& e) {
-    log::warn("dead letter not noted in the ledger",
-              {{"dead_letter", *letter}, {"error", e.what()}});
-  }
+  if (ledger != nullptr) ledger->note(m, *letter);
   return kafka::HandlerResult::done;
 }
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,8 @@ namespace hbsync::config {
 // Looks a variable up; the default reads the process environment.
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 EnvLookup process_env();
+// An environment of fixed values (tests, tools): only `values` are set.
+EnvLookup env_from(std::map<std::string, std::string> values);
 
 struct Variable {
   std::string name;

@@ -35,22 +35,23 @@ std::optional<std::string> publish_dead_letter(
 // Which consumed messages (or parts of one, kafka::Message::part) were
 // dead-lettered, so one delivered again before its offset was committed (a
 // crash, a rebalance, a batch started over from its first event) is not
-// dead-lettered a second time: Redis string
+// dead-lettered a second time. Redis string
 // hbsync:dlq:sent:<topic>:<partition>:<offset>:<timestamp ms>[:<part>] -> the
-// dead letter's id, kept for `ttl`. The message's timestamp tells it from
-// another at the same offset of a topic deleted and created again. Noted once the dead letter and
-// the service's bookkeeping of it (history, claim) are done. Copyable; `redis` must outlive every
-// copy.
+// dead letter's id, kept for `ttl`; the message's timestamp tells it from
+// another at the same offset of a topic deleted and created again. Noted once
+// the dead letter and the service's bookkeeping of it (history, claim) are
+// done. Never throws: a Redis failure is logged and reads as "not before"
+// (the dead letter is published again rather than held back: nothing lost).
+// Copyable; `redis` must outlive every copy.
 class DeadLetterLedger {
  public:
   static constexpr std::chrono::seconds kDefaultTtl{7 * 24 * 3600};
   explicit DeadLetterLedger(redis::Client& redis, std::chrono::seconds ttl = kDefaultTtl)
       : redis_(&redis), ttl_(ttl) {}
 
-  // The id of the dead letter published for `m` before; nullopt when none.
-  // Throws redis::Error.
+  // The id of the dead letter published for `m` before (logged); nullopt
+  // when none, or when Redis could not be read.
   std::optional<std::string> find(const kafka::Message& m) const;
-  // Throws redis::Error.
   void note(const kafka::Message& m, const std::string& dead_letter_id) const;
 
   static std::string key(const kafka::Message& m);

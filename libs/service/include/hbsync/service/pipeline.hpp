@@ -85,8 +85,7 @@ Outcome from_exception(const std::exception& e, std::string_view noun);
 // Exhaustion, the dead letter, the log line: the final outcome.
 Settled decide(const PipelineOptions& options, kafka::Producer& producer, const kafka::Message& m,
                const std::string& tenant_id, Outcome outcome);
-// Notes a dead letter published and settled in the options' ledger (logged
-// when Redis fails: a later delivery may dead-letter it again then).
+// Notes a dead letter published and settled in the options' ledger.
 void note_dead_letter(const PipelineOptions& options, const kafka::Message& m,
                       const Settled& settled);
 kafka::HandlerResult result(const Settled& settled, const kafka::Message& m);
